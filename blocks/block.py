@@ -1,0 +1,157 @@
+"""The records a block is made of: hyperparameters, weight slots and the block itself.
+
+A block is a pure function of ONE example's inputs and its weights. Everything a loader,
+checker, editor or documentation needs to know about a block is declared here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jax
+
+Shape = tuple[int, ...]
+Hypers = Mapping[str, Any]
+
+
+class _Required:
+    """Marker for a hyperparameter without a default."""
+
+    def __repr__(self) -> str:
+        return "required"
+
+
+REQUIRED: Any = _Required()
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """One hyperparameter: its name, type, default, one-line doc and range check.
+
+    `check` returns None when the value is fine, else what was expected
+    (e.g. "a positive integer"), so the caller can say "expected X, got Y".
+    """
+
+    name: str
+    kind: type
+    default: Any = REQUIRED
+    doc: str = ""
+    check: Callable[[Any], str | None] | None = None
+    choices: tuple[Any, ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def problem(self, value: Any) -> str | None:
+        """What was expected, if `value` is not acceptable; None if it is."""
+        if not _is_kind(value, self.kind):
+            return f"{_kind_name(self.kind)}"
+        if self.choices and value not in self.choices:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        return self.check(value) if self.check else None
+
+
+def _is_kind(value: Any, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _kind_name(kind: type) -> str:
+    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(
+        kind, kind.__name__
+    )
+
+
+def positive(value: Any) -> str | None:
+    """Range check: a value above zero."""
+    return None if value > 0 else "a positive value"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A weight slot: its shape given the input shapes, and its default initialiser.
+
+    `shape` returns None when the slot is absent for these hyperparameters (a linear
+    layer with `bias: false` has no bias). `fan_in`/`fan_out` are the axes the
+    variance-scaling initialisers count.
+    """
+
+    name: str
+    shape: Callable[[Sequence[Shape], Hypers], Shape | None]
+    init: str
+    init_args: tuple[tuple[str, Any], ...] = ()
+    doc: str = ""
+    fan_in: int = -1
+    fan_out: int = -2
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: a block is one registry entry
+class Block:
+    """A block: named inputs, hyperparameters, weight slots and a pure `apply`.
+
+    `apply(inputs, weights, hypers)` takes the input arrays in port order, a dict of
+    weight arrays by slot name and a dict of hyperparameters, and returns one array.
+    `check(shapes, hypers)` returns None or what the input shapes should have been.
+    `variadic` blocks take two or more inputs, all on the one port.
+    `classifies` says what a loss block's `pred` holds ("probability" or "logits"),
+    so accuracy can be read from it.
+    """
+
+    name: str
+    doc: str
+    inputs: tuple[str, ...]
+    apply: Callable[[Sequence[jax.Array], Mapping[str, jax.Array], Hypers], jax.Array]
+    hypers: tuple[Hyper, ...] = ()
+    slots: tuple[Slot, ...] = ()
+    check: Callable[[Sequence[Shape], Hypers], str | None] | None = None
+    variadic: bool = False
+    loss: bool = False
+    classifies: str | None = None
+    example: tuple[Shape, ...] = ((3,),)
+    example_hypers: Mapping[str, Any] = field(default_factory=dict)
+
+    def hyper(self, name: str) -> Hyper | None:
+        return next((h for h in self.hypers if h.name == name), None)
+
+    def slot(self, name: str) -> Slot | None:
+        return next((s for s in self.slots if s.name == name), None)
+
+    def with_defaults(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The full hyperparameter dict: given values over the declared defaults."""
+        out = {h.name: h.default for h in self.hypers if not h.required}
+        out.update(given)
+        return out
+
+    def slot_shapes(self, shapes: Sequence[Shape], hypers: Hypers) -> dict[str, Shape]:
+        """Each present slot's shape for these input shapes."""
+        found = {s.name: s.shape(shapes, hypers) for s in self.slots}
+        return {name: tuple(shape) for name, shape in found.items() if shape is not None}
+
+    def output_shape(self, shapes: Sequence[Shape], hypers: Hypers) -> Shape:
+        """The output shape, derived by tracing `apply` abstractly (no FLOPs run)."""
+        args = [jax.ShapeDtypeStruct(s, jax.numpy.float32) for s in shapes]
+        weights = {
+            n: jax.ShapeDtypeStruct(s, jax.numpy.float32)
+            for n, s in self.slot_shapes(shapes, hypers).items()
+        }
+        out = jax.eval_shape(lambda a, w: self.apply(a, w, hypers), args, weights)
+        return tuple(out.shape)
+
+
+def elementwise(name: str, fn: Callable[[jax.Array], jax.Array], doc: str) -> Block:
+    """A one-input block that applies `fn` to every element; the shape is unchanged."""
+    return Block(name=name, doc=doc, inputs=("x",), apply=lambda xs, w, hp: fn(xs[0]))
+
+
+def same_shapes(shapes: Sequence[Shape], hypers: Hypers) -> str | None:
+    """Shape check for blocks whose inputs must all have one shape."""
+    if len(set(shapes)) > 1:
+        got = ", ".join(str(s) for s in shapes)
+        return f"inputs of one shape, got {got}"
+    return None

@@ -1,0 +1,15 @@
+"""log_softmax(x) = x - logsumexp(x): log of softmax without overflow or log(0)."""
+
+import jax
+
+from blocks.block import Block
+from blocks.softmax import softmax
+
+log_softmax = Block(
+    name="log_softmax",
+    doc="Log of softmax along `axis`, in the stable log-sum-exp form.",
+    inputs=("x",),
+    apply=lambda xs, w, hp: jax.nn.log_softmax(xs[0], axis=hp["axis"]),
+    hypers=softmax.hypers,
+    check=softmax.check,
+)

@@ -1,0 +1,51 @@
+"""The stages as plain functions, used the same way by the CLI, the editor and Python users."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import jax
+
+from compose import check as _check
+from compose.model import Composed, init_weights
+from compose.parse import parse
+from compose.problems import RecipeError
+from compose.recipe import Recipe
+from compose.source import load_file, load_text, override
+
+
+def load(path: str | Path, *, overrides: Sequence[str] = ()) -> Recipe:
+    """Read a recipe file; `overrides` are `key.path=value` strings like `train.steps=100`.
+
+    Raises RecipeError listing every problem found while reading.
+    """
+    return _from_source(load_file(path), overrides)
+
+
+def loads(text: str, *, file: str = "<recipe>", overrides: Sequence[str] = ()) -> Recipe:
+    """Like `load`, from YAML text."""
+    return _from_source(load_text(text, file=file), overrides)
+
+
+def _from_source(source, overrides: Sequence[str]) -> Recipe:
+    problems = [p for assignment in overrides for p in override(source, assignment)]
+    if problems:
+        raise RecipeError(problems)
+    return parse(source)
+
+
+def check(recipe: Recipe) -> _check.Checked:
+    """Every problem with the recipe (never raises for them); the plan and summary if none."""
+    return _check.check(recipe)
+
+
+def build(recipe: Recipe | _check.Checked, key: jax.Array) -> Composed:
+    """An `equinox.Module` for the recipe, with weights initialised from `key`.
+
+    Raises RecipeError if the recipe has problems.
+    """
+    checked = recipe if isinstance(recipe, _check.Checked) else _check.check(recipe)
+    if checked.problems:
+        raise RecipeError(checked.problems)
+    return Composed(init_weights(checked.plan, key), checked.plan)

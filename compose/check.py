@@ -1,0 +1,262 @@
+"""Check a recipe before any training code runs: names, order, every shape, every weight.
+
+`check` never raises for a user's mistake: it returns every problem it finds, and when
+there are none, the plan the builder executes.
+"""
+
+from __future__ import annotations
+
+import graphlib
+import math
+from dataclasses import dataclass, field
+
+from blocks import BLOCKS, INITIALIZERS
+from compose import data, metrics, optim
+from compose.plan import Learned, Plan, Shape, Step, Value
+from compose.problems import Problem, did_you_mean
+from compose.recipe import Node, Recipe, WeightSpec, Wire
+from compose.rewrite import Rewrite, rewrite
+
+
+@dataclass(frozen=True)
+class WeightReport:
+    """One weight slot of one node: its shape, where its value comes from, what it costs."""
+
+    slot: str
+    shape: Shape
+    source: str
+    params: int
+
+
+@dataclass(frozen=True)
+class NodeReport:
+    """One row of the model summary."""
+
+    name: str
+    block: str
+    in_shapes: tuple[Shape, ...]
+    out_shape: Shape
+    weights: tuple[WeightReport, ...]
+
+    @property
+    def params(self) -> int:
+        return sum(w.params for w in self.weights)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What checking found: every problem, and where there are none, the plan and summary."""
+
+    recipe: Recipe
+    problems: tuple[Problem, ...]
+    plan: Plan | None = None
+    nodes: tuple[NodeReport, ...] = ()
+    rewrites: tuple[Rewrite, ...] = ()
+    shapes: dict[str, Shape] = field(default_factory=dict, compare=False)
+
+    @property
+    def params(self) -> int:
+        return sum(n.params for n in self.nodes)
+
+
+def check(recipe: Recipe) -> Checked:
+    """Every problem with the recipe's graph, shapes and train section; the plan if none."""
+    checker = _Checker(recipe)
+    steps = checker.run()
+    problems = tuple(checker.problems)
+    if problems:
+        return Checked(recipe, problems, nodes=tuple(checker.reports))
+    plan = Plan(
+        inputs=tuple((i.name, i.shape) for i in recipe.inputs),
+        steps=tuple(steps),
+        learned=tuple(checker.learned),
+        outputs=tuple(checker.values[w.ref] for w in recipe.outputs),
+        loss=checker.values[recipe.loss.ref] if recipe.loss else None,
+    )
+    plan, rewrites = rewrite(plan, checker.shapes)
+    return Checked(recipe, (), plan, tuple(checker.reports), rewrites, dict(checker.shapes))
+
+
+class _Checker:
+    def __init__(self, recipe: Recipe):
+        self.recipe = recipe
+        self.problems: list[Problem] = []
+        self.shapes: dict[str, Shape] = {i.name: i.shape for i in recipe.inputs}
+        self.values: dict[str, Value] = {i.name: Value("input", i.name) for i in recipe.inputs}
+        self.learned: list[Learned] = []
+        self.reports: list[NodeReport] = []
+        self.nodes = {n.name: n for n in recipe.nodes}
+
+    def bad(self, where, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(where, message, hint))
+
+    def run(self) -> list[Step]:
+        refs_ok = self.check_refs()
+        order = self.order() if refs_ok else []
+        steps = [step for name in order if (step := self.node(self.nodes[name]))]
+        self.check_ends()
+        if self.recipe.train:
+            self.check_train()
+        return steps
+
+    # -- names and order -------------------------------------------------------------------
+    def known_refs(self) -> list[str]:
+        names = [i.name for i in self.recipe.inputs] + list(self.nodes)
+        names += [f"{n.name}.{s.name}" for n in self.nodes.values() for s in BLOCKS[n.block].slots]
+        return names
+
+    def ref_problem(self, ref: str) -> str | None:
+        """Why `ref` names nothing, or None when it names an input, node or weight."""
+        node, dot, slot = ref.partition(".")
+        if not dot:
+            ok = node in self.nodes or any(i.name == node for i in self.recipe.inputs)
+            return None if ok else f"'{ref}' is not an input or node"
+        if node not in self.nodes:
+            return f"'{node}' in '{ref}' is not a node"
+        block = BLOCKS[self.nodes[node].block]
+        if block.slot(slot) is None:
+            slots = ", ".join(s.name for s in block.slots) or "none"
+            return f"node '{node}' ({block.name}) has no weight '{slot}' (its weights: {slots})"
+        return None
+
+    def wirings(self, node: Node) -> list[tuple[Wire | WeightSpec, str]]:
+        return [(w, w.ref) for w in node.wires] + [(w, w.ref) for w in node.weights if w.ref]
+
+    def check_refs(self) -> bool:
+        known = self.known_refs()
+        count = len(self.problems)
+        for node in self.recipe.nodes:
+            for item, ref in self.wirings(node):
+                why = self.ref_problem(ref)
+                if why:
+                    label = f"input '{item.port}'" if isinstance(item, Wire) else f"weight '{item.slot}'"
+                    self.bad(item.where, f"node '{node.name}' ({node.block}): {label} is wired "
+                             f"to {why}", did_you_mean(ref, known))  # fmt: skip
+        ends = [(w, "outputs") for w in self.recipe.outputs]
+        ends += [(self.recipe.loss, "loss")] if self.recipe.loss else []
+        for wire, what in ends:
+            why = self.ref_problem(wire.ref)
+            if why:
+                self.bad(wire.where, f"{what}: expected a node, got {why}",
+                         did_you_mean(wire.ref, known))  # fmt: skip
+        return len(self.problems) == count
+
+    def order(self) -> list[str]:
+        """Execution order: dependencies first, otherwise the recipe's own order."""
+        position = {name: i for i, name in enumerate(self.nodes)}
+        sorter = graphlib.TopologicalSorter()
+        for node in self.recipe.nodes:
+            deps = {r.partition(".")[0] for _, r in self.wirings(node)}
+            sorter.add(node.name, *sorted(d for d in deps if d in self.nodes))
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as err:
+            cycle = err.args[1]
+            first = self.nodes[cycle[0]]
+            self.bad(first.where, f"node '{first.name}' ({first.block}): expected an acyclic "
+                     f"graph, got the cycle {' -> '.join(reversed(cycle))}")  # fmt: skip
+            return []
+        order = []
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready(), key=position.__getitem__)
+            order.extend(ready)
+            sorter.done(*ready)
+        return order
+
+    # -- one node ---------------------------------------------------------------------------
+    def node(self, node: Node) -> Step | None:
+        block = BLOCKS[node.block]
+        label = f"node '{node.name}' ({block.name})"
+        if any(w.ref not in self.shapes for w in node.wires):
+            return None  # an upstream node already failed and said why
+        shapes = [self.shapes[w.ref] for w in node.wires]
+        hypers = dict(node.hypers)
+        expected = block.check(shapes, hypers) if block.check else None
+        if expected:
+            shown = ", ".join(f"{w.ref} {self.shapes[w.ref]}" for w in node.wires)
+            self.bad(node.where, f"{label}: inputs {shown}: expected {expected}")
+            return None
+        try:
+            slot_shapes = block.slot_shapes(shapes, hypers)
+            out_shape = block.output_shape(shapes, hypers)
+        except Exception as err:  # a block's own shape rule rejected these inputs
+            self.bad(node.where, f"{label}: cannot apply to inputs {shapes}: {err}")
+            return None
+        weights, reports = [], []
+        for slot_name, shape in slot_shapes.items():
+            spec = node.weight(slot_name)
+            if spec and spec.ref:
+                value = self.wired(node, label, slot_name, shape, shapes, spec)
+                source = f"from {spec.ref}" if value is None or "." not in spec.ref else f"tied to {spec.ref}"
+                if value is not None and value.reshape:
+                    source += f" {self.shapes[spec.ref]} reshaped"
+                params = 0
+            else:
+                value, source = self.learn(node, slot_name, shape, spec)
+                params = math.prod(shape)
+            if value is None:
+                return None
+            self.shapes[f"{node.name}.{slot_name}"] = shape
+            self.values[f"{node.name}.{slot_name}"] = value
+            weights.append((slot_name, value))
+            reports.append(WeightReport(slot_name, shape, source, params))
+        for spec in node.weights:
+            if spec.slot not in slot_shapes:
+                self.bad(spec.where, f"{label}: expected no '{spec.slot}' with these settings, "
+                         f"got a source for it")  # fmt: skip
+        self.shapes[node.name] = out_shape
+        self.values[node.name] = Value("node", node.name)
+        self.reports.append(NodeReport(node.name, block.name, tuple(shapes), out_shape, tuple(reports)))
+        args = tuple(self.values[w.ref] for w in node.wires)
+        return Step(node.name, block.name, args, tuple(weights), node.hypers)
+
+    def learn(self, node: Node, slot_name: str, shape: Shape, spec: WeightSpec | None):
+        slot = BLOCKS[node.block].slot(slot_name)
+        init = spec.init if spec else slot.init
+        init_args = spec.init_args if spec else slot.init_args
+        self.learned.append(
+            Learned(node.name, slot_name, shape, init, init_args, slot.fan_in, slot.fan_out)
+        )
+        args = ", ".join(f"{k}={v}" for k, v in init_args)
+        return Value("weight", node.name, slot_name), f"learned, {INITIALIZERS[init].name}" + (
+            f"({args})" if args else ""
+        )
+
+    def wired(self, node, label, slot_name, shape, in_shapes, spec: WeightSpec) -> Value | None:
+        if spec.ref not in self.shapes:
+            return None  # its source failed and said why
+        got = self.shapes[spec.ref]
+        value = self.values[spec.ref]
+        if got == shape:
+            return value
+        if math.prod(got) == math.prod(shape):
+            return Value(value.kind, value.name, value.slot, reshape=shape)
+        inputs = ", ".join(str(s) for s in in_shapes)
+        self.bad(spec.where, f"{label}: for input shape {inputs}, weight '{slot_name}' needs "
+                 f"{shape} ({math.prod(shape)} values), but it was wired to '{spec.ref}' "
+                 f"which gives {got} ({math.prod(got)} values)")  # fmt: skip
+        return None
+
+    # -- outputs, loss and training -----------------------------------------------------------
+    def check_ends(self) -> None:
+        loss = self.recipe.loss
+        if loss and loss.ref in self.shapes:
+            node = self.nodes.get(loss.ref)
+            shape = self.shapes[loss.ref]
+            if node is None:
+                self.bad(loss.where, f"loss: expected a node, got the input '{loss.ref}'")
+            elif shape != ():
+                self.bad(loss.where, f"loss: expected node '{loss.ref}' ({node.block}) to give "
+                         f"a per-example scalar (), got shape {shape}",
+                         "reduce it, e.g. with an mse or cross_entropy block")  # fmt: skip
+
+    def check_train(self) -> None:
+        train = self.recipe.train
+        if self.recipe.loss is None:
+            self.bad(train.where["train"], "train: expected a `loss:` naming the per-example "
+                     "scalar node to minimise, got none")  # fmt: skip
+        loss_node = self.nodes.get(self.recipe.loss.ref) if self.recipe.loss else None
+        self.problems.extend(optim.problems(train))
+        self.problems.extend(data.problems(train.data, self.recipe.inputs))
+        block = BLOCKS[loss_node.block] if loss_node else None
+        self.problems.extend(metrics.problems(train, block))

@@ -1,0 +1,118 @@
+"""Built-in data sets, generated from a seed, as named arrays matched to a recipe's inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from blocks import Hyper
+from compose.problems import Problem, did_you_mean, shown
+from compose.recipe import Call, Input
+
+Arrays = dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A named data set: its arguments and a function making its arrays (leading axis: examples)."""
+
+    name: str
+    doc: str
+    make: Callable[..., Arrays]
+    args: tuple[Hyper, ...] = ()
+
+
+def _xor() -> Arrays:
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    return {"x": x, "y": (x[:, :1] != x[:, 1:]).astype(np.float32)}
+
+
+def _spiral(n: int, noise: float, classes: int, turns: float, seed: int) -> Arrays:
+    """`classes` interleaved spiral arms in the plane; y is one-hot, shape (classes,)."""
+    rng = np.random.default_rng(seed)
+    label = np.arange(n) % classes
+    radius = rng.uniform(0.05, 1.0, n)
+    angle = 2 * np.pi * (turns * radius + label / classes)
+    x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    x += noise * rng.standard_normal((n, 2))
+    y = np.eye(classes, dtype=np.float32)[label]
+    return {"x": x.astype(np.float32), "y": y}
+
+
+_unit = lambda v: None if 0 <= v < 1 else "a fraction in [0, 1)"  # noqa: E731
+_pos = lambda v: None if v > 0 else "a positive value"  # noqa: E731
+
+VAL = Hyper("val", float, 0.0, "fraction held out for validation", check=_unit)
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset("xor", "the four points of XOR: x (2,), y (1,)", _xor),
+        Dataset(
+            "spiral",
+            "interleaved spiral arms: x (2,), y one-hot (classes,)",
+            _spiral,
+            (
+                Hyper("n", int, 1000, "number of points", check=_pos),
+                Hyper("noise", float, 0.1, "standard deviation of added noise",
+                      check=lambda v: None if v >= 0 else "a value >= 0"),  # fmt: skip
+                Hyper("classes", int, 2, "number of arms", check=lambda v: None if v >= 2 else "2 or more"),
+                Hyper("turns", float, 1.0, "turns of each arm", check=_pos),
+                Hyper("seed", int, 0, "seed of the generator"),
+            ),
+        ),
+    )
+}
+
+
+def _args(call: Call) -> tuple[Dataset | None, dict, list[Problem]]:
+    dataset = DATASETS.get(call.name)
+    if dataset is None:
+        hint = did_you_mean(call.name, DATASETS)
+        return None, {}, [Problem(call.where, f"unknown dataset '{call.name}'", hint)]
+    known = {a.name: a for a in dataset.args + (VAL,)}
+    values = {a.name: a.default for a in known.values()}
+    out = []
+    for key, value in call.args:
+        arg = known.get(key)
+        if arg is None:
+            out.append(Problem(call.where_of(key), f"dataset '{call.name}' takes no argument "
+                               f"'{key}'", did_you_mean(str(key), known)))  # fmt: skip
+        elif expected := arg.problem(value):
+            out.append(Problem(call.where_of(key), f"dataset '{call.name}': expected '{key}' to "
+                               f"be {expected}, got {shown(value)}"))  # fmt: skip
+        else:
+            values[key] = value
+    return dataset, values, out
+
+
+def problems(call: Call, inputs: tuple[Input, ...]) -> list[Problem]:
+    """Every problem with a data source, including arrays that do not fit the inputs."""
+    dataset, values, out = _args(call)
+    if out or dataset is None:
+        return out
+    arrays = dataset.make(**{k: v for k, v in values.items() if k != "val"})
+    given = ", ".join(f"{k} {tuple(a.shape[1:])}" for k, a in arrays.items())
+    for inp in inputs:
+        if inp.name not in arrays:
+            out.append(Problem(inp.where, f"input '{inp.name}': dataset '{call.name}' has no "
+                               f"array of that name (it gives {given})"))  # fmt: skip
+        elif arrays[inp.name].shape[1:] != inp.shape:
+            out.append(Problem(inp.where, f"input '{inp.name}': declared {list(inp.shape)}, but "
+                               f"dataset '{call.name}' gives {tuple(arrays[inp.name].shape[1:])} "
+                               "per example"))  # fmt: skip
+    return out
+
+
+def load(call: Call, names: list[str]) -> tuple[Arrays, Arrays]:
+    """The training and validation arrays for the named inputs (validation may be empty)."""
+    dataset, values, found = _args(call)
+    if found:
+        raise ValueError("; ".join(str(p) for p in found))
+    val = values.pop("val")
+    arrays = {k: v for k, v in dataset.make(**values).items() if k in names}
+    n = len(next(iter(arrays.values())))
+    cut = n - int(round(n * val))
+    return {k: a[:cut] for k, a in arrays.items()}, {k: a[cut:] for k, a in arrays.items()}

@@ -1,0 +1,130 @@
+"""Optimizers and schedules from optax by name, checked against optax's own signatures.
+
+This module is optax's one home: a recipe names any optax optimizer (`adam`, `sgd`,
+`adamw`, ...) and any schedule, with keyword arguments the function itself accepts.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from typing import Any
+
+import optax
+
+from compose.problems import Problem, did_you_mean, shown
+from compose.recipe import Call, Train
+
+_FIRST_VALUE = ("init_value", "peak_value", "value")  # a schedule's start, from learning_rate
+
+
+@functools.cache
+def optimizers() -> dict[str, inspect.Signature]:
+    """optax's optimizers: its public functions that take a learning rate."""
+    found = {}
+    for name in dir(optax):
+        fn = getattr(optax, name)
+        if name.startswith("_") or not inspect.isfunction(fn) or name.endswith("_schedule"):
+            continue
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            continue
+        if "learning_rate" in sig.parameters:
+            found[name] = sig
+    return found
+
+
+@functools.cache
+def schedules() -> dict[str, inspect.Signature]:
+    """optax's schedules: functions named `*_schedule`."""
+    return {
+        name: inspect.signature(getattr(optax, name))
+        for name in dir(optax)
+        if name.endswith("_schedule") and inspect.isfunction(getattr(optax, name))
+    }
+
+
+def _argument_problems(call: Call, sig: inspect.Signature, what: str, supplied: set[str]) -> list[Problem]:
+    params = sig.parameters
+    out = []
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
+    for key, value in call.args:
+        where = call.where_of(key)
+        param = params.get(key)
+        if param is None and not takes_any:
+            names = [n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+            out.append(Problem(where, f"{what} '{call.name}' takes no argument '{key}'",
+                               did_you_mean(str(key), names)))  # fmt: skip
+        elif param is not None and not _fits(value, param):
+            kind = type(param.default).__name__
+            out.append(Problem(where, f"{what} '{call.name}': expected '{key}' to be "
+                               f"{'a number' if kind in ('int', 'float') else kind}, got {shown(value)}"))  # fmt: skip
+    given = {k for k, _ in call.args} | supplied
+    for name, param in params.items():
+        required = param.default is param.empty and param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)
+        if required and name not in given:
+            out.append(Problem(call.where, f"{what} '{call.name}': expected '{name}', got nothing"))
+    return out
+
+
+def _fits(value: Any, param: inspect.Parameter) -> bool:
+    """Whether a YAML value suits a parameter whose default tells its kind."""
+    default = param.default
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, (int, float)) or param.name in ("learning_rate",) + _FIRST_VALUE:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return True
+
+
+def problems(train: Train) -> list[Problem]:
+    """Every problem with the optimizer, schedule and clip settings."""
+    out = []
+    opt = train.optimizer
+    sig = optimizers().get(opt.name)
+    if sig is None:
+        out.append(Problem(opt.where, f"unknown optimizer '{opt.name}'",
+                           did_you_mean(opt.name, optimizers())))  # fmt: skip
+    else:
+        supplied = {"learning_rate"} if train.schedule else set()
+        out += _argument_problems(opt, sig, "optimizer", supplied)
+    if train.schedule:
+        sched = train.schedule
+        ssig = schedules().get(sched.name)
+        if ssig is None:
+            out.append(Problem(sched.where, f"unknown schedule '{sched.name}'",
+                               did_you_mean(sched.name, schedules())))  # fmt: skip
+        else:
+            supplied = {n for n in _FIRST_VALUE if n in ssig.parameters}
+            out += _argument_problems(sched, ssig, "schedule", supplied)
+    if out:
+        return out
+    try:
+        make(train)
+    except Exception as err:  # optax rejected values it accepts by type
+        out.append(Problem(opt.where, f"optimizer '{opt.name}': optax refused the settings: {err}"))
+    return out
+
+
+def learning_rate(train: Train) -> Any:
+    """The optimizer's learning rate: a number, or the schedule starting from that number."""
+    args = dict(train.optimizer.args)
+    if not train.schedule:
+        return args["learning_rate"]
+    sched_args = dict(train.schedule.args)
+    params = schedules()[train.schedule.name].parameters
+    first = next((n for n in _FIRST_VALUE if n in params), None)
+    if first and first not in sched_args and "learning_rate" in args:
+        sched_args[first] = args["learning_rate"]
+    return getattr(optax, train.schedule.name)(**sched_args)
+
+
+def make(train: Train) -> optax.GradientTransformation:
+    """The optax transformation the recipe asks for, with gradient clipping first if set."""
+    args = dict(train.optimizer.args)
+    args["learning_rate"] = learning_rate(train)
+    opt = getattr(optax, train.optimizer.name)(**args)
+    if train.clip:
+        opt = optax.chain(optax.clip_by_global_norm(train.clip), opt)
+    return opt

@@ -1,0 +1,76 @@
+"""The checked graph as a static, hashable plan: what the built module executes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Value:
+    """Where a value comes from at run time.
+
+    kind "input": the example's input `name`; "node": node `name`'s output;
+    "weight": the learned array of node `name`, slot `slot`. `reshape` is the shape the
+    value is reshaped to on arrival, when only its shape (not its size) differs.
+    """
+
+    kind: str
+    name: str
+    slot: str = ""
+    reshape: Shape | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name}.{self.slot}" if self.kind == "weight" else self.name
+
+
+@dataclass(frozen=True)
+class Learned:
+    """A learned weight owned by a node: shape, initialiser and its arguments, fan axes."""
+
+    node: str
+    slot: str
+    shape: Shape
+    init: str
+    init_args: tuple[tuple[str, Any], ...]
+    fan_in: int
+    fan_out: int
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node's work: a block applied to values, weights and hyperparameters."""
+
+    name: str
+    block: str
+    args: tuple[Value, ...]
+    weights: tuple[tuple[str, Value], ...]
+    hypers: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Steps in execution order, the learned weights, and what the model returns."""
+
+    inputs: tuple[tuple[str, Shape], ...]
+    steps: tuple[Step, ...]
+    learned: tuple[Learned, ...]
+    outputs: tuple[Value, ...]
+    loss: Value | None
+
+    def needed(self, wanted: tuple[Value, ...]) -> tuple[Step, ...]:
+        """The steps that `wanted` depends on, in execution order (the rest is skipped)."""
+        by_name = {s.name: s for s in self.steps}
+        need: set[str] = set()
+        stack = [v.name for v in wanted if v.kind == "node"]
+        while stack:
+            name = stack.pop()
+            if name in need:
+                continue
+            need.add(name)
+            step = by_name[name]
+            refs = step.args + tuple(v for _, v in step.weights)
+            stack.extend(v.name for v in refs if v.kind == "node")
+        return tuple(s for s in self.steps if s.name in need)

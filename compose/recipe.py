@@ -1,0 +1,111 @@
+"""The recipe as plain, immutable records: what the loader gives and every later stage takes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compose.problems import Where
+
+
+@dataclass(frozen=True)
+class Input:
+    """A named per-example input and its shape (the batch axis is implicit)."""
+
+    name: str
+    shape: tuple[int, ...]
+    where: Where
+
+
+@dataclass(frozen=True)
+class Wire:
+    """One connection into a node: the port it fills and the value it names.
+
+    `ref` is an input or node name, or `node.slot` for a node's weight.
+    """
+
+    port: str
+    ref: str
+    where: Where
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    """Where a weight slot's value comes from: learned (with an initialiser) or wired to `ref`."""
+
+    slot: str
+    where: Where
+    init: str | None = None
+    init_args: tuple[tuple[str, Any], ...] = ()
+    ref: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    """A block instance: its inputs, hyperparameters (defaults filled in) and weight sources."""
+
+    name: str
+    block: str
+    wires: tuple[Wire, ...]
+    hypers: tuple[tuple[str, Any], ...]
+    weights: tuple[WeightSpec, ...]
+    where: Where
+
+    def weight(self, slot: str) -> WeightSpec | None:
+        return next((w for w in self.weights if w.slot == slot), None)
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call by name with keyword arguments, e.g. an optax optimizer or a dataset."""
+
+    name: str
+    args: tuple[tuple[str, Any], ...]
+    where: Where
+    arg_where: Mapping[str, Where] = field(default_factory=dict, compare=False, hash=False)
+
+    def where_of(self, arg: str) -> Where:
+        """Where an argument was written, else where the call's name was."""
+        return self.arg_where.get(arg, self.where)
+
+
+@dataclass(frozen=True)
+class Train:
+    """How to train: data, batch, length, optimizer and what to log."""
+
+    data: Call
+    batch: int
+    steps: int | None
+    epochs: int | None
+    optimizer: Call
+    schedule: Call | None
+    clip: float | None
+    penalty: tuple[str, float] | None
+    metrics: tuple[str, ...]
+    validate_every: int | None
+    log_every: int | None
+    seed: int
+    where: Mapping[str, Where] = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A whole recipe. `data` is the plain document it was read from, overrides applied."""
+
+    file: str
+    name: str
+    about: str
+    inputs: tuple[Input, ...]
+    nodes: tuple[Node, ...]
+    outputs: tuple[Wire, ...]
+    loss: Wire | None
+    train: Train | None
+    where: Where
+    data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    def node(self, name: str) -> Node | None:
+        return next((n for n in self.nodes if n.name == name), None)
+
+    def input(self, name: str) -> Input | None:
+        return next((i for i in self.inputs if i.name == name), None)

@@ -1,0 +1,189 @@
+"""Reading YAML safely into plain data, keeping the file, line and column of every key.
+
+This module is the only one that imports yaml. It refuses what a recipe must never
+contain: Python-object tags (nothing is ever constructed from them), duplicate keys
+(PyYAML would silently keep the last one) and documents inflated by aliases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from compose.problems import Problem, RecipeError, Where
+
+MAX_VALUES = 100_000  # a recipe is hand-written; past this, aliases are inflating it
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map")
+}
+
+
+@dataclass
+class Source:
+    """A loaded YAML document: plain data, and where each path in it was written."""
+
+    file: str
+    data: Any
+    marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    key_marks: dict[tuple, tuple[int, int]] = field(default_factory=dict)
+    overrides: dict[tuple, str] = field(default_factory=dict)
+
+    def where(self, path: tuple, *, key: bool = False) -> Where:
+        """The place of the value at `path` (or of its key), falling back to its parents."""
+        for set_path, origin in self.overrides.items():
+            if path[: len(set_path)] == set_path:
+                return Where(origin, path=dotted(path))
+        marks = self.key_marks if key else self.marks
+        for cut in range(len(path), -1, -1):
+            found = marks.get(path[:cut])
+            if found:
+                return Where(self.file, *found, dotted(path))
+        return Where(self.file, 0, 0, dotted(path))
+
+
+def dotted(path: tuple) -> str:
+    """`('nodes', 'hidden', 'out')` -> `nodes.hidden.out`; list items as `[i]`."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
+    return text
+
+
+def load_file(path: str | Path) -> Source:
+    """Read and parse one YAML file; a missing file or bad YAML is a RecipeError."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise RecipeError([Problem(Where(str(path)), f"cannot read the file: {err.strerror}")])
+    return load_text(text, file=str(path))
+
+
+def load_text(text: str, *, file: str = "<recipe>") -> Source:
+    """Parse YAML text into plain data with locations, never constructing objects."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
+        raise RecipeError([Problem(where, f"YAML syntax: {err.problem or err.context}")])
+    except yaml.YAMLError as err:
+        raise RecipeError([Problem(Where(file), f"YAML: {err}")])
+    finally:
+        loader.dispose()
+    source = Source(file, None)
+    problems: list[Problem] = []
+    source.data = _Reader(source, problems).read(node, ()) if node is not None else None
+    if problems:
+        raise RecipeError(problems)
+    return source
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Reader:
+    """Turns a composed YAML node tree into dicts, lists and scalars."""
+
+    def __init__(self, source: Source, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        self.count = 0
+        self.scalars = yaml.SafeLoader("")
+
+    def read(self, node: yaml.Node, path: tuple) -> Any:
+        try:
+            return self._read(node, path)
+        except _TooBig:
+            self.problems.append(
+                Problem(
+                    Where(self.source.file, path=""),
+                    f"expected at most {MAX_VALUES} values, got a document that aliases "
+                    "expand past that; refused",
+                )
+            )
+            return None
+
+    def _read(self, node: yaml.Node, path: tuple) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooBig
+        mark = node.start_mark
+        self.source.marks.setdefault(path, (mark.line + 1, mark.column + 1))
+        if node.tag not in _PLAIN_TAGS:
+            self._bad_tag(node, path)
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self._read(item, path + (i,)) for i, item in enumerate(node.value)]
+        return self.scalars.construct_object(node)
+
+    def _key(self, node: yaml.ScalarNode, path: tuple) -> Any:
+        if node.tag not in _PLAIN_TAGS:
+            self._bad_tag(node, path)
+            return None
+        return self.scalars.construct_object(node)
+
+    def _bad_tag(self, node: yaml.Node, path: tuple) -> None:
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self.problems.append(
+            Problem(
+                self.source.where(path),
+                f"expected plain data, got the tag '{tag}'; recipes never create objects",
+            )
+        )
+
+    def _mapping(self, node: yaml.MappingNode, path: tuple) -> Mapping:
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.problems.append(
+                    Problem(self.source.where(path), "expected a plain key, got a collection")
+                )
+                continue
+            key = self._key(key_node, path)
+            where = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key in out:
+                first = self.source.key_marks[path + (key,)]
+                self.problems.append(
+                    Problem(
+                        Where(self.source.file, *where, dotted(path + (key,))),
+                        f"duplicate key '{key}'; it was first given on line {first[0]}",
+                    )
+                )
+                continue
+            self.source.key_marks[path + (key,)] = where
+            out[key] = self._read(value_node, path + (key,))
+        return out
+
+
+def override(source: Source, assignment: str) -> list[Problem]:
+    """Apply `a.b.c=value` (value read as YAML) to the data; problems point at the `--set`."""
+    origin = Where(f"--set {assignment}")
+    dotted_path, sep, text = assignment.partition("=")
+    if not sep or not dotted_path:
+        return [Problem(origin, "expected KEY=VALUE, e.g. train.steps=100")]
+    try:
+        value = load_text(text, file=origin.file).data
+    except RecipeError as err:
+        return list(err.problems)
+    path = tuple(int(p) if p.isdigit() else p for p in dotted_path.split("."))
+    if not isinstance(source.data, dict):
+        return [Problem(origin, "expected a recipe that is a mapping")]
+    parent = source.data
+    for i, part in enumerate(path[:-1]):
+        child = parent.get(part) if isinstance(parent, dict) else None
+        if child is None and isinstance(parent, dict):
+            child = parent[part] = {}
+        if not isinstance(child, dict):
+            return [Problem(origin, f"expected {dotted(path[: i + 1])} to be a mapping")]
+        parent = child
+    parent[path[-1]] = value
+    source.overrides[path] = origin.file
+    return []
