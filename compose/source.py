@@ -187,3 +187,8 @@ def override(source: Source, assignment: str) -> list[Problem]:
     parent[path[-1]] = value
     source.overrides[path] = origin.file
     return []
+
+
+def dump_text(data: Any) -> str:
+    """Plain data as YAML text, in the order it was written."""
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=None)

@@ -1,0 +1,47 @@
+"""A training run's folder: the resolved recipe, metrics as they come, summary, weights.
+
+Each metrics line is flushed when written and the weights are saved even when training
+is interrupted, so a crash or Ctrl-C loses nothing already computed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+
+from compose.source import dump_text
+
+RECIPE, METRICS, SUMMARY, WEIGHTS = "recipe.yaml", "metrics.jsonl", "summary.json", "model.eqx"
+
+
+def default_dir(name: str, *, root: str | Path = "runs") -> Path:
+    """`runs/NAME-YYYYmmdd-HHMMSS`, with a counter if that exists already."""
+    stem = Path(root) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    path, n = stem, 1
+    while path.exists():
+        n += 1
+        path = stem.with_name(f"{stem.name}-{n}")
+    return path
+
+
+class RunFolder:
+    """Writes one run's files as training goes."""
+
+    def __init__(self, path: str | Path, recipe_data: Any):
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / RECIPE).write_text(dump_text(recipe_data), encoding="utf-8")
+        self._metrics = open(self.path / METRICS, "w", encoding="utf-8")
+
+    def log(self, record: dict[str, Any]) -> None:
+        self._metrics.write(json.dumps(record) + "\n")
+        self._metrics.flush()
+
+    def finish(self, model: eqx.Module, summary: dict[str, Any]) -> None:
+        eqx.tree_serialise_leaves(self.path / WEIGHTS, model)
+        (self.path / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        self._metrics.close()

@@ -1,0 +1,81 @@
+"""Text views of recipes and blocks for the terminal: the model summary and block docs."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.table import Table
+
+from blocks import BLOCKS, INITIALIZERS, REQUIRED, Block
+from compose.check import Checked
+from compose.problems import shown
+
+
+def _console(buffer: io.StringIO, width: int) -> Console:
+    return Console(file=buffer, width=width, color_system=None, highlight=False, soft_wrap=False)
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ")" if len(shape) != 1 else f"({shape[0]},)"
+
+
+def model_summary(checked: Checked, *, width: int = 110) -> str:
+    """The table a user expects from a model summary, then the rewrites and the training plan."""
+    recipe = checked.recipe
+    rewritten = {r.node: r for r in checked.rewrites}
+    table = Table(title=f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name,
+                  title_justify="left", box=None, pad_edge=False)  # fmt: skip
+    for column in ("node", "block", "inputs", "output", "weights", "params"):
+        table.add_column(column, justify="right" if column == "params" else "left")
+    for inp in recipe.inputs:
+        table.add_row(inp.name, "input", "", _shape(inp.shape), "", "")
+    nodes = {n.name: n for n in recipe.nodes}
+    for report in checked.nodes:
+        wires = nodes[report.name].wires
+        inputs = ", ".join(f"{w.ref} {_shape(s)}" for w, s in zip(wires, report.in_shapes))
+        weights = "\n".join(f"{w.slot} {_shape(w.shape)} {w.source}" for w in report.weights)
+        block = report.block + (" *" if report.name in rewritten else "")
+        table.add_row(report.name, block, inputs, _shape(report.out_shape), weights,
+                      f"{report.params:,}" if report.params else "")  # fmt: skip
+    buffer = io.StringIO()
+    console = _console(buffer, width)
+    console.print(table)
+    console.print(f"total parameters: {checked.params:,}")
+    if checked.rewrites:
+        console.print("rewrites (*):")
+        for r in checked.rewrites:
+            console.print(f"  {r}")
+    if recipe.train:
+        t = recipe.train
+        length = f"{t.steps} steps" if t.steps else f"{t.epochs} epochs"
+        args = ", ".join(f"{k}={v}" for k, v in t.optimizer.args)
+        console.print(f"train: {t.optimizer.name}({args}), {length} of batch {t.batch} "
+                      f"on {t.data.name}; loss '{recipe.loss.ref}'")  # fmt: skip
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def block_list() -> str:
+    """One line per block: name and what it does."""
+    width = max(map(len, BLOCKS))
+    return "".join(f"{name:<{width}}  {block.doc}\n" for name, block in BLOCKS.items())
+
+
+def block_help(block: Block) -> str:
+    """One block's inputs, hyperparameters (types, defaults) and weight slots."""
+    lines = [f"{block.name}: {block.doc}", ""]
+    ports = f"{block.inputs[0]}0, {block.inputs[0]}1, ... (two or more)" if block.variadic else (
+        ", ".join(block.inputs))
+    lines.append(f"inputs: {ports}")
+    if block.hypers:
+        lines.append("hyperparameters:")
+        for h in block.hypers:
+            default = "required" if h.default is REQUIRED else f"default {shown(h.default)}"
+            lines.append(f"  {h.name}: {h.kind.__name__}, {default}. {h.doc}")
+    if block.slots:
+        lines.append("weights:")
+        for s in block.slots:
+            lines.append(f"  {s.name} {s.doc}, initialiser {INITIALIZERS[s.init].name}")
+    if block.loss:
+        lines.append("a loss: gives a per-example scalar")
+    return "\n".join(lines) + "\n"

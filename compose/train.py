@@ -1,0 +1,195 @@
+"""Train a checked recipe with optax: batches on device, many steps per compiled call."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from blocks import BLOCKS
+from compose import data, metrics, optim
+from compose.api import build
+from compose.check import Checked, check
+from compose.model import Composed
+from compose.problems import Problem, RecipeError
+from compose.recipe import Recipe
+from compose.run_folder import RunFolder
+
+EVAL_CAP = 10_000  # examples the logged loss and metrics are measured on
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished (or interrupted) run: the trained model and what it reached."""
+
+    model: Composed
+    steps: int
+    seconds: float
+    metrics: dict[str, float]
+    folder: Path | None
+    interrupted: bool = False
+
+
+def loss_fn(model: Composed, batch: dict[str, jax.Array], penalty: tuple[str, float] | None):
+    """Mean per-example loss over the batch, plus the weight penalty if any."""
+    loss = jnp.mean(jax.vmap(model.loss)(batch))
+    if penalty:
+        norm, coef = penalty
+        leaves = jax.tree_util.tree_leaves(model.weights)
+        size = (lambda w: jnp.sum(w * w)) if norm == "l2" else (lambda w: jnp.sum(jnp.abs(w)))
+        loss = loss + coef * sum(size(w) for w in leaves)
+    return loss
+
+
+def make_step(optimizer: optax.GradientTransformation, penalty=None) -> Callable:
+    """One optimisation step on a batch: (model, opt_state, batch) -> (model, opt_state, loss)."""
+
+    def step(model, opt_state, batch):
+        loss, grads = eqx.filter_value_and_grad(loss_fn)(model, batch, penalty)
+        updates, opt_state = optimizer.update(grads, opt_state, eqx.filter(model, eqx.is_array))
+        return eqx.apply_updates(model, updates), opt_state, loss
+
+    return step
+
+
+def _chunk_runner(step: Callable, arrays: dict[str, jax.Array]) -> Callable:
+    """Run several steps in one compiled call: indices (steps, batch) pick each batch."""
+
+    @eqx.filter_jit
+    def run(model, opt_state, indices):
+        params, static = eqx.partition(model, eqx.is_array)
+
+        def body(carry, idx):
+            params, opt_state = carry
+            batch = {k: a[idx] for k, a in arrays.items()}
+            model, opt_state, loss = step(eqx.combine(params, static), opt_state, batch)
+            return (eqx.filter(model, eqx.is_array), opt_state), loss
+
+        (params, opt_state), losses = jax.lax.scan(body, (params, opt_state), indices)
+        return eqx.combine(params, static), opt_state, losses
+
+    return run
+
+
+def _evaluator(checked: Checked) -> Callable:
+    """Loss and metrics of a model on a set of examples (at most EVAL_CAP of them)."""
+    plan = checked.plan
+    loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+    classifies = BLOCKS[loss_step.block].classifies
+    wanted = (plan.loss,) + loss_step.args[:2]
+    names = checked.recipe.train.metrics
+
+    @eqx.filter_jit
+    def evaluate(model, arrays):
+        values = jax.vmap(lambda ex: model.values(ex, wanted))(arrays)
+        out = {"loss": jnp.mean(values[str(plan.loss)])}
+        if "accuracy" in names:
+            pred, target = (values[str(v)] for v in loss_step.args[:2])
+            out["accuracy"] = metrics.accuracy(pred, target, classifies)
+        return out
+
+    return evaluate
+
+
+def _batches(n: int, batch: int, total: int, rng: np.random.Generator) -> np.ndarray:
+    """(total, batch) example indices: a fresh shuffle each epoch, full batches only."""
+    batch = min(batch, n)
+    per_epoch = n // batch
+    epochs = math.ceil(total / per_epoch)
+    order = np.concatenate([rng.permutation(n)[: per_epoch * batch] for _ in range(epochs)])
+    return order.reshape(-1, batch)[:total].astype(np.int32)
+
+
+def total_steps(checked: Checked, n_train: int) -> int:
+    train = checked.recipe.train
+    if train.steps:
+        return train.steps
+    return train.epochs * max(1, n_train // min(train.batch, n_train))
+
+
+def train(
+    recipe: Recipe | Checked,
+    *,
+    folder: str | Path | None = None,
+    on_log: Callable[[dict[str, Any]], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> Result:
+    """Train the recipe's model as its train section says.
+
+    Writes the run folder if one is given; `on_log` receives each logged record
+    ({"step", "loss", metrics..., "val_loss", ...}); `on_start` the number of steps. Raises RecipeError for a bad recipe.
+    """
+    checked = recipe if isinstance(recipe, Checked) else check(recipe)
+    if checked.problems:
+        raise RecipeError(checked.problems)
+    spec = checked.recipe.train
+    if spec is None:
+        raise RecipeError([Problem(checked.recipe.where, "expected a train section, got none")])
+    names = [i.name for i in checked.recipe.inputs]
+    train_np, val_np = data.load(spec.data, names)
+    train_arrays = {k: jnp.asarray(v) for k, v in train_np.items()}
+    val_arrays = {k: jnp.asarray(v) for k, v in val_np.items()}
+    n = len(next(iter(train_np.values())))
+    total = total_steps(checked, n)
+    key = jax.random.key(spec.seed)
+    model = build(checked, jax.random.fold_in(key, 0))
+    optimizer = optim.make(spec)
+    opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
+    run_chunk = _chunk_runner(make_step(optimizer, spec.penalty), train_arrays)
+    evaluate = _evaluator(checked)
+    indices = _batches(n, spec.batch, total, np.random.default_rng(spec.seed))
+    every = spec.log_every or max(1, total // 100)
+    bounds = _boundaries(total, every, spec.validate_every)
+    eval_train = {k: a[:EVAL_CAP] for k, a in train_arrays.items()}
+    eval_val = {k: a[:EVAL_CAP] for k, a in val_arrays.items()}
+    has_val = bool(val_np) and len(next(iter(val_np.values()))) > 0
+    out = RunFolder(folder, checked.recipe.data) if folder else None
+    if on_start:
+        on_start(total)
+    done, record, start, interrupted = 0, {}, time.perf_counter(), False
+    try:
+        for stop in bounds:
+            model, opt_state, losses = run_chunk(model, opt_state, indices[done:stop])
+            done = stop
+            record = {"step": done, **_floats(evaluate(model, eval_train))}
+            record["batch_loss"] = float(jnp.mean(losses))
+            if has_val and (spec.validate_every is None or done % spec.validate_every == 0
+                            or done == total):  # fmt: skip
+                record.update({f"val_{k}": v for k, v in _floats(evaluate(model, eval_val)).items()})
+            record["seconds"] = time.perf_counter() - start
+            if out:
+                out.log(record)
+            if on_log:
+                on_log(record)
+    except KeyboardInterrupt:
+        interrupted = True
+    seconds = time.perf_counter() - start
+    final = {k: v for k, v in record.items() if k not in ("step", "seconds", "batch_loss")}
+    if out:
+        summary = {"steps": done, "seconds": seconds, "metrics": final}
+        if interrupted:
+            summary["interrupted"] = True
+        out.finish(model, summary)
+    return Result(model, done, seconds, final, out.path if out else None, interrupted)
+
+
+def _boundaries(total: int, every: int, validate_every: int | None) -> list[int]:
+    """Steps after which to log: multiples of `every` and `validate_every`, and the last."""
+    marks = set(range(every, total + 1, every)) | {total}
+    if validate_every:
+        marks |= set(range(validate_every, total + 1, validate_every))
+    return sorted(marks)
+
+
+def _floats(values: dict[str, jax.Array]) -> dict[str, float]:
+    """Plain floats, loss first, then the metrics in name order."""
+    return {k: float(values[k]) for k in sorted(values, key=lambda k: (k != "loss", k))}
