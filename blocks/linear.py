@@ -7,7 +7,7 @@ from blocks.block import Block, Hyper, Slot, positive
 
 def _apply(xs, w, hp):
     y = w["weight"] @ xs[0]
-    return y + w["bias"] if hp["bias"] else y
+    return y + w["bias"] if hp["use_bias"] else y
 
 
 def _check(shapes, hp):
@@ -22,11 +22,11 @@ linear = Block(
     apply=_apply,
     hypers=(
         Hyper("out", int, doc="number of outputs", check=positive),
-        Hyper("bias", bool, True, "add a learned bias"),
+        Hyper("use_bias", bool, True, "add a learned bias"),
     ),
     slots=(
         Slot("weight", lambda s, hp: (hp["out"], s[0][0]), "lecun_normal", doc="(out, in)"),
-        Slot("bias", lambda s, hp: (hp["out"],) if hp["bias"] else None, "zeros", doc="(out,)"),
+        Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)"),
     ),
     check=_check,
     example=((3,),),

@@ -5,10 +5,10 @@
     model({"x": jnp.array([0.0, 1.0])})          # {"prob": Array([0.97], ...)}
 """
 
-from compose.api import build, check, load
+from compose.api import build, check, load, load_run, loads
 from compose.check import Checked
 from compose.model import Composed
 from compose.problems import Problem, RecipeError, Where
 from compose.recipe import Recipe
 
-__all__ = ["Checked", "Composed", "Problem", "Recipe", "RecipeError", "Where", "build", "check", "load"]
+__all__ = ["Checked", "Composed", "Problem", "Recipe", "RecipeError", "Where", "build", "check", "load", "load_run", "loads"]

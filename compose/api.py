@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import equinox as eqx
 import jax
 
 from compose import check as _check
@@ -12,13 +13,15 @@ from compose.model import Composed, init_weights
 from compose.parse import parse
 from compose.problems import RecipeError
 from compose.recipe import Recipe
+from compose.run_folder import RECIPE, WEIGHTS
 from compose.source import load_file, load_text, override
 
 
 def load(path: str | Path, *, overrides: Sequence[str] = ()) -> Recipe:
     """Read a recipe file; `overrides` are `key.path=value` strings like `train.steps=100`.
 
-    Raises RecipeError listing every problem found while reading.
+    Raises RecipeError when the file is not a readable recipe (bad YAML, not a mapping);
+    other problems travel with the recipe, and `check` reports them with the rest.
     """
     return _from_source(load_file(path), overrides)
 
@@ -49,3 +52,11 @@ def build(recipe: Recipe | _check.Checked, key: jax.Array) -> Composed:
     if checked.problems:
         raise RecipeError(checked.problems)
     return Composed(init_weights(checked.plan, key), checked.plan)
+
+
+def load_run(folder: str | Path) -> tuple[Recipe, Composed]:
+    """The recipe and trained model saved in a run folder (no code is executed to read it)."""
+    folder = Path(folder)
+    recipe = load(folder / RECIPE)
+    skeleton = build(recipe, jax.random.key(0))
+    return recipe, eqx.tree_deserialise_leaves(folder / WEIGHTS, skeleton)

@@ -63,7 +63,7 @@ def check(recipe: Recipe) -> Checked:
     """Every problem with the recipe's graph, shapes and train section; the plan if none."""
     checker = _Checker(recipe)
     steps = checker.run()
-    problems = tuple(checker.problems)
+    problems = recipe.problems + tuple(checker.problems)
     if problems:
         return Checked(recipe, problems, nodes=tuple(checker.reports))
     plan = Plan(
@@ -106,17 +106,17 @@ class _Checker:
         return names
 
     def ref_problem(self, ref: str) -> str | None:
-        """Why `ref` names nothing, or None when it names an input, node or weight."""
+        """What is wrong with `ref` ("'xx', which names no input or node"), or None."""
         node, dot, slot = ref.partition(".")
         if not dot:
             ok = node in self.nodes or any(i.name == node for i in self.recipe.inputs)
-            return None if ok else f"'{ref}' is not an input or node"
+            return None if ok else f"'{ref}', which names no input or node"
         if node not in self.nodes:
-            return f"'{node}' in '{ref}' is not a node"
+            return f"'{ref}', but '{node}' names no node"
         block = BLOCKS[self.nodes[node].block]
         if block.slot(slot) is None:
             slots = ", ".join(s.name for s in block.slots) or "none"
-            return f"node '{node}' ({block.name}) has no weight '{slot}' (its weights: {slots})"
+            return f"'{ref}', but node '{node}' ({block.name}) has no weight '{slot}' (its weights: {slots})"
         return None
 
     def wirings(self, node: Node) -> list[tuple[Wire | WeightSpec, str]]:
@@ -125,20 +125,23 @@ class _Checker:
     def check_refs(self) -> bool:
         known = self.known_refs()
         count = len(self.problems)
+        broken = self.recipe.broken
         for node in self.recipe.nodes:
             for item, ref in self.wirings(node):
-                why = self.ref_problem(ref)
+                why = None if ref.partition(".")[0] in broken else self.ref_problem(ref)
                 if why:
                     label = f"input '{item.port}'" if isinstance(item, Wire) else f"weight '{item.slot}'"
-                    self.bad(item.where, f"node '{node.name}' ({node.block}): {label} is wired "
-                             f"to {why}", did_you_mean(ref, known))  # fmt: skip
+                    self.bad(item.where, f"node '{node.name}' ({node.block}): {label}: expected "
+                             f"an input, node or node.weight, got {why}",
+                             did_you_mean(ref, known))  # fmt: skip
+        values = [i.name for i in self.recipe.inputs] + list(self.nodes)
         ends = [(w, "outputs") for w in self.recipe.outputs]
         ends += [(self.recipe.loss, "loss")] if self.recipe.loss else []
         for wire, what in ends:
-            why = self.ref_problem(wire.ref)
+            why = None if wire.ref.partition(".")[0] in broken else self.ref_problem(wire.ref)
             if why:
-                self.bad(wire.where, f"{what}: expected a node, got {why}",
-                         did_you_mean(wire.ref, known))  # fmt: skip
+                self.bad(wire.where, f"expected a node, got {why}",
+                         did_you_mean(wire.ref, values))  # fmt: skip
         return len(self.problems) == count
 
     def order(self) -> list[str]:
@@ -154,7 +157,7 @@ class _Checker:
             cycle = err.args[1]
             first = self.nodes[cycle[0]]
             self.bad(first.where, f"node '{first.name}' ({first.block}): expected an acyclic "
-                     f"graph, got the cycle {' -> '.join(reversed(cycle))}")  # fmt: skip
+                     f"graph, got the cycle {' -> '.join(cycle)}")  # fmt: skip
             return []
         order = []
         while sorter.is_active():
@@ -244,19 +247,21 @@ class _Checker:
             node = self.nodes.get(loss.ref)
             shape = self.shapes[loss.ref]
             if node is None:
-                self.bad(loss.where, f"loss: expected a node, got the input '{loss.ref}'")
+                self.bad(loss.where, f"expected a node, got the input '{loss.ref}'")
             elif shape != ():
-                self.bad(loss.where, f"loss: expected node '{loss.ref}' ({node.block}) to give "
+                self.bad(loss.where, f"expected node '{loss.ref}' ({node.block}) to give "
                          f"a per-example scalar (), got shape {shape}",
                          "reduce it, e.g. with an mse or cross_entropy block")  # fmt: skip
 
     def check_train(self) -> None:
         train = self.recipe.train
         if self.recipe.loss is None:
-            self.bad(train.where["train"], "train: expected a `loss:` naming the per-example "
+            self.bad(train.where["train"], "expected a `loss:` naming the per-example "
                      "scalar node to minimise, got none")  # fmt: skip
-        loss_node = self.nodes.get(self.recipe.loss.ref) if self.recipe.loss else None
         self.problems.extend(optim.problems(train))
         self.problems.extend(data.problems(train.data, self.recipe.inputs))
-        block = BLOCKS[loss_node.block] if loss_node else None
-        self.problems.extend(metrics.problems(train, block))
+        loss = self.recipe.loss
+        if loss and loss.ref in self.nodes and self.shapes.get(loss.ref) == ():
+            self.problems.extend(metrics.problems(train, BLOCKS[self.nodes[loss.ref].block]))
+        elif not loss:
+            self.problems.extend(metrics.problems(train, None))

@@ -57,9 +57,9 @@ def _argument_problems(call: Call, sig: inspect.Signature, what: str, supplied: 
             out.append(Problem(where, f"{what} '{call.name}' takes no argument '{key}'",
                                did_you_mean(str(key), names)))  # fmt: skip
         elif param is not None and not _fits(value, param):
-            kind = type(param.default).__name__
-            out.append(Problem(where, f"{what} '{call.name}': expected '{key}' to be "
-                               f"{'a number' if kind in ('int', 'float') else kind}, got {shown(value)}"))  # fmt: skip
+            kind = "true or false" if isinstance(param.default, bool) else "a number"
+            out.append(Problem(where, f"{what} '{call.name}': expected '{key}' to be {kind}, "
+                               f"got {shown(value)}"))  # fmt: skip
     given = {k for k, _ in call.args} | supplied
     for name, param in params.items():
         required = param.default is param.empty and param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)

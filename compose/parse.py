@@ -7,6 +7,7 @@ hyperparameters and initialisers, identifiers. Wiring and shapes are the checker
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from blocks import BLOCKS, INITIALIZERS, Block, Hyper
@@ -24,18 +25,22 @@ NOT_YET = {"networks": "named networks are not supported yet"}
 
 
 def parse(source: Source) -> Recipe:
-    """Records from a loaded document; raises RecipeError listing every problem."""
+    """Records from a loaded document, carrying the problems found on the way.
+
+    Raises RecipeError only when the document is not a recipe at all.
+    """
     parser = _Parser(source)
     recipe = parser.recipe()
-    if parser.problems:
+    if recipe is None:
         raise RecipeError(parser.problems)
-    return recipe
+    return replace(recipe, problems=tuple(parser.problems), broken=frozenset(parser.broken))
 
 
 class _Parser:
     def __init__(self, source: Source):
         self.source = source
         self.problems: list[Problem] = []
+        self.broken: list[str] = []
 
     # -- helpers -------------------------------------------------------------------------
     def at(self, path: tuple, *, key: bool = False) -> Where:
@@ -44,8 +49,9 @@ class _Parser:
     def bad(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> None:
         self.problems.append(Problem(self.at(path, key=key), message, hint))
 
-    def expect(self, path: tuple, expected: str, got: Any) -> None:
-        self.bad(path, f"expected {expected}, got {shown(got)}")
+    def expect(self, path: tuple, expected: str, got: Any, *, label: str = "") -> None:
+        prefix = f"{label}: " if label else ""
+        self.bad(path, f"{prefix}expected {expected}, got {shown(got)}")
 
     def mapping(self, value: Any, path: tuple, expected: str = "a mapping") -> dict | None:
         if isinstance(value, dict):
@@ -156,10 +162,12 @@ class _Parser:
             if not self.identifier(name, path):
                 continue
             spec = self.mapping(spec, path, "a node: a mapping like {block: linear, in: x}")
-            if spec is not None:
-                node = self.node(name, spec, path)
-                if node:
-                    out.append(node)
+            count = len(self.problems)
+            node = self.node(name, spec, path) if spec is not None else None
+            if node and len(self.problems) == count:
+                out.append(node)
+            else:
+                self.broken.append(name)
         return out
 
     def node(self, name: str, spec: dict, path: tuple) -> Node | None:
@@ -212,20 +220,18 @@ class _Parser:
             if isinstance(value, list) and len(value) >= 2:
                 pairs = [(f"{block.inputs[0]}{i}", v, path + (i,)) for i, v in enumerate(value)]
             else:
-                self.expect(path, f"{label}: a list of two or more inputs", value)
+                self.expect(path, "a list of two or more inputs", value, label=label)
                 return []
         elif isinstance(value, str):
             pairs = [(block.inputs[0], value, path)]
             if len(block.inputs) > 1:
-                self.expect(path, f"{label}: inputs {', '.join(block.inputs)}", value)
+                self.expect(path, f"inputs {', '.join(block.inputs)}", value, label=label)
                 return []
         elif isinstance(value, list):
             if len(value) != len(block.inputs):
-                self.expect(
-                    path,
-                    f"{label}: {len(block.inputs)} input(s) ({', '.join(block.inputs)})",
-                    f"{len(value)}",
-                )
+                count = len(block.inputs)
+                self.bad(path, f"{label}: expected {count} input{'s' * (count > 1)} "
+                         f"({', '.join(block.inputs)}), got {len(value)}")  # fmt: skip
                 return []
             pairs = [(p, v, path + (i,)) for i, (p, v) in enumerate(zip(block.inputs, value))]
         elif isinstance(value, dict):
@@ -236,31 +242,31 @@ class _Parser:
                          f"missing {', '.join(missing)}")  # fmt: skip
             pairs = [(p, value[p], path + (p,)) for p in block.inputs if p in value]
         else:
-            self.expect(path, f"{label}: `in` naming its input(s)", value)
+            self.expect(path, "`in` naming its input(s)", value, label=label)
             return []
         wires = []
         for port, ref, where in pairs:
             if isinstance(ref, str):
                 wires.append(Wire(port, ref, self.at(where)))
             else:
-                self.expect(where, f"{label}: the name of an input or node", ref)
+                self.expect(where, "the name of an input or node", ref, label=label)
         return wires
 
     def weight(self, value: Any, path: tuple, slot: str, node: str) -> WeightSpec | None:
         where = self.at(path)
         if isinstance(value, str):
             return WeightSpec(slot, where, ref=value)
-        spec = self.mapping(
-            value, path, f"node '{node}': a weight source: a name to wire, or {{init: ...}}"
-        )
-        if spec is None:
+        if not isinstance(value, dict):
+            self.expect(path, "a weight source: a name to wire, or {init: ...}", value,
+                        label=f"node '{node}'")  # fmt: skip
             return None
+        spec = value
         init_name = spec.get("init")
         init = INITIALIZERS.get(init_name) if isinstance(init_name, str) else None
         if init is None:
             self.bad(
                 path + ("init",),
-                f"node '{node}': expected an initialiser for '{slot}', got {shown(init_name)}",
+                f"node '{node}': weight '{slot}': expected an initialiser, got {shown(init_name)}",
                 did_you_mean(str(init_name), INITIALIZERS),
             )
             return None

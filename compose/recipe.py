@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compose.problems import Where
+from compose.problems import Problem, Where
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,11 @@ class Train:
 
 @dataclass(frozen=True)
 class Recipe:
-    """A whole recipe. `data` is the plain document it was read from, overrides applied."""
+    """A whole recipe. `data` is the plain document it was read from, overrides applied.
+
+    `problems` are those found while reading it; the nodes they concern are left out
+    and named in `broken`, so that checking can go on and report the rest.
+    """
 
     file: str
     name: str
@@ -103,6 +107,8 @@ class Recipe:
     train: Train | None
     where: Where
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
+    broken: frozenset[str] = frozenset()  # nodes that could not be read; others may name them
 
     def node(self, name: str) -> Node | None:
         return next((n for n in self.nodes if n.name == name), None)

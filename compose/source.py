@@ -154,7 +154,7 @@ class _Reader:
                 self.problems.append(
                     Problem(
                         Where(self.source.file, *where, dotted(path + (key,))),
-                        f"duplicate key '{key}'; it was first given on line {first[0]}",
+                        f"duplicate key '{key}'; it was first given at {first[0]}:{first[1]}",
                     )
                 )
                 continue

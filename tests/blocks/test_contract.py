@@ -1,0 +1,82 @@
+"""Every block in the registry keeps the block contract (one test, the whole registry)."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+from blocks import BLOCKS, INITIALIZERS
+
+
+def _example(block):
+    hypers = block.with_defaults(block.example_hypers)
+    key = jax.random.key(0)
+    # Inputs in (0.1, 0.9): valid probabilities for the textbook losses and logs.
+    args = [
+        jax.random.uniform(jax.random.fold_in(key, i), s, minval=0.1, maxval=0.9)
+        for i, s in enumerate(block.example)
+    ]
+    weights = {
+        name: INITIALIZERS[block.slot(name).init](
+            jax.random.fold_in(key, 100 + i), shape, {}, fan_in=-1, fan_out=-2
+        )
+        for i, (name, shape) in enumerate(block.slot_shapes(block.example, hypers).items())
+    }
+    return args, weights, hypers
+
+
+@pytest.mark.parametrize("name", list(BLOCKS))
+def test_block_contract(name):
+    block = BLOCKS[name]
+    assert block.name == name
+    assert block.doc, "every block says what it does"
+    names = [h.name for h in block.hypers] + [s.name for s in block.slots] + list(block.inputs)
+    assert len(names) == len(set(names)), "a recipe key must name one thing"
+    assert not {"block", "in"} & set(names)
+    for slot in block.slots:
+        assert slot.init in INITIALIZERS
+
+    args, weights, hypers = _example(block)
+    assert block.check is None or block.check(block.example, hypers) is None
+    out = block.apply(args, weights, hypers)
+    assert out.shape == block.output_shape(block.example, hypers)
+    if block.loss:
+        assert out.shape == ()
+
+    jitted = jax.jit(lambda a, w: block.apply(a, w, hypers))(args, weights)
+    assert jnp.allclose(jitted, out, atol=1e-6)
+
+    batched = jax.vmap(lambda a: block.apply(a, weights, hypers))([jnp.stack([a, a]) for a in args])
+    assert batched.shape == (2, *out.shape)
+
+    grads = jax.grad(lambda a, w: jnp.sum(block.apply(a, w, hypers)), argnums=(0, 1))(args, weights)
+    for g in jax.tree_util.tree_leaves(grads):
+        assert jnp.all(jnp.isfinite(g))
+
+
+@pytest.mark.parametrize("name", list(INITIALIZERS))
+def test_initializers_give_the_shape_and_are_seeded(name):
+    init = INITIALIZERS[name]
+    args = {"value": 0.5} if name == "constant" else {}
+    a = init(jax.random.key(1), (4, 3), args, fan_in=-1, fan_out=-2)
+    b = init(jax.random.key(1), (4, 3), args, fan_in=-1, fan_out=-2)
+    assert a.shape == (4, 3) and a.dtype == jnp.float32
+    assert jnp.array_equal(a, b)
+    vector = init(jax.random.key(1), (5,), args, fan_in=-1, fan_out=-2)
+    assert vector.shape == (5,)
+
+
+def test_initializer_scales_match_their_definitions():
+    n = 20_000
+    key = jax.random.key(0)
+    # (out=n, in=200): fan_in counts the last axis, as a linear weight (out, in) needs.
+    lecun = INITIALIZERS["lecun_normal"](key, (n, 200), {}, fan_in=-1, fan_out=-2)
+    assert jnp.std(lecun) == pytest.approx(math.sqrt(1 / 200), rel=0.03)
+    he = INITIALIZERS["he_normal"](key, (n, 200), {}, fan_in=-1, fan_out=-2)
+    assert jnp.std(he) == pytest.approx(math.sqrt(2 / 200), rel=0.03)
+    uniform = INITIALIZERS["uniform"](key, (n,), {"scale": 0.5}, fan_in=-1, fan_out=-2)
+    assert -0.5 <= float(uniform.min()) and float(uniform.max()) < 0.5
+    assert jnp.mean(uniform) == pytest.approx(0.0, abs=0.02)
+    normal = INITIALIZERS["normal"](key, (n,), {"stddev": 0.1}, fan_in=-1, fan_out=-2)
+    assert jnp.std(normal) == pytest.approx(0.1, rel=0.03)
