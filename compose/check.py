@@ -190,8 +190,8 @@ class _Checker:
             spec = node.weight(slot_name)
             if spec and spec.ref:
                 value = self.wired(node, label, slot_name, shape, shapes, spec)
-                source = f"from {spec.ref}" if value is None or "." not in spec.ref else f"tied to {spec.ref}"
-                if value is not None and value.reshape:
+                source = f"tied to {spec.ref}" if "." in spec.ref else f"from {spec.ref}"
+                if self.shapes.get(spec.ref, shape) != shape:
                     source += f" {self.shapes[spec.ref]} reshaped"
                 params = 0
             else:

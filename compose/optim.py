@@ -15,6 +15,8 @@ import optax
 from compose.problems import Problem, did_you_mean, shown
 from compose.recipe import Call, Train
 
+Optimizer = optax.GradientTransformation
+
 _FIRST_VALUE = ("init_value", "peak_value", "value")  # a schedule's start, from learning_rate
 
 
@@ -120,7 +122,7 @@ def learning_rate(train: Train) -> Any:
     return getattr(optax, train.schedule.name)(**sched_args)
 
 
-def make(train: Train) -> optax.GradientTransformation:
+def make(train: Train) -> Optimizer:
     """The optax transformation the recipe asks for, with gradient clipping first if set."""
     args = dict(train.optimizer.args)
     args["learning_rate"] = learning_rate(train)

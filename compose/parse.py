@@ -291,7 +291,7 @@ class _Parser:
         self.known_keys(spec, path, TRAIN_KEYS, "train")
 
         def number(key: str, kind: type, default: Any, check=None) -> Any:
-            if key not in spec:
+            if spec.get(key) is None:  # absent, or null to unset it (`--set train.steps=null`)
                 return default
             return self.typed(spec[key], path + (key,), Hyper(key, kind, check=check))
 

@@ -13,7 +13,6 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from blocks import BLOCKS
 from compose import data, metrics, optim
@@ -50,7 +49,7 @@ def loss_fn(model: Composed, batch: dict[str, jax.Array], penalty: tuple[str, fl
     return loss
 
 
-def make_step(optimizer: optax.GradientTransformation, penalty=None) -> Callable:
+def make_step(optimizer: optim.Optimizer, penalty=None) -> Callable:
     """One optimisation step on a batch: (model, opt_state, batch) -> (model, opt_state, loss)."""
 
     def step(model, opt_state, batch):

@@ -1,0 +1,71 @@
+"""The `compose` command as a user types it."""
+
+import json
+import subprocess
+import sys
+
+from compose.cli import main
+from tests.conftest import XOR
+
+
+def test_check_prints_the_model_summary(cli):
+    code, out, err = cli("name: xor\nabout: Learns XOR.\n" + XOR)
+    assert (code, err) == (0, [])
+    title, *lines = out.splitlines()
+    assert title == "xor: Learns XOR."
+    assert lines[0].split() == ["node", "block", "inputs", "output", "weights", "params"]
+    table = lines[1 : lines.index("total parameters: 9")]
+    rows = {line.split()[0]: line.split() for line in table if not line.startswith(" ")}
+    assert list(rows) == ["x", "y", "hidden", "bend", "logit", "prob", "loss"]
+    assert table[table.index(next(t for t in table if t.startswith("hidden"))) + 1].split() == [
+        "bias", "(2,)", "learned,", "zeros"]
+    assert rows["hidden"] == ["hidden", "linear", "x", "(2,)", "(2,)", "weight", "(2,", "2)",
+                              "learned,", "lecun_normal", "6"]  # fmt: skip
+    assert rows["loss"][:3] == ["loss", "cross_entropy", "*"]
+    assert "rewrites (*):" in lines
+    assert lines[-1] == ("train: adam(learning_rate=0.05), 10 steps of batch 4 on xor; "
+                         "loss 'loss'")  # fmt: skip
+
+
+def test_blocks_lists_every_block_one_line_each(capsys):
+    assert main(["blocks"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    from blocks import BLOCKS
+
+    assert [line.split()[0] for line in lines] == list(BLOCKS)
+    assert lines[0].split(None, 1)[1] == "Affine map of a vector: weight @ x + bias."
+
+
+def test_blocks_name_shows_one_block(capsys):
+    assert main(["blocks", "linear"]) == 0
+    out = capsys.readouterr().out
+    assert "inputs: x" in out
+    assert "  out: int, required. number of outputs" in out
+    assert "  use_bias: bool, default true. add a learned bias" in out
+    assert "  weight (out, in), initialiser lecun_normal" in out
+
+
+def test_blocks_unknown_name(capsys):
+    assert main(["blocks", "linaer"]) == 2
+    assert capsys.readouterr().err == "compose blocks: unknown block 'linaer' (did you mean 'linear'?)\n"
+
+
+def test_run_trains_and_writes_the_folder(cli, tmp_path):
+    code, out, err = cli(XOR, "run", "r.yaml", "--out", "out", "--quiet", "--set", "train.steps=30")
+    assert code == 0, err
+    assert out.startswith("recipe: trained 30 steps in ")
+    assert out.splitlines()[-1] == "run folder: out"
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["steps"] == 30 and set(summary["metrics"]) == {"loss", "accuracy"}
+
+
+def test_bad_arguments_exit_2(capsys):
+    assert main(["frobnicate"]) == 2
+    assert "invalid choice: 'frobnicate'" in capsys.readouterr().err
+
+
+def test_installed_command_runs(tmp_path):
+    """The console entry point exits with main's status."""
+    done = subprocess.run([sys.executable, "-m", "compose.cli", "blocks", "nope"],
+                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 2 and "unknown block 'nope'" in done.stderr

@@ -1,0 +1,102 @@
+"""Training: XOR learns, a line cannot, and the run folder holds what it should."""
+
+import json
+from pathlib import Path
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import compose
+from compose.train import _batches, train
+
+RECIPES = Path(__file__).parents[2] / "recipes"
+
+
+@pytest.fixture(scope="module")
+def xor_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run") / "xor"
+    logged = []
+    result = train(compose.load(RECIPES / "xor.yaml"), folder=folder, on_log=logged.append)
+    return result, folder, logged
+
+
+def test_xor_reaches_full_accuracy(xor_run):
+    result, _, _ = xor_run
+    assert result.steps == 2000
+    assert result.metrics["accuracy"] == 1.0
+    xs = jnp.array([[0.0, 0], [0, 1], [1, 0], [1, 1]])
+    probs = [float(result.model({"x": x})["prob"][0]) for x in xs]
+    assert [p > 0.5 for p in probs] == [False, True, True, False]
+
+
+def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
+    result, folder, logged = xor_run
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "metrics.jsonl", "model.eqx", "recipe.yaml", "summary.json",
+    ]  # fmt: skip
+    lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
+    assert lines == logged
+    assert [r["step"] for r in lines] == list(range(20, 2001, 20))
+    assert all({"step", "loss", "accuracy"} <= set(r) for r in lines)
+    assert lines[-1]["loss"] < lines[0]["loss"]
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["steps"] == 2000 and summary["seconds"] > 0
+    assert summary["metrics"] == {"loss": lines[-1]["loss"], "accuracy": 1.0}
+    assert compose.load(folder / "recipe.yaml").name == "xor"
+
+
+def test_saved_weights_load_back_without_pickle(xor_run):
+    result, folder, _ = xor_run
+    assert not (folder / "model.eqx").read_bytes().startswith(b"\x80")  # no pickle header
+    recipe, model = compose.load_run(folder)
+    for node, slots in result.model.weights.items():
+        for slot, array in slots.items():
+            assert jnp.array_equal(model.weights[node][slot], array)
+
+
+def test_a_line_cannot_learn_xor():
+    result = train(compose.load(RECIPES / "linear_xor.yaml"))
+    assert result.metrics["accuracy"] <= 0.75
+
+
+def test_validation_split_and_epochs(tmp_path):
+    recipe = compose.load(
+        RECIPES / "spirals.yaml",
+        overrides=["train.epochs=2", "train.steps=null", "train.data.n=200", "train.validate.every=5"],
+    )
+    result = train(recipe, folder=tmp_path / "run")
+    # 200 points, 20% held out: 160 to train on, 2 full batches of 64 per epoch.
+    assert result.steps == 4
+    lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
+    assert {"val_loss", "val_accuracy"} <= set(json.loads(lines[-1]))
+
+
+def test_batches_cover_each_epoch_once():
+    idx = _batches(10, 4, 6, np.random.default_rng(0))
+    assert idx.shape == (6, 4)
+    for epoch in (idx[:2], idx[2:4], idx[4:6]):
+        assert len(set(epoch.ravel().tolist())) == 8  # two full batches, no repeats
+
+
+def test_schedule_clip_and_penalty_train(tmp_path):
+    recipe = compose.load(RECIPES / "xor.yaml", overrides=[
+        "train.schedule={cosine_decay_schedule: {decay_steps: 200}}", "train.clip=1.0",
+        "train.penalty={l2: 1.0e-4}", "train.steps=200",
+    ])  # fmt: skip
+    result = train(recipe)
+    assert result.steps == 200 and np.isfinite(result.metrics["loss"])
+
+
+def test_an_unknown_schedule_argument_is_a_problem():
+    recipe = compose.load(RECIPES / "xor.yaml", overrides=[
+        "train.schedule={cosine_decay_schedule: {decay_stpes: 200}}",
+    ])  # fmt: skip
+    assert [str(p) for p in compose.check(recipe).problems] == [
+        "--set train.schedule={cosine_decay_schedule: {decay_stpes: 200}}: "
+        "train.schedule.cosine_decay_schedule.decay_stpes: schedule 'cosine_decay_schedule' "
+        "takes no argument 'decay_stpes' (did you mean 'decay_steps'?)",
+        "--set train.schedule={cosine_decay_schedule: {decay_stpes: 200}}: "
+        "train.schedule.cosine_decay_schedule: schedule 'cosine_decay_schedule': expected "
+        "'decay_steps', got nothing",
+    ]

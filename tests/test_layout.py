@@ -1,0 +1,35 @@
+"""Dependencies run one way: blocks <- compose <- tui; each library has one home."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[1]
+STDLIB_AND_JAX = {"jax", "functools", "operator", "dataclasses", "typing", "collections",
+                  "math", "__future__", "blocks"}  # fmt: skip
+
+
+def imports(package):
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                yield path, {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                yield path, {node.module.split(".")[0]}
+
+
+def test_blocks_import_jax_and_the_standard_library_only():
+    for path, names in imports("blocks"):
+        assert names <= STDLIB_AND_JAX, f"{path.name} imports {names - STDLIB_AND_JAX}"
+
+
+@pytest.mark.parametrize("library, home", [("yaml", "source.py"), ("optax", "optim.py")])
+def test_each_library_has_one_home_in_compose(library, home):
+    users = {path.name for path, names in imports("compose") if library in names}
+    assert users == {home}
+
+
+def test_compose_never_imports_textual_or_tui():
+    for path, names in imports("compose"):
+        assert not names & {"textual", "tui"}, path.name
