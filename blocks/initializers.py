@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import jax
 
@@ -53,17 +53,32 @@ INITIALIZERS: dict[str, Initializer] = {
         Initializer("zeros", "all zeros", lambda: _nn.zeros),
         Initializer("ones", "all ones", lambda: _nn.ones),
         Initializer(
-            "constant", "every element the same value", _nn.constant,
+            "constant",
+            "every element the same value",
+            _nn.constant,
             (Hyper("value", float, doc="the value"),),
         ),
         Initializer("normal", "normal with mean 0", _nn.normal, (_STDDEV,)),
-        Initializer("truncated_normal", "normal cut at two deviations", _nn.truncated_normal, (_STDDEV,)),
+        Initializer(
+            "truncated_normal", "normal cut at two deviations", _nn.truncated_normal, (_STDDEV,)
+        ),
         Initializer("uniform", "uniform on [-scale, scale)", _uniform, (_SCALE,)),
         Initializer("lecun_normal", "normal, variance 1/fan_in", _nn.lecun_normal, scaled=True),
         Initializer("lecun_uniform", "uniform, variance 1/fan_in", _nn.lecun_uniform, scaled=True),
-        Initializer("glorot_normal", "normal, variance 2/(fan_in+fan_out)", _nn.glorot_normal, scaled=True),
-        Initializer("glorot_uniform", "uniform, variance 2/(fan_in+fan_out)", _nn.glorot_uniform, scaled=True),
-        Initializer("he_normal", "normal, variance 2/fan_in (for relu)", _nn.he_normal, scaled=True),
-        Initializer("he_uniform", "uniform, variance 2/fan_in (for relu)", _nn.he_uniform, scaled=True),
+        Initializer(
+            "glorot_normal", "normal, variance 2/(fan_in+fan_out)", _nn.glorot_normal, scaled=True
+        ),
+        Initializer(
+            "glorot_uniform",
+            "uniform, variance 2/(fan_in+fan_out)",
+            _nn.glorot_uniform,
+            scaled=True,
+        ),
+        Initializer(
+            "he_normal", "normal, variance 2/fan_in (for relu)", _nn.he_normal, scaled=True
+        ),
+        Initializer(
+            "he_uniform", "uniform, variance 2/fan_in (for relu)", _nn.he_uniform, scaled=True
+        ),
     )
 }

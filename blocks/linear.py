@@ -1,7 +1,5 @@
 """linear(x; weight, bias) = weight @ x + bias."""
 
-
-
 from blocks.block import Block, Hyper, Slot, positive
 
 
@@ -32,5 +30,3 @@ linear = Block(
     example=((3,),),
     example_hypers={"out": 4},
 )
-
-

@@ -4,4 +4,6 @@ import jax
 
 from blocks.block import elementwise
 
-sigmoid = elementwise("sigmoid", jax.nn.sigmoid, "Logistic sigmoid 1 / (1 + exp(-x)), element-wise.")
+sigmoid = elementwise(
+    "sigmoid", jax.nn.sigmoid, "Logistic sigmoid 1 / (1 + exp(-x)), element-wise."
+)

@@ -1,8 +1,8 @@
 """Recipes to models: load, check, build and train networks written as YAML graphs of blocks.
 
-    recipe = compose.load("recipes/xor.yaml")
-    model = compose.build(recipe, key=jax.random.key(0))
-    model({"x": jnp.array([0.0, 1.0])})          # {"prob": Array([0.97], ...)}
+recipe = compose.load("recipes/xor.yaml")
+model = compose.build(recipe, key=jax.random.key(0))
+model({"x": jnp.array([0.0, 1.0])})          # {"prob": Array([0.97], ...)}
 """
 
 from compose.api import build, check, load, load_run, loads
@@ -11,4 +11,16 @@ from compose.model import Composed
 from compose.problems import Problem, RecipeError, Where
 from compose.recipe import Recipe
 
-__all__ = ["Checked", "Composed", "Problem", "Recipe", "RecipeError", "Where", "build", "check", "load", "load_run", "loads"]
+__all__ = [
+    "Checked",
+    "Composed",
+    "Problem",
+    "Recipe",
+    "RecipeError",
+    "Where",
+    "build",
+    "check",
+    "load",
+    "load_run",
+    "loads",
+]

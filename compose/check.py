@@ -116,7 +116,10 @@ class _Checker:
         block = BLOCKS[self.nodes[node].block]
         if block.slot(slot) is None:
             slots = ", ".join(s.name for s in block.slots) or "none"
-            return f"'{ref}', but node '{node}' ({block.name}) has no weight '{slot}' (its weights: {slots})"
+            return (
+                f"'{ref}', but node '{node}' ({block.name}) has no weight '{slot}' "
+                f"(its weights: {slots})"
+            )
         return None
 
     def wirings(self, node: Node) -> list[tuple[Wire | WeightSpec, str]]:
@@ -130,18 +133,23 @@ class _Checker:
             for item, ref in self.wirings(node):
                 why = None if ref.partition(".")[0] in broken else self.ref_problem(ref)
                 if why:
-                    label = f"input '{item.port}'" if isinstance(item, Wire) else f"weight '{item.slot}'"
-                    self.bad(item.where, f"node '{node.name}' ({node.block}): {label}: expected "
-                             f"an input, node or node.weight, got {why}",
-                             did_you_mean(ref, known))  # fmt: skip
+                    label = (
+                        f"input '{item.port}'"
+                        if isinstance(item, Wire)
+                        else f"weight '{item.slot}'"
+                    )
+                    self.bad(
+                        item.where,
+                        f"node '{node.name}' ({node.block}): {label}: expected "
+                        f"an input, node or node.weight, got {why}",
+                        did_you_mean(ref, known),
+                    )
         values = [i.name for i in self.recipe.inputs] + list(self.nodes)
-        ends = [(w, "outputs") for w in self.recipe.outputs]
-        ends += [(self.recipe.loss, "loss")] if self.recipe.loss else []
-        for wire, what in ends:
+        ends = list(self.recipe.outputs) + ([self.recipe.loss] if self.recipe.loss else [])
+        for wire in ends:
             why = None if wire.ref.partition(".")[0] in broken else self.ref_problem(wire.ref)
             if why:
-                self.bad(wire.where, f"expected a node, got {why}",
-                         did_you_mean(wire.ref, values))  # fmt: skip
+                self.bad(wire.where, f"expected a node, got {why}", did_you_mean(wire.ref, values))
         return len(self.problems) == count
 
     def order(self) -> list[str]:
@@ -156,8 +164,11 @@ class _Checker:
         except graphlib.CycleError as err:
             cycle = err.args[1]
             first = self.nodes[cycle[0]]
-            self.bad(first.where, f"node '{first.name}' ({first.block}): expected an acyclic "
-                     f"graph, got the cycle {' -> '.join(cycle)}")  # fmt: skip
+            self.bad(
+                first.where,
+                f"node '{first.name}' ({first.block}): expected an acyclic "
+                f"graph, got the cycle {' -> '.join(cycle)}",
+            )
             return []
         order = []
         while sorter.is_active():
@@ -205,11 +216,15 @@ class _Checker:
             reports.append(WeightReport(slot_name, shape, source, params))
         for spec in node.weights:
             if spec.slot not in slot_shapes:
-                self.bad(spec.where, f"{label}: expected no '{spec.slot}' with these settings, "
-                         f"got a source for it")  # fmt: skip
+                self.bad(
+                    spec.where,
+                    f"{label}: expected no '{spec.slot}' with these settings, got a source for it",
+                )
         self.shapes[node.name] = out_shape
         self.values[node.name] = Value("node", node.name)
-        self.reports.append(NodeReport(node.name, block.name, tuple(shapes), out_shape, tuple(reports)))
+        self.reports.append(
+            NodeReport(node.name, block.name, tuple(shapes), out_shape, tuple(reports))
+        )
         args = tuple(self.values[w.ref] for w in node.wires)
         return Step(node.name, block.name, args, tuple(weights), node.hypers)
 
@@ -235,9 +250,12 @@ class _Checker:
         if math.prod(got) == math.prod(shape):
             return Value(value.kind, value.name, value.slot, reshape=shape)
         inputs = ", ".join(str(s) for s in in_shapes)
-        self.bad(spec.where, f"{label}: for input shape {inputs}, weight '{slot_name}' needs "
-                 f"{shape} ({math.prod(shape)} values), but it was wired to '{spec.ref}' "
-                 f"which gives {got} ({math.prod(got)} values)")  # fmt: skip
+        self.bad(
+            spec.where,
+            f"{label}: for input shape {inputs}, weight '{slot_name}' needs "
+            f"{shape} ({math.prod(shape)} values), but it was wired to '{spec.ref}' "
+            f"which gives {got} ({math.prod(got)} values)",
+        )
         return None
 
     # -- outputs, loss and training -----------------------------------------------------------
@@ -249,15 +267,20 @@ class _Checker:
             if node is None:
                 self.bad(loss.where, f"expected a node, got the input '{loss.ref}'")
             elif shape != ():
-                self.bad(loss.where, f"expected node '{loss.ref}' ({node.block}) to give "
-                         f"a per-example scalar (), got shape {shape}",
-                         "reduce it, e.g. with an mse or cross_entropy block")  # fmt: skip
+                self.bad(
+                    loss.where,
+                    f"expected node '{loss.ref}' ({node.block}) to give "
+                    f"a per-example scalar (), got shape {shape}",
+                    "reduce it, e.g. with an mse or cross_entropy block",
+                )
 
     def check_train(self) -> None:
         train = self.recipe.train
         if self.recipe.loss is None:
-            self.bad(train.where["train"], "expected a `loss:` naming the per-example "
-                     "scalar node to minimise, got none")  # fmt: skip
+            self.bad(
+                train.where["train"],
+                "expected a `loss:` naming the per-example scalar node to minimise, got none",
+            )
         self.problems.extend(optim.problems(train))
         self.problems.extend(data.problems(train.data, self.recipe.inputs))
         loss = self.recipe.loss

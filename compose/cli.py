@@ -19,8 +19,13 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a recipe and print its model summary")
     for p in (run, check):
         p.add_argument("recipe", help="path to a recipe .yaml")
-        p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                       help="override a recipe key, e.g. --set train.steps=100")  # fmt: skip
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a recipe key, e.g. --set train.steps=100",
+        )
     run.add_argument("--out", help="run folder (default: runs/NAME-DATE-TIME)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     blocks = sub.add_parser("blocks", help="list the blocks, or show one")
@@ -48,8 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         else:
-            print(f"error: {type(err).__name__}: {err} (run with --debug for the traceback)",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"error: {type(err).__name__}: {err} (run with --debug for the traceback)",
+                file=sys.stderr,
+            )
         return 1
 
 
@@ -78,8 +85,10 @@ def _run(args: argparse.Namespace) -> int:
         result = train(checked, folder=folder, on_log=progress.update, on_start=progress.start)
     shown = "  ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
     state = "interrupted after" if result.interrupted else "trained"
-    print(f"{checked.recipe.name}: {state} {result.steps} steps in {result.seconds:.1f} s  "
-          f"{shown}\nrun folder: {result.folder}")  # fmt: skip
+    print(
+        f"{checked.recipe.name}: {state} {result.steps} steps in {result.seconds:.1f} s  "
+        f"{shown}\nrun folder: {result.folder}"
+    )
     return 130 if result.interrupted else 0
 
 
@@ -92,8 +101,10 @@ def _blocks(args: argparse.Namespace) -> int:
     block = BLOCKS.get(args.name)
     if block is None:
         hint = did_you_mean(args.name, BLOCKS)
-        print(f"compose blocks: unknown block '{args.name}'" + (f" ({hint})" if hint else ""),
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"compose blocks: unknown block '{args.name}'" + (f" ({hint})" if hint else ""),
+            file=sys.stderr,
+        )
         return 2
     print(block_help(block), end="")
     return 0

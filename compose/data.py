@@ -56,9 +56,20 @@ DATASETS: dict[str, Dataset] = {
             _spiral,
             (
                 Hyper("n", int, 1000, "number of points", check=_pos),
-                Hyper("noise", float, 0.1, "standard deviation of added noise",
-                      check=lambda v: None if v >= 0 else "a value >= 0"),  # fmt: skip
-                Hyper("classes", int, 2, "number of arms", check=lambda v: None if v >= 2 else "2 or more"),
+                Hyper(
+                    "noise",
+                    float,
+                    0.1,
+                    "standard deviation of added noise",
+                    check=lambda v: None if v >= 0 else "a value >= 0",
+                ),
+                Hyper(
+                    "classes",
+                    int,
+                    2,
+                    "number of arms",
+                    check=lambda v: None if v >= 2 else "2 or more",
+                ),
                 Hyper("turns", float, 1.0, "turns of each arm", check=_pos),
                 Hyper("seed", int, 0, "seed of the generator"),
             ),
@@ -78,11 +89,20 @@ def _args(call: Call) -> tuple[Dataset | None, dict, list[Problem]]:
     for key, value in call.args:
         arg = known.get(key)
         if arg is None:
-            out.append(Problem(call.where_of(key), f"dataset '{call.name}' takes no argument "
-                               f"'{key}'", did_you_mean(str(key), known)))  # fmt: skip
+            out.append(
+                Problem(
+                    call.where_of(key),
+                    f"dataset '{call.name}' takes no argument '{key}'",
+                    did_you_mean(str(key), known),
+                )
+            )
         elif expected := arg.problem(value):
-            out.append(Problem(call.where_of(key), f"dataset '{call.name}': expected '{key}' to "
-                               f"be {expected}, got {shown(value)}"))  # fmt: skip
+            out.append(
+                Problem(
+                    call.where_of(key),
+                    f"dataset '{call.name}': expected '{key}' to be {expected}, got {shown(value)}",
+                )
+            )
         else:
             values[key] = value
     return dataset, values, out
@@ -97,12 +117,22 @@ def problems(call: Call, inputs: tuple[Input, ...]) -> list[Problem]:
     given = ", ".join(f"{k} {tuple(a.shape[1:])}" for k, a in arrays.items())
     for inp in inputs:
         if inp.name not in arrays:
-            out.append(Problem(inp.where, f"input '{inp.name}': dataset '{call.name}' has no "
-                               f"array of that name (it gives {given})"))  # fmt: skip
+            out.append(
+                Problem(
+                    inp.where,
+                    f"input '{inp.name}': dataset '{call.name}' has no "
+                    f"array of that name (it gives {given})",
+                )
+            )
         elif arrays[inp.name].shape[1:] != inp.shape:
-            out.append(Problem(inp.where, f"input '{inp.name}': declared {list(inp.shape)}, but "
-                               f"dataset '{call.name}' gives {tuple(arrays[inp.name].shape[1:])} "
-                               "per example"))  # fmt: skip
+            out.append(
+                Problem(
+                    inp.where,
+                    f"input '{inp.name}': declared {list(inp.shape)}, but "
+                    f"dataset '{call.name}' gives {tuple(arrays[inp.name].shape[1:])} "
+                    "per example",
+                )
+            )
     return out
 
 

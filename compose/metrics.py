@@ -19,8 +19,13 @@ def problems(train: Train, loss_block: Block | None) -> list[Problem]:
         if name not in METRICS:
             out.append(Problem(where, f"unknown metric '{name}'", did_you_mean(name, METRICS)))
         elif loss_block is not None and loss_block.classifies is None:
-            out.append(Problem(where, f"metric '{name}': expected a classification loss "
-                               f"(cross_entropy), got {loss_block.name}"))  # fmt: skip
+            out.append(
+                Problem(
+                    where,
+                    f"metric '{name}': expected a classification loss "
+                    f"(cross_entropy), got {loss_block.name}",
+                )
+            )
     return out
 
 

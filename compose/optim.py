@@ -47,7 +47,9 @@ def schedules() -> dict[str, inspect.Signature]:
     }
 
 
-def _argument_problems(call: Call, sig: inspect.Signature, what: str, supplied: set[str]) -> list[Problem]:
+def _argument_problems(
+    call: Call, sig: inspect.Signature, what: str, supplied: set[str]
+) -> list[Problem]:
     params = sig.parameters
     out = []
     takes_any = any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -55,16 +57,30 @@ def _argument_problems(call: Call, sig: inspect.Signature, what: str, supplied: 
         where = call.where_of(key)
         param = params.get(key)
         if param is None and not takes_any:
-            names = [n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
-            out.append(Problem(where, f"{what} '{call.name}' takes no argument '{key}'",
-                               did_you_mean(str(key), names)))  # fmt: skip
+            names = [
+                n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+            ]
+            out.append(
+                Problem(
+                    where,
+                    f"{what} '{call.name}' takes no argument '{key}'",
+                    did_you_mean(str(key), names),
+                )
+            )
         elif param is not None and not _fits(value, param):
             kind = "true or false" if isinstance(param.default, bool) else "a number"
-            out.append(Problem(where, f"{what} '{call.name}': expected '{key}' to be {kind}, "
-                               f"got {shown(value)}"))  # fmt: skip
+            out.append(
+                Problem(
+                    where,
+                    f"{what} '{call.name}': expected '{key}' to be {kind}, got {shown(value)}",
+                )
+            )
     given = {k for k, _ in call.args} | supplied
     for name, param in params.items():
-        required = param.default is param.empty and param.kind not in (param.VAR_KEYWORD, param.VAR_POSITIONAL)
+        required = param.default is param.empty and param.kind not in (
+            param.VAR_KEYWORD,
+            param.VAR_POSITIONAL,
+        )
         if required and name not in given:
             out.append(Problem(call.where, f"{what} '{call.name}': expected '{name}', got nothing"))
     return out
@@ -86,8 +102,11 @@ def problems(train: Train) -> list[Problem]:
     opt = train.optimizer
     sig = optimizers().get(opt.name)
     if sig is None:
-        out.append(Problem(opt.where, f"unknown optimizer '{opt.name}'",
-                           did_you_mean(opt.name, optimizers())))  # fmt: skip
+        out.append(
+            Problem(
+                opt.where, f"unknown optimizer '{opt.name}'", did_you_mean(opt.name, optimizers())
+            )
+        )
     else:
         supplied = {"learning_rate"} if train.schedule else set()
         out += _argument_problems(opt, sig, "optimizer", supplied)
@@ -95,8 +114,13 @@ def problems(train: Train) -> list[Problem]:
         sched = train.schedule
         ssig = schedules().get(sched.name)
         if ssig is None:
-            out.append(Problem(sched.where, f"unknown schedule '{sched.name}'",
-                               did_you_mean(sched.name, schedules())))  # fmt: skip
+            out.append(
+                Problem(
+                    sched.where,
+                    f"unknown schedule '{sched.name}'",
+                    did_you_mean(sched.name, schedules()),
+                )
+            )
         else:
             supplied = {n for n in _FIRST_VALUE if n in ssig.parameters}
             out += _argument_problems(sched, ssig, "schedule", supplied)

@@ -18,9 +18,19 @@ from compose.source import Source
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 TOP_KEYS = ("name", "about", "inputs", "nodes", "outputs", "loss", "train")
 TRAIN_KEYS = (
-    "data", "batch", "steps", "epochs", "optimizer", "schedule", "clip", "penalty",
-    "metrics", "validate", "log_every", "seed",
-)  # fmt: skip
+    "data",
+    "batch",
+    "steps",
+    "epochs",
+    "optimizer",
+    "schedule",
+    "clip",
+    "penalty",
+    "metrics",
+    "validate",
+    "log_every",
+    "seed",
+)
 NOT_YET = {"networks": "named networks are not supported yet"}
 
 
@@ -100,8 +110,11 @@ class _Parser:
         for node in nodes:
             if node.name in input_names:
                 self.problems.append(
-                    Problem(node.where, f"expected a node name unlike every input's, got "
-                            f"'{node.name}', which is also an input")  # fmt: skip
+                    Problem(
+                        node.where,
+                        f"expected a node name unlike every input's, got "
+                        f"'{node.name}', which is also an input",
+                    )
                 )
         outputs = self.outputs(data.get("outputs"))
         loss = None
@@ -186,8 +199,10 @@ class _Parser:
                 did_you_mean(block_name, BLOCKS),
             )
             return None
-        known = ("block", "in") + tuple(h.name for h in block.hypers) + tuple(
-            s.name for s in block.slots
+        known = (
+            ("block", "in")
+            + tuple(h.name for h in block.hypers)
+            + tuple(s.name for s in block.slots)
         )
         self.known_keys(spec, path, known, f"node '{name}' ({block.name})")
         hypers = {}
@@ -230,16 +245,25 @@ class _Parser:
         elif isinstance(value, list):
             if len(value) != len(block.inputs):
                 count = len(block.inputs)
-                self.bad(path, f"{label}: expected {count} input{'s' * (count > 1)} "
-                         f"({', '.join(block.inputs)}), got {len(value)}")  # fmt: skip
+                self.bad(
+                    path,
+                    f"{label}: expected {count} input{'s' * (count > 1)} "
+                    f"({', '.join(block.inputs)}), got {len(value)}",
+                )
                 return []
-            pairs = [(p, v, path + (i,)) for i, (p, v) in enumerate(zip(block.inputs, value))]
+            pairs = [
+                (p, v, path + (i,))
+                for i, (p, v) in enumerate(zip(block.inputs, value, strict=True))
+            ]
         elif isinstance(value, dict):
             self.known_keys(value, path, block.inputs, f"the inputs of {label}")
             missing = [p for p in block.inputs if p not in value]
             if missing:
-                self.bad(path, f"{label}: expected inputs {', '.join(block.inputs)}, "
-                         f"missing {', '.join(missing)}")  # fmt: skip
+                self.bad(
+                    path,
+                    f"{label}: expected inputs {', '.join(block.inputs)}, "
+                    f"missing {', '.join(missing)}",
+                )
             pairs = [(p, value[p], path + (p,)) for p in block.inputs if p in value]
         else:
             self.expect(path, "`in` naming its input(s)", value, label=label)
@@ -257,8 +281,12 @@ class _Parser:
         if isinstance(value, str):
             return WeightSpec(slot, where, ref=value)
         if not isinstance(value, dict):
-            self.expect(path, "a weight source: a name to wire, or {init: ...}", value,
-                        label=f"node '{node}'")  # fmt: skip
+            self.expect(
+                path,
+                "a weight source: a name to wire, or {init: ...}",
+                value,
+                label=f"node '{node}'",
+            )
             return None
         spec = value
         init_name = spec.get("init")
@@ -296,20 +324,32 @@ class _Parser:
             return self.typed(spec[key], path + (key,), Hyper(key, kind, check=check))
 
         positive = lambda v: None if v > 0 else "a positive value"  # noqa: E731
-        data = self.call(spec.get("data"), path + ("data",), "a data source like {dataset: xor}",
-                         name_key="dataset")  # fmt: skip
+        data = self.call(
+            spec.get("data"),
+            path + ("data",),
+            "a data source like {dataset: xor}",
+            name_key="dataset",
+        )
         optimizer = self.call(
-            spec.get("optimizer"), path + ("optimizer",), "an optimizer like {adam: {learning_rate: 0.01}}"
+            spec.get("optimizer"),
+            path + ("optimizer",),
+            "an optimizer like {adam: {learning_rate: 0.01}}",
         )
         schedule = None
         if "schedule" in spec:
-            schedule = self.call(spec["schedule"], path + ("schedule",), "a schedule like "
-                                 "{cosine_decay_schedule: {decay_steps: 1000}}")  # fmt: skip
+            schedule = self.call(
+                spec["schedule"],
+                path + ("schedule",),
+                "a schedule like {cosine_decay_schedule: {decay_steps: 1000}}",
+            )
         steps = number("steps", int, None, positive)
         epochs = number("epochs", int, None, positive)
         if (steps is None) == (epochs is None) and not self._failed(path, ("steps", "epochs")):
-            self.bad(path, f"expected one of steps or epochs, got "
-                     f"{'both' if steps else 'neither'}", key=True)  # fmt: skip
+            self.bad(
+                path,
+                f"expected one of steps or epochs, got {'both' if steps else 'neither'}",
+                key=True,
+            )
         penalty = None
         if "penalty" in spec:
             penalty = self.penalty(spec["penalty"], path + ("penalty",))
@@ -321,8 +361,11 @@ class _Parser:
         if "validate" in spec:
             validate = self.mapping(spec["validate"], path + ("validate",), "{every: N}") or {}
             self.known_keys(validate, path + ("validate",), ("every",), "validate")
-            validate_every = self.typed(validate.get("every"), path + ("validate", "every"),
-                                        Hyper("every", int, check=positive))  # fmt: skip
+            validate_every = self.typed(
+                validate.get("every"),
+                path + ("validate", "every"),
+                Hyper("every", int, check=positive),
+            )
         where = {key: self.at(path + (key,)) for key in spec}
         where["train"] = self.at(path, key=True)
         if data is None or optimizer is None:
@@ -357,7 +400,7 @@ class _Parser:
                 where = {k: self.at(path + (k,), key=True) for k in args}
                 return Call(name, tuple(args.items()), self.at(path + (name_key,)), where)
         elif isinstance(value, dict) and len(value) == 1:
-            (name, args), = value.items()  # fmt: skip
+            ((name, args),) = value.items()
             args = {} if args is None else args
             if isinstance(name, str) and isinstance(args, dict):
                 where = {k: self.at(path + (name, k), key=True) for k in args}
@@ -374,7 +417,10 @@ class _Parser:
         if len(spec) != 1 or next(iter(spec)) not in ("l1", "l2"):
             self.expect(path, "one of {l1: coefficient} or {l2: coefficient}", spec)
             return None
-        (norm, coef), = spec.items()  # fmt: skip
-        coef = self.typed(coef, path + (norm,), Hyper(norm, float, check=lambda v: None
-                          if v >= 0 else "a coefficient >= 0"))  # fmt: skip
+        ((norm, coef),) = spec.items()
+        coef = self.typed(
+            coef,
+            path + (norm,),
+            Hyper(norm, float, check=lambda v: None if v >= 0 else "a coefficient >= 0"),
+        )
         return None if coef is None else (norm, coef)

@@ -44,13 +44,22 @@ def _last_axis_of_vector(shape: Shape, hypers: dict) -> bool:
 
 
 TABLE = (
-    Pattern("sigmoid", "cross_entropy", "sigmoid_cross_entropy",
-            lambda shape, hp: is_binary(shape), "binary cross-entropy on logits"),
-    Pattern("softmax", "cross_entropy", "softmax_cross_entropy",
-            lambda shape, hp: not is_binary(shape) and _last_axis_of_vector(shape, hp),
-            "softmax cross-entropy on logits"),
+    Pattern(
+        "sigmoid",
+        "cross_entropy",
+        "sigmoid_cross_entropy",
+        lambda shape, hp: is_binary(shape),
+        "binary cross-entropy on logits",
+    ),
+    Pattern(
+        "softmax",
+        "cross_entropy",
+        "softmax_cross_entropy",
+        lambda shape, hp: not is_binary(shape) and _last_axis_of_vector(shape, hp),
+        "softmax cross-entropy on logits",
+    ),
     Pattern("softmax", "log", "log_softmax", lambda shape, hp: True, "log-sum-exp form"),
-)  # fmt: skip
+)
 
 
 def rewrite(plan: Plan, shapes: dict[str, Shape]) -> tuple[Plan, tuple[Rewrite, ...]]:

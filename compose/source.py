@@ -58,7 +58,8 @@ def load_file(path: str | Path) -> Source:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as err:
-        raise RecipeError([Problem(Where(str(path)), f"cannot read the file: {err.strerror}")])
+        problem = Problem(Where(str(path)), f"cannot read the file: {err.strerror}")
+        raise RecipeError([problem]) from None
     return load_text(text, file=str(path))
 
 
@@ -70,9 +71,9 @@ def load_text(text: str, *, file: str = "<recipe>") -> Source:
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
-        raise RecipeError([Problem(where, f"YAML syntax: {err.problem or err.context}")])
+        raise RecipeError([Problem(where, f"YAML syntax: {err.problem or err.context}")]) from None
     except yaml.YAMLError as err:
-        raise RecipeError([Problem(Where(file), f"YAML: {err}")])
+        raise RecipeError([Problem(Where(file), f"YAML: {err}")]) from None
     finally:
         loader.dispose()
     source = Source(file, None)

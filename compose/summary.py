@@ -24,8 +24,12 @@ def model_summary(checked: Checked, *, width: int = 110) -> str:
     """The table a user expects from a model summary, then the rewrites and the training plan."""
     recipe = checked.recipe
     rewritten = {r.node: r for r in checked.rewrites}
-    table = Table(title=f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name,
-                  title_justify="left", box=None, pad_edge=False)  # fmt: skip
+    table = Table(
+        title=f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name,
+        title_justify="left",
+        box=None,
+        pad_edge=False,
+    )
     for column in ("node", "block", "inputs", "output", "weights", "params"):
         table.add_column(column, justify="right" if column == "params" else "left")
     for inp in recipe.inputs:
@@ -33,11 +37,19 @@ def model_summary(checked: Checked, *, width: int = 110) -> str:
     nodes = {n.name: n for n in recipe.nodes}
     for report in checked.nodes:
         wires = nodes[report.name].wires
-        inputs = ", ".join(f"{w.ref} {_shape(s)}" for w, s in zip(wires, report.in_shapes))
+        inputs = ", ".join(
+            f"{w.ref} {_shape(s)}" for w, s in zip(wires, report.in_shapes, strict=True)
+        )
         weights = "\n".join(f"{w.slot} {_shape(w.shape)} {w.source}" for w in report.weights)
         block = report.block + (" *" if report.name in rewritten else "")
-        table.add_row(report.name, block, inputs, _shape(report.out_shape), weights,
-                      f"{report.params:,}" if report.params else "")  # fmt: skip
+        table.add_row(
+            report.name,
+            block,
+            inputs,
+            _shape(report.out_shape),
+            weights,
+            f"{report.params:,}" if report.params else "",
+        )
     buffer = io.StringIO()
     console = _console(buffer, width)
     console.print(table)
@@ -50,8 +62,10 @@ def model_summary(checked: Checked, *, width: int = 110) -> str:
         t = recipe.train
         length = f"{t.steps} steps" if t.steps else f"{t.epochs} epochs"
         args = ", ".join(f"{k}={v}" for k, v in t.optimizer.args)
-        console.print(f"train: {t.optimizer.name}({args}), {length} of batch {t.batch} "
-                      f"on {t.data.name}; loss '{recipe.loss.ref}'")  # fmt: skip
+        console.print(
+            f"train: {t.optimizer.name}({args}), {length} of batch {t.batch} "
+            f"on {t.data.name}; loss '{recipe.loss.ref}'"
+        )
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
@@ -64,8 +78,11 @@ def block_list() -> str:
 def block_help(block: Block) -> str:
     """One block's inputs, hyperparameters (types, defaults) and weight slots."""
     lines = [f"{block.name}: {block.doc}", ""]
-    ports = f"{block.inputs[0]}0, {block.inputs[0]}1, ... (two or more)" if block.variadic else (
-        ", ".join(block.inputs))
+    ports = (
+        f"{block.inputs[0]}0, {block.inputs[0]}1, ... (two or more)"
+        if block.variadic
+        else (", ".join(block.inputs))
+    )
     lines.append(f"inputs: {ports}")
     if block.hypers:
         lines.append("hyperparameters:")

@@ -125,7 +125,8 @@ def train(
     """Train the recipe's model as its train section says.
 
     Writes the run folder if one is given; `on_log` receives each logged record
-    ({"step", "loss", metrics..., "val_loss", ...}); `on_start` the number of steps. Raises RecipeError for a bad recipe.
+    ({"step", "loss", metrics..., "val_loss", ...}); `on_start` the number of steps.
+    Raises RecipeError for a bad recipe.
     """
     checked = recipe if isinstance(recipe, Checked) else check(recipe)
     if checked.problems:
@@ -161,9 +162,12 @@ def train(
             done = stop
             record = {"step": done, **_floats(evaluate(model, eval_train))}
             record["batch_loss"] = float(jnp.mean(losses))
-            if has_val and (spec.validate_every is None or done % spec.validate_every == 0
-                            or done == total):  # fmt: skip
-                record.update({f"val_{k}": v for k, v in _floats(evaluate(model, eval_val)).items()})
+            if has_val and (
+                spec.validate_every is None or done % spec.validate_every == 0 or done == total
+            ):
+                record.update(
+                    {f"val_{k}": v for k, v in _floats(evaluate(model, eval_val)).items()}
+                )
             record["seconds"] = time.perf_counter() - start
             if out:
                 out.log(record)

@@ -6,8 +6,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[1]
-STDLIB_AND_JAX = {"jax", "functools", "operator", "dataclasses", "typing", "collections",
-                  "math", "__future__", "blocks"}  # fmt: skip
+STDLIB_AND_JAX = {
+    "jax",
+    "functools",
+    "operator",
+    "dataclasses",
+    "typing",
+    "collections",
+    "math",
+    "__future__",
+    "blocks",
+}
 
 
 def imports(package):

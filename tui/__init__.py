@@ -1,1 +1,1 @@
-"""The Textual terminal editor (`compose edit`). Not built yet; it will use compose's public API only."""
+"""The Textual terminal editor (`compose edit`): not built yet. It will use compose's API only."""

@@ -18,13 +18,27 @@ def test_check_prints_the_model_summary(cli):
     rows = {line.split()[0]: line.split() for line in table if not line.startswith(" ")}
     assert list(rows) == ["x", "y", "hidden", "bend", "logit", "prob", "loss"]
     assert table[table.index(next(t for t in table if t.startswith("hidden"))) + 1].split() == [
-        "bias", "(2,)", "learned,", "zeros"]
-    assert rows["hidden"] == ["hidden", "linear", "x", "(2,)", "(2,)", "weight", "(2,", "2)",
-                              "learned,", "lecun_normal", "6"]  # fmt: skip
+        "bias",
+        "(2,)",
+        "learned,",
+        "zeros",
+    ]
+    assert rows["hidden"] == [
+        "hidden",
+        "linear",
+        "x",
+        "(2,)",
+        "(2,)",
+        "weight",
+        "(2,",
+        "2)",
+        "learned,",
+        "lecun_normal",
+        "6",
+    ]
     assert rows["loss"][:3] == ["loss", "cross_entropy", "*"]
     assert "rewrites (*):" in lines
-    assert lines[-1] == ("train: adam(learning_rate=0.05), 10 steps of batch 4 on xor; "
-                         "loss 'loss'")  # fmt: skip
+    assert lines[-1] == ("train: adam(learning_rate=0.05), 10 steps of batch 4 on xor; loss 'loss'")
 
 
 def test_blocks_lists_every_block_one_line_each(capsys):
@@ -47,7 +61,10 @@ def test_blocks_name_shows_one_block(capsys):
 
 def test_blocks_unknown_name(capsys):
     assert main(["blocks", "linaer"]) == 2
-    assert capsys.readouterr().err == "compose blocks: unknown block 'linaer' (did you mean 'linear'?)\n"
+    assert (
+        capsys.readouterr().err
+        == "compose blocks: unknown block 'linaer' (did you mean 'linear'?)\n"
+    )
 
 
 def test_run_trains_and_writes_the_folder(cli, tmp_path):
@@ -66,6 +83,10 @@ def test_bad_arguments_exit_2(capsys):
 
 def test_installed_command_runs(tmp_path):
     """The console entry point exits with main's status."""
-    done = subprocess.run([sys.executable, "-m", "compose.cli", "blocks", "nope"],
-                          capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "compose.cli", "blocks", "nope"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert done.returncode == 2 and "unknown block 'nope'" in done.stderr

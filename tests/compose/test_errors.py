@@ -160,7 +160,10 @@ def test_every_problem_is_reported_not_just_the_first(cli):
     code, _, err = cli(text)
     assert code == 2
     assert [line.split(": ", 2)[1] for line in err] == [
-        "nodes.a.block", "nodes.b.out", "nodes.out.in", "outputs[1]",
+        "nodes.a.block",
+        "nodes.b.out",
+        "nodes.out.in",
+        "outputs[1]",
     ]
 
 

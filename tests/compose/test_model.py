@@ -42,7 +42,9 @@ def test_forward_and_gradients_equal_hand_written(model):
     expected = jax.grad(lambda w: xor_by_hand(w, x, y)[1])(model.weights)
     for node in expected:
         for slot in expected[node]:
-            np.testing.assert_allclose(grads[node][slot], expected[node][slot], rtol=1e-4, atol=1e-7)
+            np.testing.assert_allclose(
+                grads[node][slot], expected[node][slot], rtol=1e-4, atol=1e-7
+            )
 
 
 def test_vmap_and_jit(model):
@@ -66,7 +68,9 @@ def test_initial_weights_depend_on_the_node_name_not_its_neighbours():
     for node in ("hidden", "logit"):
         assert jnp.array_equal(base.weights[node]["weight"], other.weights[node]["weight"])
     changed = compose.build(compose.loads(XOR), key=jax.random.key(1))
-    assert not jnp.array_equal(base.weights["hidden"]["weight"], changed.weights["hidden"]["weight"])
+    assert not jnp.array_equal(
+        base.weights["hidden"]["weight"], changed.weights["hidden"]["weight"]
+    )
 
 
 WIRED = """\
@@ -99,8 +103,9 @@ def test_weight_wired_to_a_node_output_and_tied_to_a_weight():
         return generated @ x + (generated @ x + w["hidden"]["bias"])
 
     x, task = jnp.array([1.0, 2, 3]), jnp.array([0.5, -1])
-    np.testing.assert_allclose(model({"x": x, "task": task})["both"],
-                               by_hand(model.weights, x, task), rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        model({"x": x, "task": task})["both"], by_hand(model.weights, x, task), rtol=1e-5
+    )
     # The generated weight differs per example: a hypernetwork under vmap.
     tasks = jnp.array([[1.0, 0], [0, 1]])
     out = jax.vmap(model, in_axes=({"x": None, "task": 0},))({"x": x, "task": tasks})["both"]
@@ -113,7 +118,9 @@ def test_weight_wired_to_a_node_output_and_tied_to_a_weight():
 
 
 def test_init_draws_match_the_declared_initialiser():
-    text = WIRED.replace("stddev: 0.5", "stddev: 2.0").replace("out: 2, weight: {", "out: 4000, weight: {")
+    text = WIRED.replace("stddev: 0.5", "stddev: 2.0").replace(
+        "out: 2, weight: {", "out: 4000, weight: {"
+    )
     text = text.replace("both: {block: add, in: [layer, twin]}", "both: {block: tanh, in: hidden}")
     text = text.replace("bias: hidden.bias", "use_bias: false")
     model = compose.build(compose.loads(text), key=jax.random.key(0))

@@ -51,8 +51,9 @@ def test_binary_cross_entropy_is_finite_and_right(z, y):
     expected = optax.sigmoid_binary_cross_entropy(jnp.array([z]), jnp.array([y])).sum()
     np.testing.assert_allclose(loss, expected, rtol=1e-6)
     # d loss / d weight = (sigmoid(w z + b) - y) * z with w = 1, b = 0.
-    np.testing.assert_allclose(grads.weights["logit"]["weight"],
-                               [[(jax.nn.sigmoid(z) - y) * z]], rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(
+        grads.weights["logit"]["weight"], [[(jax.nn.sigmoid(z) - y) * z]], rtol=1e-5
+    )
 
 
 @pytest.mark.parametrize("scale", [1000.0, 0.3])

@@ -33,8 +33,11 @@ def test_xor_reaches_full_accuracy(xor_run):
 def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
     result, folder, logged = xor_run
     assert sorted(p.name for p in folder.iterdir()) == [
-        "metrics.jsonl", "model.eqx", "recipe.yaml", "summary.json",
-    ]  # fmt: skip
+        "metrics.jsonl",
+        "model.eqx",
+        "recipe.yaml",
+        "summary.json",
+    ]
     lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
     assert lines == logged
     assert [r["step"] for r in lines] == list(range(20, 2001, 20))
@@ -63,7 +66,12 @@ def test_a_line_cannot_learn_xor():
 def test_validation_split_and_epochs(tmp_path):
     recipe = compose.load(
         RECIPES / "spirals.yaml",
-        overrides=["train.epochs=2", "train.steps=null", "train.data.n=200", "train.validate.every=5"],
+        overrides=[
+            "train.epochs=2",
+            "train.steps=null",
+            "train.data.n=200",
+            "train.validate.every=5",
+        ],
     )
     result = train(recipe, folder=tmp_path / "run")
     # 200 points, 20% held out: 160 to train on, 2 full batches of 64 per epoch.
@@ -80,18 +88,26 @@ def test_batches_cover_each_epoch_once():
 
 
 def test_schedule_clip_and_penalty_train(tmp_path):
-    recipe = compose.load(RECIPES / "xor.yaml", overrides=[
-        "train.schedule={cosine_decay_schedule: {decay_steps: 200}}", "train.clip=1.0",
-        "train.penalty={l2: 1.0e-4}", "train.steps=200",
-    ])  # fmt: skip
+    recipe = compose.load(
+        RECIPES / "xor.yaml",
+        overrides=[
+            "train.schedule={cosine_decay_schedule: {decay_steps: 200}}",
+            "train.clip=1.0",
+            "train.penalty={l2: 1.0e-4}",
+            "train.steps=200",
+        ],
+    )
     result = train(recipe)
     assert result.steps == 200 and np.isfinite(result.metrics["loss"])
 
 
 def test_an_unknown_schedule_argument_is_a_problem():
-    recipe = compose.load(RECIPES / "xor.yaml", overrides=[
-        "train.schedule={cosine_decay_schedule: {decay_stpes: 200}}",
-    ])  # fmt: skip
+    recipe = compose.load(
+        RECIPES / "xor.yaml",
+        overrides=[
+            "train.schedule={cosine_decay_schedule: {decay_stpes: 200}}",
+        ],
+    )
     assert [str(p) for p in compose.check(recipe).problems] == [
         "--set train.schedule={cosine_decay_schedule: {decay_stpes: 200}}: "
         "train.schedule.cosine_decay_schedule.decay_stpes: schedule 'cosine_decay_schedule' "
@@ -100,3 +116,18 @@ def test_an_unknown_schedule_argument_is_a_problem():
         "train.schedule.cosine_decay_schedule: schedule 'cosine_decay_schedule': expected "
         "'decay_steps', got nothing",
     ]
+
+
+def test_an_interrupted_run_keeps_its_weights_and_says_so(tmp_path):
+    def stop(record):
+        if record["step"] >= 40:
+            raise KeyboardInterrupt
+
+    result = train(compose.load(RECIPES / "xor.yaml"), folder=tmp_path / "run", on_log=stop)
+    assert result.interrupted and result.steps == 40
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["interrupted"] is True and summary["steps"] == 40
+    _, model = compose.load_run(tmp_path / "run")
+    assert jnp.array_equal(
+        model.weights["hidden"]["weight"], result.model.weights["hidden"]["weight"]
+    )
