@@ -55,6 +55,8 @@ class Hyper:
 
 
 def _is_kind(value: Any, kind: type) -> bool:
+    if kind is tuple:  # a list of integers in YAML, e.g. a shape or a kernel size
+        return isinstance(value, (list, tuple)) and all(_is_kind(v, int) for v in value)
     if kind is float:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind is int:
@@ -63,9 +65,9 @@ def _is_kind(value: Any, kind: type) -> bool:
 
 
 def _kind_name(kind: type) -> str:
-    return {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(
-        kind, kind.__name__
-    )
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+    names[tuple] = "a list of integers"
+    return names.get(kind, kind.__name__)
 
 
 def positive(value: Any) -> str | None:

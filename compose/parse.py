@@ -80,6 +80,8 @@ class _Parser:
         if expected:
             self.expect(path, expected, value)
             return None
+        if hyper.kind is tuple:
+            return tuple(value)  # plans are hashed: lists become tuples
         return float(value) if hyper.kind is float else value
 
     def identifier(self, name: Any, path: tuple) -> bool:
