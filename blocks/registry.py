@@ -1,20 +1,36 @@
 """The registry of blocks: an explicit list, so what exists is read in one place."""
 
+import blocks.max as _max  # a module, so the builtin `max` stays itself here
 from blocks.add import add
+from blocks.attention import attention
+from blocks.avg_pool import avg_pool
+from blocks.bilinear import bilinear
 from blocks.block import Block
 from blocks.concat import concat
+from blocks.conv2d import conv2d
 from blocks.cross_entropy import cross_entropy
+from blocks.embedding import embedding
+from blocks.flatten import flatten
+from blocks.layer_norm import layer_norm
 from blocks.linear import linear
 from blocks.log import log
 from blocks.log_softmax import log_softmax
+from blocks.max_pool import max_pool
+from blocks.mixture import mixture
 from blocks.mse import mse
+from blocks.multiplicative import multiplicative
 from blocks.multiply import multiply
 from blocks.relu import relu
+from blocks.reshape import reshape
+from blocks.scale import scale
 from blocks.sigmoid import sigmoid
 from blocks.sigmoid_cross_entropy import sigmoid_cross_entropy
 from blocks.softmax import softmax
 from blocks.softmax_cross_entropy import softmax_cross_entropy
+from blocks.sparsemax import sparsemax
+from blocks.split import split
 from blocks.tanh import tanh
+from blocks.where import where
 
 BLOCKS: dict[str, Block] = {
     b.name: b
@@ -26,9 +42,25 @@ BLOCKS: dict[str, Block] = {
         softmax,
         log,
         log_softmax,
+        sparsemax,
+        layer_norm,
         add,
         multiply,
+        scale,
+        where,
+        mixture,
+        multiplicative,
+        bilinear,
+        attention,
+        _max.max,
         concat,
+        split,
+        reshape,
+        flatten,
+        embedding,
+        conv2d,
+        max_pool,
+        avg_pool,
         cross_entropy,
         sigmoid_cross_entropy,
         softmax_cross_entropy,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import graphlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from blocks import BLOCKS, INITIALIZERS
 from compose import data, metrics, optim
 from compose.plan import Learned, Plan, Shape, Step, Value
 from compose.problems import Problem, did_you_mean
 from compose.recipe import Node, Recipe, WeightSpec, Wire
+from compose.resolve import Context, resolve
 from compose.rewrite import Rewrite, rewrite
 
 
@@ -30,17 +31,20 @@ class WeightReport:
 
 @dataclass(frozen=True)
 class NodeReport:
-    """One row of the model summary."""
+    """One row of the model summary; a network instance holds its own rows in `children`."""
 
     name: str
     block: str
     in_shapes: tuple[Shape, ...]
     out_shape: Shape
     weights: tuple[WeightReport, ...]
+    children: tuple[NodeReport, ...] = ()
+    repeat: int = 0
 
     @property
     def params(self) -> int:
-        return sum(w.params for w in self.weights)
+        inner = sum(c.params for c in self.children) * max(self.repeat, 1)
+        return sum(w.params for w in self.weights) + inner
 
 
 @dataclass(frozen=True)
@@ -61,25 +65,22 @@ class Checked:
 
 def check(recipe: Recipe) -> Checked:
     """Every problem with the recipe's graph, shapes and train section; the plan if none."""
-    checker = _Checker(recipe)
+    checker = _Checker(recipe, Context())
     steps = checker.run()
     problems = recipe.problems + tuple(checker.problems)
     if problems:
         return Checked(recipe, problems, nodes=tuple(checker.reports))
-    plan = Plan(
-        inputs=tuple((i.name, i.shape) for i in recipe.inputs),
-        steps=tuple(steps),
-        learned=tuple(checker.learned),
-        outputs=tuple(checker.values[w.ref] for w in recipe.outputs),
-        loss=checker.values[recipe.loss.ref] if recipe.loss else None,
+    plan = checker.plan(steps)
+    return Checked(
+        recipe, (), plan, tuple(checker.reports), tuple(checker.rewrites), dict(checker.shapes)
     )
-    plan, rewrites = rewrite(plan, checker.shapes)
-    return Checked(recipe, (), plan, tuple(checker.reports), rewrites, dict(checker.shapes))
 
 
 class _Checker:
-    def __init__(self, recipe: Recipe):
+    def __init__(self, recipe: Recipe, context: Context):
         self.recipe = recipe
+        self.context = context
+        self.rewrites: list[Rewrite] = []
         self.problems: list[Problem] = []
         self.shapes: dict[str, Shape] = {i.name: i.shape for i in recipe.inputs}
         self.values: dict[str, Value] = {i.name: Value("input", i.name) for i in recipe.inputs}
@@ -89,6 +90,24 @@ class _Checker:
 
     def bad(self, where, message: str, hint: str = "") -> None:
         self.problems.append(Problem(where, message, hint))
+
+    def label(self, node: Node) -> str:
+        kind = node.block or (f"network {node.use.ref}" if node.use.ref else "inline network")
+        return f"node '{node.name}' ({kind})"
+
+    def plan(self, steps: list[Step]) -> Plan:
+        """The plan of this graph's steps, with the stable rewrites applied."""
+        recipe = self.recipe
+        plan = Plan(
+            inputs=tuple((i.name, i.shape) for i in recipe.inputs),
+            steps=tuple(steps),
+            learned=tuple(self.learned),
+            outputs=tuple(self.values[w.ref] for w in recipe.outputs),
+            loss=self.values[recipe.loss.ref] if recipe.loss else None,
+        )
+        plan, done = rewrite(plan, self.shapes)
+        self.rewrites.extend(done)
+        return plan
 
     def run(self) -> list[Step]:
         refs_ok = self.check_refs()
@@ -102,7 +121,12 @@ class _Checker:
     # -- names and order -------------------------------------------------------------------
     def known_refs(self) -> list[str]:
         names = [i.name for i in self.recipe.inputs] + list(self.nodes)
-        names += [f"{n.name}.{s.name}" for n in self.nodes.values() for s in BLOCKS[n.block].slots]
+        names += [
+            f"{n.name}.{s.name}"
+            for n in self.nodes.values()
+            if n.block
+            for s in BLOCKS[n.block].slots
+        ]
         return names
 
     def ref_problem(self, ref: str) -> str | None:
@@ -113,6 +137,8 @@ class _Checker:
             return None if ok else f"'{ref}', which names no input or node"
         if node not in self.nodes:
             return f"'{ref}', but '{node}' names no node"
+        if not self.nodes[node].block:
+            return f"'{ref}', but node '{node}' is a network: wire its output as '{node}'"
         block = BLOCKS[self.nodes[node].block]
         if block.slot(slot) is None:
             slots = ", ".join(s.name for s in block.slots) or "none"
@@ -140,7 +166,7 @@ class _Checker:
                     )
                     self.bad(
                         item.where,
-                        f"node '{node.name}' ({node.block}): {label}: expected "
+                        f"{self.label(node)}: {label}: expected "
                         f"an input, node or node.weight, got {why}",
                         did_you_mean(ref, known),
                     )
@@ -166,7 +192,7 @@ class _Checker:
             first = self.nodes[cycle[0]]
             self.bad(
                 first.where,
-                f"node '{first.name}' ({first.block}): expected an acyclic "
+                f"{self.label(first)}: expected an acyclic "
                 f"graph, got the cycle {' -> '.join(cycle)}",
             )
             return []
@@ -179,6 +205,8 @@ class _Checker:
 
     # -- one node ---------------------------------------------------------------------------
     def node(self, node: Node) -> Step | None:
+        if node.use:
+            return self.instance(node)
         block = BLOCKS[node.block]
         label = f"node '{node.name}' ({block.name})"
         if any(w.ref not in self.shapes for w in node.wires):
@@ -228,6 +256,109 @@ class _Checker:
         args = tuple(self.values[w.ref] for w in node.wires)
         return Step(node.name, block.name, args, tuple(weights), node.hypers)
 
+    def instance(self, node: Node) -> Step | None:
+        """Check a network instance: resolve its body, wire its inputs, check it inside."""
+        label = self.label(node)
+        resolved, problems = resolve(node, self.recipe, self.context)
+        if resolved is None:
+            self.problems.extend(problems)
+            return None
+        body = resolved.recipe
+        label = f"node '{node.name}' ({resolved.label})"
+        ports = self.instance_ports(node, body, label)
+        if ports is None or any(w.ref not in self.shapes for w in node.wires):
+            return None
+        args = []
+        for inp in body.inputs:
+            wire = ports[inp.name]
+            got = self.shapes[wire.ref]
+            if got != inp.shape:
+                self.bad(
+                    wire.where,
+                    f"{label}: input '{inp.name}' is declared {list(inp.shape)}, "
+                    f"but '{wire.ref}' gives {got}",
+                )
+                return None
+            args.append(self.values[wire.ref])
+        inner = _Checker(body, self.context)
+        inner.context = Context(
+            self.context.stack + ((resolved.key, resolved.name),),
+            self.context.reported,
+            self.context.files,
+        )
+        steps = inner.run()
+        found = list(body.problems) + inner.problems
+        if found:
+            for p in found:
+                if (p.where, p.message) not in self.context.reported:
+                    self.context.reported.add((p.where, p.message))
+                    via = f"in {label}"
+                    self.problems.append(
+                        Problem(p.where, p.message, "; ".join(filter(None, (p.hint, via))))
+                    )
+            return None
+        if len(body.outputs) != 1:
+            self.bad(
+                node.where, f"{label}: expected a network with one output, got {len(body.outputs)}"
+            )
+            return None
+        plan = inner.plan(steps)
+        self.rewrites.extend(replace(r, node=f"{node.name}/{r.node}") for r in inner.rewrites)
+        out_shape = inner.shapes[body.outputs[0].ref]
+        repeat = node.use.repeat
+        if repeat > 1 and (len(body.inputs) != 1 or out_shape != body.inputs[0].shape):
+            shapes = ", ".join(str(i.shape) for i in body.inputs)
+            self.bad(
+                node.use.where,
+                f"{label}: expected a network whose output has the shape of "
+                f"its one input, to chain {repeat} copies; it takes {shapes} and gives "
+                f"{out_shape}",
+            )
+            return None
+        self.shapes[node.name] = out_shape
+        self.values[node.name] = Value("node", node.name)
+        in_shapes = tuple(i.shape for i in body.inputs)
+        shown = f"{resolved.name} x{repeat}" if repeat > 1 else resolved.name
+        self.reports.append(
+            NodeReport(
+                node.name,
+                shown,
+                in_shapes,
+                out_shape,
+                (),
+                tuple(inner.reports),
+                repeat if repeat > 1 else 0,
+            )
+        )
+        return Step(
+            node.name, "", tuple(args), (), (), sub=plan, repeat=repeat if repeat > 1 else 0
+        )
+
+    def instance_ports(self, node: Node, body: Recipe, label: str) -> dict[str, Wire] | None:
+        """The instance's wires by the network input each one fills."""
+        names = [i.name for i in body.inputs]
+        wires = node.wires
+        if len(wires) == 1 and wires[0].port == "" and len(names) == 1:
+            return {names[0]: wires[0]}
+        if all(w.port.startswith("#") for w in wires) and len(wires) == len(names):
+            return {name: w for name, w in zip(names, wires, strict=True)}
+        named = {w.port: w for w in wires}
+        unknown = [w for w in wires if w.port not in names]
+        for w in unknown:
+            self.bad(
+                w.where,
+                f"{label}: expected one of its inputs ({', '.join(names)}), got "
+                f"{w.port.lstrip('#') or 'one input'}",
+                did_you_mean(w.port, names),
+            )
+        missing = [n for n in names if n not in named]
+        if missing and not unknown:
+            self.bad(
+                node.where,
+                f"{label}: expected inputs {', '.join(names)}, missing {', '.join(missing)}",
+            )
+        return None if unknown or missing else named
+
     def learn(self, node: Node, slot_name: str, shape: Shape, spec: WeightSpec | None):
         slot = BLOCKS[node.block].slot(slot_name)
         init = spec.init if spec else slot.init
@@ -269,7 +400,7 @@ class _Checker:
             elif shape != ():
                 self.bad(
                     loss.where,
-                    f"expected node '{loss.ref}' ({node.block}) to give "
+                    f"expected {self.label(node)} to give "
                     f"a per-example scalar (), got shape {shape}",
                     "reduce it, e.g. with an mse or cross_entropy block",
                 )
@@ -284,7 +415,13 @@ class _Checker:
         self.problems.extend(optim.problems(train))
         self.problems.extend(data.problems(train.data, self.recipe.inputs))
         loss = self.recipe.loss
-        if loss and loss.ref in self.nodes and self.shapes.get(loss.ref) == ():
-            self.problems.extend(metrics.problems(train, BLOCKS[self.nodes[loss.ref].block]))
+        node = self.nodes.get(loss.ref) if loss else None
+        if node and node.use and train.metrics:
+            self.bad(
+                train.where["metrics"],
+                f"expected a loss block to read metrics from, got {self.label(node)}",
+            )
+        elif node and self.shapes.get(loss.ref) == ():
+            self.problems.extend(metrics.problems(train, BLOCKS[node.block]))
         elif not loss:
             self.problems.extend(metrics.problems(train, None))

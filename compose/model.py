@@ -10,17 +10,21 @@ import jax
 import jax.numpy as jnp
 
 from blocks import BLOCKS, INITIALIZERS
-from compose.plan import Plan, Value
+from compose.plan import Plan, Step, Value
+
+Weights = dict  # node -> {slot: array}, or for a network instance node -> its own Weights
 
 
 class Composed(eqx.Module):
     """A recipe's network. Call it on ONE example (a dict of named inputs); vmap for batches.
 
-    `weights[node][slot]` is each learned array; weights wired to other values or tied to
-    another node's weight are not stored twice. The plan is static: jit sees only arrays.
+    `weights[node][slot]` is each learned array; a network instance's entry holds its own
+    nodes' weights (stacked along a leading axis for `repeat`). Weights wired to other values
+    or tied to another node's weight are not stored twice. The plan is static: jit sees only
+    arrays.
     """
 
-    weights: dict[str, dict[str, jax.Array]]
+    weights: Weights
     plan: Plan = eqx.field(static=True)
 
     def __call__(self, example: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
@@ -35,15 +39,16 @@ class Composed(eqx.Module):
         self, example: Mapping[str, jax.Array], wanted: tuple[Value, ...]
     ) -> dict[str, jax.Array]:
         """Compute only what `wanted` needs; returns {str(value): array} for each."""
-        env: dict[str, jax.Array] = {}
-        for step in self.plan.needed(wanted):
-            with jax.named_scope(step.name):
-                args = [self._get(v, example, env) for v in step.args]
-                weights = {slot: self._get(v, example, env) for slot, v in step.weights}
-                env[step.name] = BLOCKS[step.block].apply(args, weights, dict(step.hypers))
-        return {str(v): self._get(v, example, env) for v in wanted}
+        return run(self.plan, self.weights, example, wanted)
 
-    def _get(self, value: Value, example: Mapping, env: dict) -> jax.Array:
+
+def run(
+    plan: Plan, weights: Weights, example: Mapping[str, jax.Array], wanted: tuple[Value, ...]
+) -> dict[str, jax.Array]:
+    """Execute the steps of `plan` that `wanted` depends on, for one example."""
+    env: dict[str, jax.Array] = {}
+
+    def get(value: Value) -> jax.Array:
         if value.kind == "input":
             if value.name not in example:
                 raise KeyError(
@@ -54,18 +59,56 @@ class Composed(eqx.Module):
         elif value.kind == "node":
             array = env[value.name]
         else:
-            array = self.weights[value.name][value.slot]
+            array = weights[value.name][value.slot]
         return array.reshape(value.reshape) if value.reshape else array
 
+    for step in plan.needed(wanted):
+        with jax.named_scope(step.name):
+            args = [get(v) for v in step.args]
+            if step.sub is not None:
+                env[step.name] = _network(step, weights[step.name], args)
+            else:
+                step_weights = {slot: get(v) for slot, v in step.weights}
+                env[step.name] = BLOCKS[step.block].apply(args, step_weights, dict(step.hypers))
+    return {str(v): get(v) for v in wanted}
 
-def init_weights(plan: Plan, key: jax.Array) -> dict[str, dict[str, jax.Array]]:
+
+def _network(step: Step, weights: Weights, args: list[jax.Array]) -> jax.Array:
+    """A network instance's output; `repeat` copies chained by scanning stacked weights."""
+    sub = step.sub
+    output = sub.outputs[0]
+    names = [name for name, _ in sub.inputs]
+
+    def once(w: Weights, xs: list[jax.Array]) -> jax.Array:
+        return run(sub, w, dict(zip(names, xs, strict=True)), (output,))[str(output)]
+
+    if not step.repeat:
+        return once(weights, args)
+    carry, _ = jax.lax.scan(lambda x, w: (once(w, [x]), None), args[0], weights)
+    return carry
+
+
+def init_weights(plan: Plan, key: jax.Array) -> Weights:
     """Fresh learned weights. Each depends on the key and its own node and slot name only,
     so adding or renaming another node does not re-initialise the rest."""
-    weights: dict[str, dict[str, jax.Array]] = {}
+    weights: Weights = {}
     for w in plan.learned:
-        own = jax.random.fold_in(key, zlib.crc32(f"{w.node}.{w.slot}".encode()))
+        own = jax.random.fold_in(key, _name_hash(f"{w.node}.{w.slot}"))
         array = INITIALIZERS[w.init](
             own, w.shape, dict(w.init_args), fan_in=w.fan_in, fan_out=w.fan_out
         )
         weights.setdefault(w.node, {})[w.slot] = array
+    for step in plan.steps:
+        if step.sub is None:
+            continue
+        own = jax.random.fold_in(key, _name_hash(step.name))
+        if step.repeat:
+            keys = jax.random.split(own, step.repeat)
+            weights[step.name] = jax.vmap(lambda k, sub=step.sub: init_weights(sub, k))(keys)
+        else:
+            weights[step.name] = init_weights(step.sub, own)
     return weights
+
+
+def _name_hash(name: str) -> int:
+    return zlib.crc32(name.encode())

@@ -2,36 +2,24 @@
 
 This stage checks what can be checked one key at a time: kinds of values, names of blocks,
 hyperparameters and initialisers, identifiers. Wiring and shapes are the checker's job.
+A network body is read by the same code, once per instance, with its `$parameters` set.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from typing import Any
 
 from blocks import BLOCKS, INITIALIZERS, Block, Hyper
-from compose.problems import Problem, RecipeError, Where, did_you_mean, shown
-from compose.recipe import Call, Input, Node, Recipe, Train, WeightSpec, Wire
+from compose.problems import Problem, RecipeError, did_you_mean, shown
+from compose.reader import MISSING, Reader
+from compose.recipe import Input, NetworkDef, NetworkUse, Node, Recipe, WeightSpec, Wire
 from compose.source import Source
+from compose.train_spec import parse_train
 
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-TOP_KEYS = ("name", "about", "inputs", "nodes", "outputs", "loss", "train")
-TRAIN_KEYS = (
-    "data",
-    "batch",
-    "steps",
-    "epochs",
-    "optimizer",
-    "schedule",
-    "clip",
-    "penalty",
-    "metrics",
-    "validate",
-    "log_every",
-    "seed",
-)
-NOT_YET = {"networks": "named networks are not supported yet"}
+TOP_KEYS = ("name", "about", "params", "networks", "inputs", "nodes", "outputs", "loss", "train")
+NETWORK_KEYS = ("about", "params", "inputs", "nodes", "outputs")
+INSTANCE_KEYS = ("network", "in", "repeat")
 
 
 def parse(source: Source) -> Recipe:
@@ -40,74 +28,79 @@ def parse(source: Source) -> Recipe:
     Raises RecipeError only when the document is not a recipe at all.
     """
     parser = _Parser(source)
-    recipe = parser.recipe()
+    recipe = parser.recipe(source.data, (), as_network=False)
     if recipe is None:
         raise RecipeError(parser.problems)
-    return replace(recipe, problems=tuple(parser.problems), broken=frozenset(parser.broken))
+    return recipe
 
 
-class _Parser:
-    def __init__(self, source: Source):
-        self.source = source
-        self.problems: list[Problem] = []
+def parse_network(
+    source: Source, path: tuple, params: dict[str, Any], networks: tuple[NetworkDef, ...]
+) -> Recipe:
+    """A network body at `path` of `source`, with `$parameters` set, as a recipe record.
+
+    `networks` are those its nodes may name besides the ones it defines itself.
+    """
+    parser = _Parser(source, params)
+    data = source.data
+    for part in path:
+        data = data[part]
+    recipe = parser.recipe(data, path, as_network=True)
+    if recipe is None:
+        return Recipe(
+            source.file,
+            "",
+            "",
+            (),
+            (),
+            (),
+            None,
+            None,
+            parser.at(path),
+            problems=tuple(parser.problems),
+        )
+    own = {n.name for n in recipe.networks}
+    return replace(
+        recipe, networks=recipe.networks + tuple(n for n in networks if n.name not in own)
+    )
+
+
+def declared_params(source: Source, path: tuple) -> tuple[dict[str, Any], list[Problem]]:
+    """The `params:` (name -> default) of the network or recipe at `path`."""
+    parser = _Parser(source)
+    data = source.data
+    for part in path:
+        data = data[part]
+    found = (
+        parser.declared_params(data.get("params"), path + ("params",))
+        if isinstance(data, dict)
+        else {}
+    )
+    return found, parser.problems
+
+
+class _Parser(Reader):
+    def __init__(self, source: Source, params: dict[str, Any] | None = None):
+        super().__init__(source, params)
         self.broken: list[str] = []
 
-    # -- helpers -------------------------------------------------------------------------
-    def at(self, path: tuple, *, key: bool = False) -> Where:
-        return self.source.where(path, key=key)
-
-    def bad(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> None:
-        self.problems.append(Problem(self.at(path, key=key), message, hint))
-
-    def expect(self, path: tuple, expected: str, got: Any, *, label: str = "") -> None:
-        prefix = f"{label}: " if label else ""
-        self.bad(path, f"{prefix}expected {expected}, got {shown(got)}")
-
-    def mapping(self, value: Any, path: tuple, expected: str = "a mapping") -> dict | None:
-        if isinstance(value, dict):
-            return value
-        self.expect(path, expected, value)
-        return None
-
-    def known_keys(self, mapping: dict, path: tuple, known: tuple[str, ...], what: str) -> None:
-        for key in mapping:
-            if key not in known:
-                hint = NOT_YET.get(key) or did_you_mean(str(key), known)
-                self.bad(path + (key,), f"unknown key '{key}' in {what}", hint, key=True)
-
-    def typed(self, value: Any, path: tuple, hyper: Hyper) -> Any:
-        expected = hyper.problem(value)
-        if expected:
-            self.expect(path, expected, value)
-            return None
-        if hyper.kind is tuple:
-            return tuple(value)  # plans are hashed: lists become tuples
-        return float(value) if hyper.kind is float else value
-
-    def identifier(self, name: Any, path: tuple) -> bool:
-        if isinstance(name, str) and IDENTIFIER.match(name):
-            return True
-        self.bad(
-            path,
-            f"expected a name of letters, digits and underscores, not starting with a digit, "
-            f"got {shown(name)}",
-            key=True,
-        )
-        return False
-
     # -- the document ----------------------------------------------------------------------
-    def recipe(self) -> Recipe | None:
-        data = self.source.data
+    def recipe(self, data: Any, path: tuple, *, as_network: bool) -> Recipe | None:
         if not isinstance(data, dict):
-            self.expect((), "a recipe: a mapping with inputs, nodes and outputs", data)
+            what = "a network" if path else "a recipe"
+            self.expect(path, f"{what}: a mapping with inputs, nodes and outputs", data)
             return None
-        self.known_keys(data, (), TOP_KEYS, "the recipe")
+        keys = NETWORK_KEYS if path else TOP_KEYS
+        self.known_keys(data, path, keys, "a network" if path else "the recipe")
         name = data.get("name", "recipe")
         if not isinstance(name, str):
-            self.expect(("name",), "a string", name)
-        about = data.get("about", "")
-        inputs = self.inputs(data.get("inputs"))
-        nodes = self.nodes(data.get("nodes"))
+            self.expect(path + ("name",), "a string", name)
+        declared = self.declared_params(data.get("params"), path + ("params",))
+        if not as_network:
+            self.params = dict(declared)
+        networks = self.networks(data.get("networks"), path + ("networks",))
+        inputs = self.inputs(data.get("inputs"), path + ("inputs",))
+        nodes = self.nodes(data.get("nodes"), path + ("nodes",))
         input_names = {i.name for i in inputs}
         for node in nodes:
             if node.name in input_names:
@@ -118,78 +111,121 @@ class _Parser:
                         f"'{node.name}', which is also an input",
                     )
                 )
-        outputs = self.outputs(data.get("outputs"))
-        loss = None
-        if "loss" in data:
+        outputs = self.outputs(data.get("outputs"), path + ("outputs",))
+        loss = train = None
+        if not as_network and "loss" in data:
             if isinstance(data["loss"], str):
                 loss = Wire("loss", data["loss"], self.at(("loss",)))
             else:
                 self.expect(("loss",), "the name of a node", data["loss"])
-        train = self.train(data["train"]) if "train" in data else None
+        if not as_network and "train" in data:
+            train = parse_train(self, data["train"])
         return Recipe(
             file=self.source.file,
             name=str(name),
-            about=str(about),
+            about=str(data.get("about", "")),
             inputs=tuple(inputs),
             nodes=tuple(nodes),
             outputs=tuple(outputs),
             loss=loss,
             train=train,
-            where=self.at(()),
+            where=self.at(path),
+            networks=tuple(networks),
+            params=tuple(declared.items()),
             data=data,
+            problems=tuple(self.problems),
+            broken=frozenset(self.broken),
         )
 
-    def inputs(self, value: Any) -> list[Input]:
-        found = self.mapping(value, ("inputs",), "a mapping of input names to shapes like [2]")
+    def declared_params(self, value: Any, path: tuple) -> dict[str, Any]:
+        if value is None:
+            return {}
+        found = self.mapping(value, path, "parameters with defaults, like {width: 16}") or {}
+        out = {}
+        for name, default in found.items():
+            if not self.identifier(name, path + (name,)):
+                continue
+            if isinstance(default, (int, float, str, bool)):
+                out[name] = default
+            else:
+                self.expect(path + (name,), "a number, string or boolean default", default)
+        return out
+
+    def networks(self, value: Any, path: tuple) -> list[NetworkDef]:
+        if value is None:
+            return []
+        found = self.mapping(value, path, "a mapping of network names to networks") or {}
+        out = []
+        for name, body in found.items():
+            where = path + (name,)
+            if not self.identifier(name, where):
+                continue
+            if not isinstance(body, dict):
+                self.expect(where, "a network: a mapping with inputs, nodes and outputs", body)
+                continue
+            params = self.declared_params(body.get("params"), where + ("params",))
+            out.append(
+                NetworkDef(
+                    name, tuple(params.items()), self.at(where, key=True), where, self.source
+                )
+            )
+        return out
+
+    def inputs(self, value: Any, path: tuple) -> list[Input]:
+        found = self.mapping(value, path, "a mapping of input names to shapes like [2]")
         out = []
         for name, shape in (found or {}).items():
-            path = ("inputs", name)
-            if not self.identifier(name, path):
+            where = path + (name,)
+            if not self.identifier(name, where):
                 continue
+            if isinstance(shape, list):
+                shape = [self.param(d, where + (i,)) for i, d in enumerate(shape)]
+                if MISSING in shape:
+                    continue
             ok = isinstance(shape, list) and all(
                 isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in shape
             )
             if not ok:
-                self.expect(path, "a shape: a list of positive integers like [2]", shape)
+                self.expect(where, "a shape: a list of positive integers like [2]", shape)
                 continue
-            out.append(Input(name, tuple(shape), self.at(path, key=True)))
+            out.append(Input(name, tuple(shape), self.at(where, key=True)))
         return out
 
-    def outputs(self, value: Any) -> list[Wire]:
+    def outputs(self, value: Any, path: tuple) -> list[Wire]:
         names = [value] if isinstance(value, str) else value
         if not isinstance(names, list) or not names:
-            self.expect(("outputs",), "a list of node names", value)
+            self.expect(path, "a list of node names", value)
             return []
         out = []
         for i, name in enumerate(names):
             if isinstance(name, str):
-                out.append(Wire("output", name, self.at(("outputs", i))))
+                out.append(Wire("output", name, self.at(path + (i,))))
             else:
-                self.expect(("outputs", i), "a node name", name)
+                self.expect(path + (i,), "a node name", name)
         return out
 
     # -- nodes ---------------------------------------------------------------------------
-    def nodes(self, value: Any) -> list[Node]:
-        found = self.mapping(value, ("nodes",), "a mapping of node names to blocks")
+    def nodes(self, value: Any, path: tuple) -> list[Node]:
+        found = self.mapping(value, path, "a mapping of node names to blocks")
         out = []
         for name, spec in (found or {}).items():
-            path = ("nodes", name)
-            if not self.identifier(name, path):
+            where = path + (name,)
+            if not self.identifier(name, where):
                 continue
-            spec = self.mapping(spec, path, "a node: a mapping like {block: linear, in: x}")
+            spec = self.mapping(spec, where, "a node: a mapping like {block: linear, in: x}")
             count = len(self.problems)
-            node = self.node(name, spec, path) if spec is not None else None
+            extra: list[Node] = []  # networks inlined in this node's weight slots
+            node = self.node(name, spec, where, extra) if spec is not None else None
             if node and len(self.problems) == count:
-                out.append(node)
+                out.extend(extra + [node])
             else:
                 self.broken.append(name)
         return out
 
-    def node(self, name: str, spec: dict, path: tuple) -> Node | None:
-        block_name = spec.get("block")
+    def node(self, name: str, spec: dict, path: tuple, extra: list[Node]) -> Node | None:
         if "network" in spec:
-            self.bad(path + ("network",), "networks are not supported yet", key=True)
-            return None
+            return self.instance(name, spec, path)
+        block_name = spec.get("block")
         if not isinstance(block_name, str):
             self.expect(path + ("block",), "a block name, e.g. block: linear", block_name)
             return None
@@ -225,11 +261,56 @@ class _Parser:
             w
             for slot in block.slots
             if slot.name in spec
-            and (w := self.weight(spec[slot.name], path + (slot.name,), slot.name, name))
+            and (w := self.weight(spec[slot.name], path + (slot.name,), slot.name, name, extra))
         )
         wires = self.wires(spec.get("in"), path + ("in",), block, name)
         where = self.at(path, key=True)
         return Node(name, block.name, tuple(wires), tuple(hypers.items()), weights, where)
+
+    def instance(self, name: str, spec: dict, path: tuple) -> Node | None:
+        """A network instance: `{network: NAME | FILE.yaml | {...}, in: ..., repeat: N, p: v}`."""
+        network = spec["network"]
+        where = self.at(path, key=True)
+        if isinstance(network, str) and network:
+            ref, body, body_path = network, None, ()
+        elif isinstance(network, dict):
+            ref, body, body_path = "", network, path + ("network",)
+        else:
+            self.expect(path + ("network",), "a network name, a .yaml file or a network", network)
+            return None
+        repeat = 1
+        if "repeat" in spec:
+            positive = lambda v: None if v >= 1 else "a count of 1 or more"  # noqa: E731
+            repeat = self.typed(
+                spec["repeat"], path + ("repeat",), Hyper("repeat", int, check=positive)
+            )
+            if repeat is None:
+                return None
+        params = {}
+        for key, value in spec.items():
+            if key not in INSTANCE_KEYS:
+                value = self.param(value, path + (key,))
+                if value is not MISSING:
+                    params[key] = value
+        label = f"node '{name}' (network)"
+        value = spec.get("in")
+        if isinstance(value, str):
+            pairs = [("", value, path + ("in",))]
+        elif isinstance(value, list):
+            pairs = [(f"#{i}", v, path + ("in", i)) for i, v in enumerate(value)]
+        elif isinstance(value, dict):
+            pairs = [(str(k), v, path + ("in", k)) for k, v in value.items()]
+        else:
+            self.expect(path + ("in",), "`in` naming the network's input(s)", value, label=label)
+            return None
+        wires = []
+        for port, ref_name, at in pairs:
+            if isinstance(ref_name, str):
+                wires.append(Wire(port, ref_name, self.at(at)))
+            else:
+                self.expect(at, "the name of an input or node", ref_name, label=label)
+        use = NetworkUse(ref, tuple(params.items()), repeat, where, body, body_path, self.source)
+        return Node(name, "", tuple(wires), (), (), where, use)
 
     def wires(self, value: Any, path: tuple, block: Block, node: str) -> list[Wire]:
         label = f"node '{node}' ({block.name})"
@@ -278,19 +359,28 @@ class _Parser:
                 self.expect(where, "the name of an input or node", ref, label=label)
         return wires
 
-    def weight(self, value: Any, path: tuple, slot: str, node: str) -> WeightSpec | None:
+    def weight(
+        self, value: Any, path: tuple, slot: str, node: str, extra: list[Node]
+    ) -> WeightSpec | None:
         where = self.at(path)
         if isinstance(value, str):
             return WeightSpec(slot, where, ref=value)
         if not isinstance(value, dict):
             self.expect(
                 path,
-                "a weight source: a name to wire, or {init: ...}",
+                "a weight source: a name to wire, {init: ...} or {network: ..., in: ...}",
                 value,
                 label=f"node '{node}'",
             )
             return None
         spec = value
+        if "network" in spec:
+            # A network in a weight slot is an instance of its own, named after the slot.
+            generator = self.instance(f"{node}/{slot}", spec, path)
+            if generator is None:
+                return None
+            extra.append(generator)
+            return WeightSpec(slot, where, ref=generator.name)
         init_name = spec.get("init")
         init = INITIALIZERS.get(init_name) if isinstance(init_name, str) else None
         if init is None:
@@ -311,118 +401,3 @@ class _Parser:
             elif arg.required:
                 self.bad(path, f"initialiser '{init.name}': expected '{arg.name}', got nothing")
         return WeightSpec(slot, where, init=init.name, init_args=tuple(args))
-
-    # -- train ---------------------------------------------------------------------------
-    def train(self, value: Any) -> Train | None:
-        path = ("train",)
-        spec = self.mapping(value, path)
-        if spec is None:
-            return None
-        self.known_keys(spec, path, TRAIN_KEYS, "train")
-
-        def number(key: str, kind: type, default: Any, check=None) -> Any:
-            if spec.get(key) is None:  # absent, or null to unset it (`--set train.steps=null`)
-                return default
-            return self.typed(spec[key], path + (key,), Hyper(key, kind, check=check))
-
-        positive = lambda v: None if v > 0 else "a positive value"  # noqa: E731
-        data = self.call(
-            spec.get("data"),
-            path + ("data",),
-            "a data source like {dataset: xor}",
-            name_key="dataset",
-        )
-        optimizer = self.call(
-            spec.get("optimizer"),
-            path + ("optimizer",),
-            "an optimizer like {adam: {learning_rate: 0.01}}",
-        )
-        schedule = None
-        if "schedule" in spec:
-            schedule = self.call(
-                spec["schedule"],
-                path + ("schedule",),
-                "a schedule like {cosine_decay_schedule: {decay_steps: 1000}}",
-            )
-        steps = number("steps", int, None, positive)
-        epochs = number("epochs", int, None, positive)
-        if (steps is None) == (epochs is None) and not self._failed(path, ("steps", "epochs")):
-            self.bad(
-                path,
-                f"expected one of steps or epochs, got {'both' if steps else 'neither'}",
-                key=True,
-            )
-        penalty = None
-        if "penalty" in spec:
-            penalty = self.penalty(spec["penalty"], path + ("penalty",))
-        metrics = spec.get("metrics", [])
-        if not (isinstance(metrics, list) and all(isinstance(m, str) for m in metrics)):
-            self.expect(path + ("metrics",), "a list of metric names like [accuracy]", metrics)
-            metrics = []
-        validate_every = None
-        if "validate" in spec:
-            validate = self.mapping(spec["validate"], path + ("validate",), "{every: N}") or {}
-            self.known_keys(validate, path + ("validate",), ("every",), "validate")
-            validate_every = self.typed(
-                validate.get("every"),
-                path + ("validate", "every"),
-                Hyper("every", int, check=positive),
-            )
-        where = {key: self.at(path + (key,)) for key in spec}
-        where["train"] = self.at(path, key=True)
-        if data is None or optimizer is None:
-            return None
-        return Train(
-            data=data,
-            batch=number("batch", int, 32, positive) or 32,
-            steps=steps,
-            epochs=epochs,
-            optimizer=optimizer,
-            schedule=schedule,
-            clip=number("clip", float, None, positive),
-            penalty=penalty,
-            metrics=tuple(metrics),
-            validate_every=validate_every,
-            log_every=number("log_every", int, None, positive),
-            seed=number("seed", int, 0) or 0,
-            where=where,
-        )
-
-    def _failed(self, path: tuple, keys: tuple[str, ...]) -> bool:
-        """Whether a problem was already reported at one of these keys."""
-        places = {self.at(path + (k,)).path for k in keys}
-        return any(p.where.path in places for p in self.problems)
-
-    def call(self, value: Any, path: tuple, expected: str, *, name_key: str = "") -> Call | None:
-        """`{name: {args}}`, or with `name_key`, `{name_key: name, arg: ...}`."""
-        if isinstance(value, dict) and name_key and name_key in value:
-            name = value[name_key]
-            args = {k: v for k, v in value.items() if k != name_key}
-            if isinstance(name, str):
-                where = {k: self.at(path + (k,), key=True) for k in args}
-                return Call(name, tuple(args.items()), self.at(path + (name_key,)), where)
-        elif isinstance(value, dict) and len(value) == 1:
-            ((name, args),) = value.items()
-            args = {} if args is None else args
-            if isinstance(name, str) and isinstance(args, dict):
-                where = {k: self.at(path + (name, k), key=True) for k in args}
-                return Call(name, tuple(args.items()), self.at(path + (name,), key=True), where)
-        elif isinstance(value, str) and not name_key:
-            return Call(value, (), self.at(path))
-        self.expect(path, expected, value)
-        return None
-
-    def penalty(self, value: Any, path: tuple) -> tuple[str, float] | None:
-        spec = self.mapping(value, path, "a penalty like {l2: 1.0e-4}")
-        if spec is None:
-            return None
-        if len(spec) != 1 or next(iter(spec)) not in ("l1", "l2"):
-            self.expect(path, "one of {l1: coefficient} or {l2: coefficient}", spec)
-            return None
-        ((norm, coef),) = spec.items()
-        coef = self.typed(
-            coef,
-            path + (norm,),
-            Hyper(norm, float, check=lambda v: None if v >= 0 else "a coefficient >= 0"),
-        )
-        return None if coef is None else (norm, coef)

@@ -41,13 +41,16 @@ class Learned:
 
 @dataclass(frozen=True)
 class Step:
-    """One node's work: a block applied to values, weights and hyperparameters."""
+    """One node's work: a block applied to values, weights and hyperparameters, or a
+    sub-network's plan applied to values."""
 
     name: str
     block: str
     args: tuple[Value, ...]
     weights: tuple[tuple[str, Value], ...]
     hypers: tuple[tuple[str, Any], ...]
+    sub: Plan | None = None  # a network instance: its plan, fed `args` as its inputs
+    repeat: int = 0  # N copies of `sub` in sequence (stacked weights, lax.scan); 0: one
 
 
 @dataclass(frozen=True)

@@ -42,8 +42,26 @@ class WeightSpec:
 
 
 @dataclass(frozen=True)
+class NetworkUse:
+    """A node that is a network instance: which network, its parameters, how many copies.
+
+    `ref` names a network in `networks:`, or a recipe file (`*.yaml`, relative to the
+    recipe); an inline network has `ref` "" and its YAML data in `body`, at `body_path`.
+    """
+
+    ref: str
+    params: tuple[tuple[str, Any], ...]
+    repeat: int
+    where: Where
+    body: Any = field(default=None, compare=False, hash=False)
+    body_path: tuple = ()
+    source: Any = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Node:
-    """A block instance: its inputs, hyperparameters (defaults filled in) and weight sources."""
+    """A block instance (inputs, hyperparameters with defaults, weight sources), or, with
+    `use`, a network instance whose wires name the network's inputs (or "#0", "#1", ...)."""
 
     name: str
     block: str
@@ -51,6 +69,7 @@ class Node:
     hypers: tuple[tuple[str, Any], ...]
     weights: tuple[WeightSpec, ...]
     where: Where
+    use: NetworkUse | None = None
 
     def weight(self, slot: str) -> WeightSpec | None:
         return next((w for w in self.weights if w.slot == slot), None)
@@ -90,6 +109,17 @@ class Train:
 
 
 @dataclass(frozen=True)
+class NetworkDef:
+    """A named network: its parameters' defaults and where its body lies in its source."""
+
+    name: str
+    params: tuple[tuple[str, Any], ...]
+    where: Where
+    path: tuple
+    source: Any = field(compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Recipe:
     """A whole recipe. `data` is the plain document it was read from, overrides applied.
 
@@ -106,6 +136,8 @@ class Recipe:
     loss: Wire | None
     train: Train | None
     where: Where
+    networks: tuple[NetworkDef, ...] = ()
+    params: tuple[tuple[str, Any], ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     broken: frozenset[str] = frozenset()  # nodes that could not be read; others may name them
@@ -115,3 +147,6 @@ class Recipe:
 
     def input(self, name: str) -> Input | None:
         return next((i for i in self.inputs if i.name == name), None)
+
+    def network(self, name: str) -> NetworkDef | None:
+        return next((n for n in self.networks if n.name == name), None)

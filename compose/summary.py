@@ -69,10 +69,17 @@ def model_summary(checked: Checked, *, width: int = 110) -> str:
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
 
-def block_list() -> str:
-    """One line per block: name and what it does."""
-    width = max(map(len, BLOCKS))
-    return "".join(f"{name:<{width}}  {block.doc}\n" for name, block in BLOCKS.items())
+def block_list(*, width: int = 100) -> str:
+    """One line per block: its name and the first sentence of its doc, cut to `width`."""
+    names = max(map(len, BLOCKS))
+    lines = []
+    for name, block in BLOCKS.items():
+        summary = block.doc.split(". ")[0].rstrip(".") + "."
+        room = width - names - 2
+        if len(summary) > room:
+            summary = summary[: room - 3].rstrip() + "..."
+        lines.append(f"{name:<{names}}  {summary}\n")
+    return "".join(lines)
 
 
 def block_help(block: Block) -> str:

@@ -19,7 +19,11 @@ def _example(block):
     ]
     weights = {
         name: INITIALIZERS[block.slot(name).init](
-            jax.random.fold_in(key, 100 + i), shape, {}, fan_in=-1, fan_out=-2
+            jax.random.fold_in(key, 100 + i),
+            shape,
+            dict(block.slot(name).init_args),
+            fan_in=block.slot(name).fan_in,
+            fan_out=block.slot(name).fan_out,
         )
         for i, (name, shape) in enumerate(block.slot_shapes(block.example, hypers).items())
     }

@@ -21,7 +21,7 @@ CASES = {
         "r.yaml:1:1: expected a recipe: a mapping with inputs, nodes and outputs, got ['a', 'b']",
     ]),
     "unknown top-level key": (XOR + "netwrks: {}\n", [
-        "r.yaml:16:1: netwrks: unknown key 'netwrks' in the recipe (known: about, inputs, loss, name, nodes, outputs, train)",
+        "r.yaml:16:1: netwrks: unknown key 'netwrks' in the recipe (did you mean 'networks'?)",
     ]),
     "unknown block": (net("out: {block: linaer, in: x, out: 2}"), [
         "r.yaml:3:16: nodes.out.block: node 'out': unknown block 'linaer' (did you mean 'linear'?)",

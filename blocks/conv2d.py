@@ -1,0 +1,62 @@
+"""2-D convolution of an image (channels_in, height, width) into (out, height', width')."""
+
+import jax
+
+from blocks.block import Block, Hyper, Slot, positive
+from blocks.windows import image_problem
+
+
+def _apply(xs, w, hp):
+    y = jax.lax.conv_general_dilated(
+        xs[0][None],  # the one example as a batch of one
+        w["weight"],
+        window_strides=(hp["stride"], hp["stride"]),
+        padding=hp["padding"].upper(),
+        dimension_numbers=("NCHW", "OIHW", "NCHW"),
+    )[0]
+    return y + w["bias"][:, None, None] if hp["use_bias"] else y
+
+
+def _check(shapes, hp):
+    return image_problem(shapes[0], hp["window"], fits=hp["padding"] == "valid")
+
+
+conv2d = Block(
+    name="conv2d",
+    doc=(
+        "Convolution of a (channels, height, width) image with `out` learned "
+        "`window` x `window` filters, stepping by `stride`; 'same' padding keeps "
+        "ceil(size / stride), 'valid' uses only whole windows."
+    ),
+    inputs=("x",),
+    apply=_apply,
+    hypers=(
+        Hyper("out", int, doc="number of output channels (filters)", check=positive),
+        Hyper("window", int, 3, "side of the square filter", check=positive),
+        Hyper("stride", int, 1, "step between filter positions", check=positive),
+        Hyper(
+            "padding",
+            str,
+            "valid",
+            "'valid': only whole windows; 'same': pad with zeros to keep ceil(size / stride)",
+            choices=("valid", "same"),
+        ),
+        Hyper("use_bias", bool, True, "add a learned bias per output channel"),
+    ),
+    slots=(
+        Slot(
+            "weight",
+            lambda s, hp: (hp["out"], s[0][0], hp["window"], hp["window"]),
+            "lecun_normal",
+            doc="(out, in, window, window)",
+            # Variance scaling counts fan_in = in * window * window: axis 1 times the
+            # receptive field (every axis that is neither fan_in nor fan_out).
+            fan_in=1,
+            fan_out=0,
+        ),
+        Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)"),
+    ),
+    check=_check,
+    example=((2, 5, 4),),
+    example_hypers={"out": 3},
+)

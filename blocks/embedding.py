@@ -1,0 +1,36 @@
+"""embedding(i) = weight[i]: a learned vector for each of `count` indices."""
+
+import jax.numpy as jnp
+
+from blocks.block import Block, Hyper, Slot, positive
+
+
+def _apply(xs, w, hp):
+    # Inputs arrive as floats; rounding first keeps 2.9999 from becoming 2. Out-of-range
+    # indices are clipped to the nearest row rather than reading garbage.
+    index = jnp.round(xs[0]).astype(jnp.int32)
+    return jnp.take(w["weight"], index, axis=0, mode="clip")
+
+
+def _check(shapes, hp):
+    (x,) = shapes
+    return None if len(x) <= 1 else f"an index () or a vector of indices (n,), got {x}"
+
+
+embedding = Block(
+    name="embedding",
+    doc=(
+        "Row `i` of a learned (count, out) table for each integer index `i` of the input "
+        "(shape () or (n,), integer-valued); the output adds an axis of `out`."
+    ),
+    inputs=("x",),
+    apply=_apply,
+    hypers=(
+        Hyper("count", int, doc="number of distinct indices (vocabulary size)", check=positive),
+        Hyper("out", int, doc="length of each embedding vector", check=positive),
+    ),
+    slots=(Slot("weight", lambda s, hp: (hp["count"], hp["out"]), "normal", doc="(count, out)"),),
+    check=_check,
+    example=((4,),),
+    example_hypers={"count": 5, "out": 3},
+)

@@ -1,0 +1,25 @@
+"""max(x) over one axis; the gradient goes to the one element selected."""
+
+import jax.numpy as jnp
+
+from blocks.axes import axis_hyper, axis_problem
+from blocks.block import Block
+
+
+def _apply(xs, w, hp):
+    # argmax, not jnp.max: on ties jnp.max splits the gradient between the tied elements,
+    # while a max-pooling layer sends it all to one (the first).
+    x, axis = xs[0], hp["axis"]
+    where = jnp.expand_dims(jnp.argmax(x, axis=axis), axis)
+    return jnp.squeeze(jnp.take_along_axis(x, where, axis=axis), axis)
+
+
+max = Block(
+    name="max",
+    doc="Largest element along `axis`, which the output drops; on ties the first is taken.",
+    inputs=("x",),
+    apply=_apply,
+    hypers=(axis_hyper("axis to take the maximum over (dropped from the output)"),),
+    check=lambda s, hp: axis_problem(s[0], hp["axis"]),
+    example=((2, 3),),
+)

@@ -1,0 +1,53 @@
+"""multiplicative(x, z) = z^T W x + U z + V x + b, the general multiplicative layer.
+
+From "Multiplicative Interactions and Where to Find Them" (Jayakumar et al., ICLR 2020): read
+as a hypernetwork, z picks the weights (z^T W + V) and bias (U z + b) of a linear map of x.
+"""
+
+import jax.numpy as jnp
+
+from blocks.block import Block, Hyper, Slot, positive
+
+
+def _apply(xs, w, hp):
+    x, z = xs
+    y = jnp.einsum("i,ioj,j->o", z, w["weight"], x) + w["u"] @ z + w["v"] @ x
+    return y + w["bias"] if hp["use_bias"] else y
+
+
+def _check(shapes, hp):
+    x, z = shapes
+    if len(x) != 1 or len(z) != 1:
+        return f"vectors x (n,) and z (m,), got x {x} and z {z}"
+    return None
+
+
+multiplicative = Block(
+    name="multiplicative",
+    doc="General multiplicative layer: z^T weight x + u @ z + v @ x + bias, for vectors x "
+    "(n,) and z (m,); output (out,). Each term starts at about the scale of a linear layer.",
+    inputs=("x", "z"),
+    apply=_apply,
+    hypers=(
+        Hyper("out", int, doc="number of outputs", check=positive),
+        Hyper("use_bias", bool, True, "add a learned bias"),
+    ),
+    slots=(
+        # fan-in counts axis -1 (n) times the axes that are neither in nor out (m): the
+        # n * m products z_i x_j each term sums, so z^T W x starts at unit scale like V x.
+        Slot(
+            "weight",
+            lambda s, hp: (s[1][0], hp["out"], s[0][0]),
+            "lecun_normal",
+            doc="(m, out, n)",
+            fan_in=-1,
+            fan_out=-2,
+        ),
+        Slot("u", lambda s, hp: (hp["out"], s[1][0]), "lecun_normal", doc="(out, m)"),
+        Slot("v", lambda s, hp: (hp["out"], s[0][0]), "lecun_normal", doc="(out, n)"),
+        Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)"),
+    ),
+    check=_check,
+    example=((3,), (2,)),
+    example_hypers={"out": 4},
+)

@@ -1,0 +1,31 @@
+"""What max_pool and avg_pool share: the window hyperparameters, the check and the shape."""
+
+import jax
+
+from blocks.block import Hyper, positive
+from blocks.windows import image_problem
+
+
+def _non_negative(value: int) -> str | None:
+    return None if value >= 0 else "a non-negative integer (0 means the window size)"
+
+
+WINDOW = Hyper("window", int, 2, "side of the square window", check=positive)
+STRIDE = Hyper(
+    "stride", int, 0, "step between windows; 0 means the window size (no overlap)", _non_negative
+)
+
+
+def stride(hp) -> int:
+    """The step between windows: the `stride` hyperparameter, or the window size if it is 0."""
+    return hp["stride"] or hp["window"]
+
+
+def check(shapes, hp) -> str | None:
+    return image_problem(shapes[0], hp["window"])
+
+
+def reduce(x: jax.Array, hp, init: float, op) -> jax.Array:
+    """`op` over each window of `x` (channels, height, width), channels kept apart, no padding."""
+    window, step = hp["window"], stride(hp)
+    return jax.lax.reduce_window(x, init, op, (1, window, window), (1, step, step), "VALID")

@@ -1,0 +1,44 @@
+"""sparsemax(x) = the Euclidean projection of x onto the probability simplex, along an axis."""
+
+import jax.numpy as jnp
+
+from blocks.block import Block, Hyper
+
+
+def _sparsemax_last(x):
+    """Martins & Astudillo (2016), Algorithm 1, on the last axis of x (..., K)."""
+    top = -jnp.sort(-x, axis=-1)  # descending
+    total = jnp.cumsum(top, axis=-1)
+    k = jnp.arange(1, x.shape[-1] + 1, dtype=x.dtype)
+    size = jnp.sum(1 + k * top > total, axis=-1, keepdims=True)  # support size, >= 1
+    # tau is a mean over the support, so its gradient is 1/|S| on each member: autodiff of
+    # this closed form gives the sparsemax Jacobian diag(s) - s s^T / |S|.
+    tau = (jnp.take_along_axis(total, size - 1, axis=-1) - 1) / size
+    return jnp.where(x > tau, x - tau, 0.0)
+
+
+def _apply(xs, w, hp):
+    x = jnp.moveaxis(xs[0], hp["axis"], -1)
+    return jnp.moveaxis(_sparsemax_last(x), -1, hp["axis"])
+
+
+def _check(shapes, hp):
+    (x,) = shapes
+    rank, axis = len(x), hp["axis"]
+    if rank == 0:
+        return f"an array of rank >= 1, got {x}"
+    if not -rank <= axis < rank:
+        return f"an axis between {-rank} and {rank - 1} of {x}, got {axis}"
+    return None
+
+
+sparsemax = Block(
+    name="sparsemax",
+    doc="Sparse softmax (Martins & Astudillo 2016): the closest point on the simplex along "
+    "`axis`; sums to one like softmax but gives exact zeros to low scores.",
+    inputs=("x",),
+    apply=_apply,
+    hypers=(Hyper("axis", int, -1, "axis that sums to one"),),
+    check=_check,
+    example=((4,),),
+)

@@ -1,0 +1,54 @@
+"""split(x): one of `parts` equal pieces of x along an axis (one output per block)."""
+
+import jax
+
+from blocks.axes import axis_hyper, axis_problem
+from blocks.block import Block, Hyper
+
+
+def _apply(xs, w, hp):
+    x, parts, index = xs[0], hp["parts"], hp["index"]
+    axis = hp["axis"] % x.ndim
+    size = x.shape[axis] // parts
+    return jax.lax.slice_in_dim(x, index * size, (index + 1) * size, axis=axis)
+
+
+def _check(shapes, hp):
+    (x,) = shapes
+    if problem := axis_problem(x, hp["axis"]):
+        return problem
+    if "parts" not in hp or "index" not in hp:  # the loader has already said what was wrong
+        return None
+    parts, index, length = hp["parts"], hp["index"], x[hp["axis"]]
+    if length % parts:
+        return f"axis {hp['axis']} of a length that {parts} parts divide, got {x}"
+    if index >= parts:
+        return f"an index below parts ({parts}), got index {index}"
+    return None
+
+
+def _at_least_two(value: int) -> str | None:
+    return None if value >= 2 else "an integer of at least 2"
+
+
+def _non_negative(value: int) -> str | None:
+    return None if value >= 0 else "a non-negative integer (0 is the first part)"
+
+
+split = Block(
+    name="split",
+    doc=(
+        "Part `index` (0-based) of the input cut into `parts` equal pieces along `axis`; "
+        "use one split node per part needed."
+    ),
+    inputs=("x",),
+    apply=_apply,
+    hypers=(
+        Hyper("parts", int, doc="how many equal pieces to cut the axis into", check=_at_least_two),
+        Hyper("index", int, doc="which piece to keep, 0-based", check=_non_negative),
+        axis_hyper("axis to cut along"),
+    ),
+    check=_check,
+    example=((2, 6),),
+    example_hypers={"parts": 3, "index": 1},
+)

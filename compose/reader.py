@@ -1,0 +1,90 @@
+"""Reading plain YAML data with its places: typed values, known keys, parameters.
+
+The parsers of the graph and of the train section share this: every problem is collected
+with its file, line, column and key path, never raised one at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from blocks import Hyper
+from compose.problems import Problem, Where, did_you_mean, shown
+from compose.source import Source
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+MISSING = object()  # a value that could not be read; its problem is already recorded
+
+
+class Reader:
+    """Collects problems while reading `source`; `params` are the `$name`s in scope."""
+
+    def __init__(self, source: Source, params: dict[str, Any] | None = None):
+        self.source = source
+        self.params = params or {}
+        self.problems: list[Problem] = []
+
+    def at(self, path: tuple, *, key: bool = False) -> Where:
+        return self.source.where(path, key=key)
+
+    def bad(self, path: tuple, message: str, hint: str = "", *, key: bool = False) -> None:
+        self.problems.append(Problem(self.at(path, key=key), message, hint))
+
+    def expect(self, path: tuple, expected: str, got: Any, *, label: str = "") -> None:
+        prefix = f"{label}: " if label else ""
+        self.bad(path, f"{prefix}expected {expected}, got {shown(got)}")
+
+    def mapping(self, value: Any, path: tuple, expected: str = "a mapping") -> dict | None:
+        if isinstance(value, dict):
+            return value
+        self.expect(path, expected, value)
+        return None
+
+    def known_keys(
+        self,
+        mapping: dict,
+        path: tuple,
+        known: tuple[str, ...],
+        what: str,
+        hints: dict | None = None,
+    ) -> None:
+        for key in mapping:
+            if key not in known:
+                hint = (hints or {}).get(key) or did_you_mean(str(key), known)
+                self.bad(path + (key,), f"unknown key '{key}' in {what}", hint, key=True)
+
+    def param(self, value: Any, path: tuple) -> Any:
+        """`$name` replaced by the parameter's value; anything else unchanged."""
+        if not (isinstance(value, str) and value.startswith("$")):
+            return value
+        name = value[1:]
+        if name in self.params:
+            return self.params[name]
+        known = ", ".join(f"${p}" for p in self.params) or "none here"
+        self.bad(path, f"expected a parameter, got {shown(value)} (parameters: {known})")
+        return MISSING
+
+    def typed(self, value: Any, path: tuple, hyper: Hyper) -> Any:
+        """The value checked against `hyper`'s kind and range; None after a problem."""
+        value = self.param(value, path)
+        if value is MISSING:
+            return None
+        expected = hyper.problem(value)
+        if expected:
+            self.expect(path, expected, value)
+            return None
+        if hyper.kind is tuple:
+            return tuple(value)  # plans are hashed: lists become tuples
+        return float(value) if hyper.kind is float else value
+
+    def identifier(self, name: Any, path: tuple) -> bool:
+        if isinstance(name, str) and IDENTIFIER.match(name):
+            return True
+        self.bad(
+            path,
+            "expected a name of letters, digits and underscores, not starting with a digit, "
+            f"got {shown(name)}",
+            key=True,
+        )
+        return False
