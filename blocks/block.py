@@ -6,6 +6,7 @@ checker, editor or documentation needs to know about a block is declared here, o
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,6 +50,10 @@ class Hyper:
         """What was expected, if `value` is not acceptable; None if it is."""
         if not _is_kind(value, self.kind):
             return f"{_kind_name(self.kind)}"
+        if self.kind in (int, tuple) and any(abs(v) >= 2**31 for v in _ints(value)):
+            return f"{_kind_name(self.kind)} below 2**31"
+        if self.kind is float and not math.isfinite(_as_float(value)):
+            return "a finite number"
         if self.choices and value not in self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         return self.check(value) if self.check else None
@@ -62,6 +67,17 @@ def _is_kind(value: Any, kind: type) -> bool:
     if kind is int:
         return isinstance(value, int) and not isinstance(value, bool)
     return isinstance(value, kind)
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _as_float(value: float) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf
 
 
 def _kind_name(kind: type) -> str:

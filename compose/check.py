@@ -65,9 +65,10 @@ class Checked:
 
 def check(recipe: Recipe) -> Checked:
     """Every problem with the recipe's graph, shapes and train section; the plan if none."""
-    checker = _Checker(recipe, Context())
+    checker = _Checker(recipe, Context.of(recipe))
     steps = checker.run()
-    problems = recipe.problems + tuple(checker.problems)
+    # A network used twice reports a problem in its body once.
+    problems = tuple(dict.fromkeys(recipe.problems + tuple(checker.problems)))
     if problems:
         return Checked(recipe, problems, nodes=tuple(checker.reports))
     plan = checker.plan(steps)
@@ -282,20 +283,15 @@ class _Checker:
             args.append(self.values[wire.ref])
         inner = _Checker(body, self.context)
         inner.context = Context(
-            self.context.stack + ((resolved.key, resolved.name),),
-            self.context.reported,
-            self.context.files,
+            self.context.stack + ((resolved.key, resolved.name),), self.context.files
         )
         steps = inner.run()
         found = list(body.problems) + inner.problems
         if found:
             for p in found:
-                if (p.where, p.message) not in self.context.reported:
-                    self.context.reported.add((p.where, p.message))
-                    via = f"in {label}"
-                    self.problems.append(
-                        Problem(p.where, p.message, "; ".join(filter(None, (p.hint, via))))
-                    )
+                inside = p.hint.startswith("in node") or "; in node" in p.hint
+                hint = p.hint if inside else "; ".join(filter(None, (p.hint, f"in {label}")))
+                self.problems.append(Problem(p.where, p.message, hint))
             return None
         if len(body.outputs) != 1:
             self.bad(

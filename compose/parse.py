@@ -211,6 +211,7 @@ class _Parser(Reader):
         for name, spec in (found or {}).items():
             where = path + (name,)
             if not self.identifier(name, where):
+                self.broken.append(str(name))
                 continue
             spec = self.mapping(spec, where, "a node: a mapping like {block: linear, in: x}")
             count = len(self.problems)
@@ -246,7 +247,12 @@ class _Parser(Reader):
         hypers = {}
         for hyper in block.hypers:
             if hyper.name in spec:
-                value = self.typed(spec[hyper.name], path + (hyper.name,), hyper)
+                value = self.typed(
+                    spec[hyper.name],
+                    path + (hyper.name,),
+                    hyper,
+                    label=f"node '{name}' ({block.name})",
+                )
                 if value is not None:
                     hypers[hyper.name] = value
             elif hyper.required:
@@ -384,10 +390,13 @@ class _Parser(Reader):
         init_name = spec.get("init")
         init = INITIALIZERS.get(init_name) if isinstance(init_name, str) else None
         if init is None:
+            hint = did_you_mean(init_name, INITIALIZERS) if isinstance(init_name, str) else ""
+            if "init" not in spec:
+                hint = "a learned weight reads {init: NAME, ...}, e.g. {init: normal, stddev: 0.1}"
             self.bad(
                 path + ("init",),
                 f"node '{node}': weight '{slot}': expected an initialiser, got {shown(init_name)}",
-                did_you_mean(str(init_name), INITIALIZERS),
+                hint,
             )
             return None
         known = ("init",) + tuple(a.name for a in init.args)

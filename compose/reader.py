@@ -65,14 +65,16 @@ class Reader:
         self.bad(path, f"expected a parameter, got {shown(value)} (parameters: {known})")
         return MISSING
 
-    def typed(self, value: Any, path: tuple, hyper: Hyper) -> Any:
+    def typed(self, value: Any, path: tuple, hyper: Hyper, *, label: str = "") -> Any:
         """The value checked against `hyper`'s kind and range; None after a problem."""
         value = self.param(value, path)
         if value is MISSING:
             return None
         expected = hyper.problem(value)
         if expected:
-            self.expect(path, expected, value)
+            prefix = f"{label}: " if label else ""
+            hint = yaml_number_hint(value) if hyper.kind is float else ""
+            self.bad(path, f"{prefix}expected {expected}, got {shown(value)}", hint)
             return None
         if hyper.kind is tuple:
             return tuple(value)  # plans are hashed: lists become tuples
@@ -81,10 +83,27 @@ class Reader:
     def identifier(self, name: Any, path: tuple) -> bool:
         if isinstance(name, str) and IDENTIFIER.match(name):
             return True
+        hint = (
+            "YAML reads yes/no/on/off as true/false: quote the name"
+            if isinstance(name, bool)
+            else ""
+        )
         self.bad(
             path,
             "expected a name of letters, digits and underscores, not starting with a digit, "
             f"got {shown(name)}",
+            hint,
             key=True,
         )
         return False
+
+
+def yaml_number_hint(value: Any) -> str:
+    """Why a number-looking string is a string: YAML 1.1 wants `1.0e-3`, not `1e-3`."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return ""
+        return "YAML reads a number like 1e-3 as text: write 1.0e-3"
+    return ""

@@ -21,8 +21,16 @@ class Context:
     """What the check of one recipe shares across its nested networks."""
 
     stack: tuple[tuple[str, str], ...] = ()  # (key, name) of the networks being checked
-    reported: set = field(default_factory=set)  # (where, message) already said once
     files: dict = field(default_factory=dict)  # path -> loaded Source, read once
+
+    @classmethod
+    def of(cls, recipe: Recipe) -> Context:
+        """The context of a top-level recipe: its own file counts in cycles among files."""
+        return cls(((file_key(recipe.file), Path(recipe.file).name),))
+
+
+def file_key(file: str) -> str:
+    return str(Path(file).resolve())
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,7 @@ def resolve(node: Node, scope: Recipe, context: Context) -> tuple[Resolved | Non
         name = "inline network"
     elif use.ref.endswith((".yaml", ".yml")):
         file = str(Path(scope.file).parent / use.ref)
-        key = str(Path(file).resolve())
+        key = file_key(file)
         if key not in context.files:
             try:
                 context.files[key] = load_file(file)

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from compose.problems import Problem, RecipeError, Where
+from compose.problems import Problem, RecipeError, Where, shown
 
 MAX_VALUES = 100_000  # a recipe is hand-written; past this, aliases are inflating it
 _PLAIN_TAGS = {
@@ -49,34 +49,52 @@ def dotted(path: tuple) -> str:
     """`('nodes', 'hidden', 'out')` -> `nodes.hidden.out`; list items as `[i]`."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else ("." if text else "") + str(part)
+        index = isinstance(part, int) and not isinstance(part, bool)
+        text += f"[{part}]" if index else ("." if text else "") + shown(part).strip("'")
     return text
 
 
 def load_file(path: str | Path) -> Source:
     """Read and parse one YAML file; a missing file or bad YAML is a RecipeError."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as err:
         problem = Problem(Where(str(path)), f"cannot read the file: {err.strerror}")
+        raise RecipeError([problem]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        col = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        problem = Problem(
+            Where(str(path), line, col), f"expected UTF-8 text, got the byte 0x{raw[err.start]:02x}"
+        )
         raise RecipeError([problem]) from None
     return load_text(text, file=str(path))
 
 
 def load_text(text: str, *, file: str = "<recipe>") -> Source:
     """Parse YAML text into plain data with locations, never constructing objects."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
-        where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file)
+        where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file, 1, 1)
         raise RecipeError([Problem(where, f"YAML syntax: {err.problem or err.context}")]) from None
+    except yaml.reader.ReaderError as err:
+        line = text.count("\n", 0, err.position) + 1
+        col = err.position - (text.rfind("\n", 0, err.position) + 1) + 1
+        code = err.character if isinstance(err.character, int) else ord(err.character)
+        message = f"expected printable text, got the control character U+{code:04X}"
+        raise RecipeError([Problem(Where(file, line, col), message)]) from None
     except yaml.YAMLError as err:
-        raise RecipeError([Problem(Where(file), f"YAML: {err}")]) from None
+        raise RecipeError([Problem(Where(file, 1, 1), f"YAML: {err}")]) from None
     finally:
-        loader.dispose()
-    source = Source(file, None)
+        if loader is not None:
+            loader.dispose()
+    source = Source(file, None, {(): (1, 1)})
     problems: list[Problem] = []
     source.data = _Reader(source, problems).read(node, ()) if node is not None else None
     if problems:
@@ -85,7 +103,10 @@ def load_text(text: str, *, file: str = "<recipe>") -> Source:
 
 
 class _TooBig(Exception):
-    pass
+    """Raised at the node that took the document past MAX_VALUES."""
+
+    def __init__(self, mark: yaml.Mark):
+        self.mark = mark
 
 
 class _Reader:
@@ -100,10 +121,10 @@ class _Reader:
     def read(self, node: yaml.Node, path: tuple) -> Any:
         try:
             return self._read(node, path)
-        except _TooBig:
+        except _TooBig as big:
             self.problems.append(
                 Problem(
-                    Where(self.source.file, path=""),
+                    Where(self.source.file, big.mark.line + 1, big.mark.column + 1),
                     f"expected at most {MAX_VALUES} values, got a document that aliases "
                     "expand past that; refused",
                 )
@@ -113,7 +134,7 @@ class _Reader:
     def _read(self, node: yaml.Node, path: tuple) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _TooBig
+            raise _TooBig(node.start_mark)
         mark = node.start_mark
         self.source.marks.setdefault(path, (mark.line + 1, mark.column + 1))
         if node.tag not in _PLAIN_TAGS:
@@ -133,6 +154,10 @@ class _Reader:
 
     def _bad_tag(self, node: yaml.Node, path: tuple) -> None:
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        if tag == "!!merge":
+            message = "merge keys (<<) are not supported; write the keys out"
+            self.problems.append(Problem(self.source.where(path), message))
+            return
         self.problems.append(
             Problem(
                 self.source.where(path),

@@ -37,6 +37,7 @@ class _TrainReader(Reader):
         spec = self.mapping(value, path)
         if spec is None:
             return None
+        spec = {k: v for k, v in spec.items() if v is not None}  # null unsets a key
         self.known_keys(spec, path, TRAIN_KEYS, "train", NOT_YET)
 
         def number(key: str, kind: type, default: Any, check=None) -> Any:
@@ -103,7 +104,8 @@ class _TrainReader(Reader):
             metrics=tuple(metrics),
             validate_every=validate_every,
             log_every=number("log_every", int, None, positive),
-            seed=number("seed", int, 0) or 0,
+            seed=number("seed", int, 0, lambda v: None if 0 <= v < 2**32 else "0 to 2**32 - 1")
+            or 0,
             where=where,
         )
 

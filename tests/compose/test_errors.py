@@ -33,13 +33,13 @@ CASES = {
         "r.yaml:3:3: nodes.out: node 'out' (linear): expected 'out' (number of outputs), got nothing",
     ]),
     "wrong type": (net("out: {block: linear, in: x, out: two}"), [
-        "r.yaml:3:36: nodes.out.out: expected an integer, got 'two'",
+        "r.yaml:3:36: nodes.out.out: node 'out' (linear): expected an integer, got 'two'",
     ]),
     "out of range": (net("out: {block: linear, in: x, out: -3}"), [
-        "r.yaml:3:36: nodes.out.out: expected a positive value, got -3",
+        "r.yaml:3:36: nodes.out.out: node 'out' (linear): expected a positive value, got -3",
     ]),
     "boolean is not an integer": (net("out: {block: linear, in: x, out: true}"), [
-        "r.yaml:3:36: nodes.out.out: expected an integer, got true",
+        "r.yaml:3:36: nodes.out.out: node 'out' (linear): expected an integer, got true",
     ]),
     "unknown input name": (net("out: {block: linear, in: xx, out: 2}"), [
         "r.yaml:3:28: nodes.out.in: node 'out' (linear): input 'x': expected an input, node or "

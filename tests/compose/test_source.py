@@ -58,7 +58,7 @@ def test_alias_bomb_is_refused_with_memory_flat():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert found == [
-        f"r.yaml: expected at most {MAX_VALUES} values, got a document that aliases "
+        f"r.yaml:1:11: expected at most {MAX_VALUES} values, got a document that aliases "
         "expand past that; refused"
     ]
     assert peak < 100 * 2**20  # 9**9 strings expanded would need gigabytes
