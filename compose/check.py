@@ -13,10 +13,12 @@ from dataclasses import dataclass, field, replace
 from blocks import BLOCKS, INITIALIZERS
 from compose import data, metrics, optim
 from compose.plan import Learned, Plan, Shape, Step, Value
-from compose.problems import Problem, did_you_mean
+from compose.problems import Problem, did_you_mean, shown
 from compose.recipe import Node, Recipe, WeightSpec, Wire
 from compose.resolve import Context, resolve
 from compose.rewrite import Rewrite, rewrite
+
+MAX_WEIGHT = 2**31  # values in one array: past this, XLA's int32 indexing fails
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,15 @@ def check(recipe: Recipe) -> Checked:
     steps = checker.run()
     # A network used twice reports a problem in its body once.
     problems = tuple(dict.fromkeys(recipe.problems + tuple(checker.problems)))
+    unchecked = [n.name for n in recipe.nodes if n.name not in checker.shapes]
+    if unchecked and not problems:  # every skipped node must have said why; never crash
+        problems = (
+            Problem(
+                recipe.where,
+                f"could not check nodes {', '.join(unchecked)}; "
+                "this is a bug in compose, please report it",
+            ),
+        )
     if problems:
         return Checked(recipe, problems, nodes=tuple(checker.reports))
     plan = checker.plan(steps)
@@ -111,8 +122,8 @@ class _Checker:
         return plan
 
     def run(self) -> list[Step]:
-        refs_ok = self.check_refs()
-        order = self.order() if refs_ok else []
+        self.check_refs()
+        order = self.order()
         steps = [step for name in order if (step := self.node(self.nodes[name]))]
         self.check_ends()
         if self.recipe.train:
@@ -205,13 +216,35 @@ class _Checker:
         return order
 
     # -- one node ---------------------------------------------------------------------------
+    def available(self, ref: str, where, label: str) -> bool:
+        """Whether `ref` has a checked value. When not, either its node failed and said why,
+        or the node is fine but lacks that weight with its settings: say so here."""
+        if ref in self.shapes:
+            return True
+        name, dot, slot = ref.partition(".")
+        owner = self.nodes.get(name)
+        declared = owner is not None and owner.block and BLOCKS[owner.block].slot(slot)
+        if dot and name in self.shapes and declared:
+            settings = ", ".join(f"{k}: {shown(v)}" for k, v in owner.hypers)
+            prefix = f"{label}: " if label else ""
+            self.bad(
+                where,
+                f"{prefix}expected a weight that node '{name}' has, got '{ref}', "
+                f"which {self.label(owner)} does not have with {settings}",
+            )
+        return False
+
+    def all_available(self, wires: tuple[Wire, ...], label: str) -> bool:
+        found = [self.available(w.ref, w.where, label) for w in wires]  # every problem, not one
+        return all(found)
+
     def node(self, node: Node) -> Step | None:
         if node.use:
             return self.instance(node)
         block = BLOCKS[node.block]
         label = f"node '{node.name}' ({block.name})"
-        if any(w.ref not in self.shapes for w in node.wires):
-            return None  # an upstream node already failed and said why
+        if not self.all_available(node.wires, self.label(node)):
+            return None
         shapes = [self.shapes[w.ref] for w in node.wires]
         hypers = dict(node.hypers)
         expected = block.check(shapes, hypers) if block.check else None
@@ -226,6 +259,15 @@ class _Checker:
             self.bad(node.where, f"{label}: cannot apply to inputs {shapes}: {err}")
             return None
         weights, reports = [], []
+        too_big = [(n, s) for n, s in slot_shapes.items() if math.prod(s) >= MAX_WEIGHT]
+        for slot_name, shape in too_big:
+            self.bad(
+                node.where,
+                f"{label}: expected weights of fewer than 2**31 values, got "
+                f"'{slot_name}' of shape {shape} ({math.prod(shape):,} values)",
+            )
+        if too_big:
+            return None
         for slot_name, shape in slot_shapes.items():
             spec = node.weight(slot_name)
             if spec and spec.ref:
@@ -267,7 +309,7 @@ class _Checker:
         body = resolved.recipe
         label = f"node '{node.name}' ({resolved.label})"
         ports = self.instance_ports(node, body, label)
-        if ports is None or any(w.ref not in self.shapes for w in node.wires):
+        if ports is None or not self.all_available(node.wires, label):
             return None
         args = []
         for inp in body.inputs:
@@ -368,8 +410,8 @@ class _Checker:
         )
 
     def wired(self, node, label, slot_name, shape, in_shapes, spec: WeightSpec) -> Value | None:
-        if spec.ref not in self.shapes:
-            return None  # its source failed and said why
+        if not self.available(spec.ref, spec.where, label):
+            return None
         got = self.shapes[spec.ref]
         value = self.values[spec.ref]
         if got == shape:
@@ -387,12 +429,15 @@ class _Checker:
 
     # -- outputs, loss and training -----------------------------------------------------------
     def check_ends(self) -> None:
+        for wire in self.recipe.outputs:
+            self.available(wire.ref, wire.where, "")
         loss = self.recipe.loss
-        if loss and loss.ref in self.shapes:
+        if loss and self.available(loss.ref, loss.where, ""):
             node = self.nodes.get(loss.ref)
             shape = self.shapes[loss.ref]
             if node is None:
-                self.bad(loss.where, f"expected a node, got the input '{loss.ref}'")
+                kind = "weight" if "." in loss.ref else "input"
+                self.bad(loss.where, f"expected a node, got the {kind} '{loss.ref}'")
             elif shape != ():
                 self.bad(
                     loss.where,
@@ -409,15 +454,13 @@ class _Checker:
                 "expected a `loss:` naming the per-example scalar node to minimise, got none",
             )
         self.problems.extend(optim.problems(train))
-        self.problems.extend(data.problems(train.data, self.recipe.inputs))
+        self.problems.extend(data.problems(train, self.recipe.inputs))
         loss = self.recipe.loss
         node = self.nodes.get(loss.ref) if loss else None
-        if node and node.use and train.metrics:
+        if node is not None and node.use and train.metrics:
             self.bad(
                 train.where["metrics"],
                 f"expected a loss block to read metrics from, got {self.label(node)}",
             )
-        elif node and self.shapes.get(loss.ref) == ():
-            self.problems.extend(metrics.problems(train, BLOCKS[node.block]))
-        elif not loss:
-            self.problems.extend(metrics.problems(train, None))
+        usable = node is not None and node.block and self.shapes.get(loss.ref) == ()
+        self.problems.extend(metrics.problems(train, BLOCKS[node.block] if usable else None))

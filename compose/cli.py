@@ -84,12 +84,18 @@ def _run(args: argparse.Namespace) -> int:
     with TrainingProgress(checked, enabled=not args.quiet) as progress:
         result = train(checked, folder=folder, on_log=progress.update, on_start=progress.start)
     shown = "  ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
-    state = "interrupted after" if result.interrupted else "trained"
+    state = "interrupted after" if result.stopped == "interrupted" else "trained"
     print(
         f"{checked.recipe.name}: {state} {result.steps} steps in {result.seconds:.1f} s  "
         f"{shown}\nrun folder: {result.folder}"
     )
-    return 130 if result.interrupted else 0
+    if result.stopped == "interrupted":
+        return 130
+    if result.stopped:
+        print(f"stopped: {result.stopped}; try a lower learning rate, or train.clip",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    return 0
 
 
 def _blocks(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import numpy as np
 
 from blocks import Hyper
 from compose.problems import Problem, did_you_mean, shown
-from compose.recipe import Call, Input
+from compose.recipe import Call, Input, Train
 
 Arrays = dict[str, np.ndarray]
 
@@ -108,12 +108,34 @@ def _args(call: Call) -> tuple[Dataset | None, dict, list[Problem]]:
     return dataset, values, out
 
 
-def problems(call: Call, inputs: tuple[Input, ...]) -> list[Problem]:
-    """Every problem with a data source, including arrays that do not fit the inputs."""
+def problems(train: Train, inputs: tuple[Input, ...]) -> list[Problem]:
+    """Every problem with a data source: arrays that do not fit the inputs, a training set
+    emptier than one batch."""
+    call = train.data
     dataset, values, out = _args(call)
     if out or dataset is None:
         return out
     arrays = dataset.make(**{k: v for k, v in values.items() if k != "val"})
+    n = len(next(iter(arrays.values())))
+    n_train = n - int(round(n * values["val"]))
+    if n_train == 0:
+        out.append(
+            Problem(
+                call.where_of("val"),
+                f"expected training examples left after "
+                f"holding out val: {values['val']}, got none of {n}",
+            )
+        )
+    elif n_train < train.batch:
+        where = train.where.get("batch", call.where)
+        out.append(
+            Problem(
+                where,
+                f"expected a batch of at most the {n_train} training examples "
+                f"of dataset '{call.name}' (of {n}, after val: {values['val']}), "
+                f"got {train.batch}",
+            )
+        )
     given = ", ".join(f"{k} {tuple(a.shape[1:])}" for k, a in arrays.items())
     for inp in inputs:
         if inp.name not in arrays:
@@ -144,5 +166,5 @@ def load(call: Call, names: list[str]) -> tuple[Arrays, Arrays]:
     val = values.pop("val")
     arrays = {k: v for k, v in dataset.make(**values).items() if k in names}
     n = len(next(iter(arrays.values())))
-    cut = n - int(round(n * val))
+    cut = n - int(round(n * val))  # the same split `problems` checked
     return {k: a[:cut] for k, a in arrays.items()}, {k: a[cut:] for k, a in arrays.items()}

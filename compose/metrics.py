@@ -12,7 +12,9 @@ METRICS = ("accuracy",)
 
 
 def problems(train: Train, loss_block: Block | None) -> list[Problem]:
-    """Unknown metrics, and metrics the loss cannot give (accuracy needs a classifier)."""
+    """Unknown metrics, and metrics the loss cannot give (accuracy needs a classifier).
+
+    Without a usable loss block only the names are checked."""
     out = []
     where = train.where.get("metrics", train.where["train"])
     for name in train.metrics:

@@ -10,6 +10,7 @@ import functools
 import inspect
 from typing import Any
 
+import jax.numpy as jnp
 import optax
 
 from compose.problems import Problem, did_you_mean, shown
@@ -127,9 +128,21 @@ def problems(train: Train) -> list[Problem]:
     if out:
         return out
     try:
-        make(train)
+        optimizer = make(train)
     except Exception as err:  # optax rejected values it accepts by type
         out.append(Problem(opt.where, f"optimizer '{opt.name}': optax refused the settings: {err}"))
+        return out
+    try:  # one update on a tiny parameter: the trainer gives gradients only
+        params = {"w": jnp.zeros(2)}
+        optimizer.update(params, optimizer.init(params), params)
+    except TypeError as err:
+        out.append(
+            Problem(
+                opt.where,
+                f"optimizer '{opt.name}': expected an optimizer that updates from gradients "
+                f"alone, got one that needs more ({err})",
+            )
+        )
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from compose.check import Checked
@@ -26,7 +27,7 @@ class TrainingProgress:
             disable=not enabled,
         )
         self.task = self.progress.add_task(
-            checked.recipe.name, total=checked.recipe.train.steps, rate="-", shown=""
+            escape(checked.recipe.name), total=checked.recipe.train.steps, rate="-", shown=""
         )
 
     def __enter__(self) -> TrainingProgress:

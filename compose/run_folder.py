@@ -7,6 +7,8 @@ is interrupted, so a crash or Ctrl-C loses nothing already computed.
 from __future__ import annotations
 
 import json
+import math
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,8 @@ RECIPE, METRICS, SUMMARY, WEIGHTS = "recipe.yaml", "metrics.jsonl", "summary.jso
 
 def default_dir(name: str, *, root: str | Path = "runs") -> Path:
     """`runs/NAME-YYYYmmdd-HHMMSS`, with a counter if that exists already."""
-    stem = Path(root) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).lstrip(".") or "run"  # stays inside `root`
+    stem = Path(root) / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
     path, n = stem, 1
     while path.exists():
         n += 1
@@ -38,10 +41,25 @@ class RunFolder:
         self._metrics = open(self.path / METRICS, "w", encoding="utf-8")
 
     def log(self, record: dict[str, Any]) -> None:
-        self._metrics.write(json.dumps(record) + "\n")
+        self._metrics.write(_json(record) + "\n")
         self._metrics.flush()
 
     def finish(self, model: eqx.Module, summary: dict[str, Any]) -> None:
         eqx.tree_serialise_leaves(self.path / WEIGHTS, model)
-        (self.path / SUMMARY).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        (self.path / SUMMARY).write_text(_json(summary, indent=2) + "\n", encoding="utf-8")
         self._metrics.close()
+
+
+def _json(value: Any, **kwargs: Any) -> str:
+    """Strict JSON: a NaN or infinite number is written as null."""
+    if isinstance(value, dict):
+        value = {k: _finite(v) for k, v in value.items()}
+    return json.dumps(value, allow_nan=False, **kwargs)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

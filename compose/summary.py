@@ -13,7 +13,10 @@ from compose.problems import shown
 
 
 def _console(buffer: io.StringIO, width: int) -> Console:
-    return Console(file=buffer, width=width, color_system=None, highlight=False, soft_wrap=False)
+    # markup=False: a recipe's own text (its name, about) is printed as written.
+    return Console(
+        file=buffer, width=width, color_system=None, highlight=False, soft_wrap=False, markup=False
+    )
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -24,8 +27,9 @@ def model_summary(checked: Checked, *, width: int = 110) -> str:
     """The table a user expects from a model summary, then the rewrites and the training plan."""
     recipe = checked.recipe
     rewritten = {r.node: r for r in checked.rewrites}
+    title = f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name
     table = Table(
-        title=f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name,
+        title=title,
         title_justify="left",
         box=None,
         pad_edge=False,

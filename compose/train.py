@@ -35,7 +35,7 @@ class Result:
     seconds: float
     metrics: dict[str, float]
     folder: Path | None
-    interrupted: bool = False
+    stopped: str = ""  # why training ended early: "interrupted", or a loss that is not finite
 
 
 def loss_fn(model: Composed, batch: dict[str, jax.Array], penalty: tuple[str, float] | None):
@@ -99,20 +99,35 @@ def _evaluator(checked: Checked) -> Callable:
     return evaluate
 
 
-def _batches(n: int, batch: int, total: int, rng: np.random.Generator) -> np.ndarray:
-    """(total, batch) example indices: a fresh shuffle each epoch, full batches only."""
-    batch = min(batch, n)
-    per_epoch = n // batch
-    epochs = math.ceil(total / per_epoch)
-    order = np.concatenate([rng.permutation(n)[: per_epoch * batch] for _ in range(epochs)])
-    return order.reshape(-1, batch)[:total].astype(np.int32)
+class Batches:
+    """Example indices, batch after batch: a fresh shuffle each epoch, full batches only.
+
+    Drawn as needed, so a long run never holds all its indices at once.
+    """
+
+    def __init__(self, n: int, batch: int, rng: np.random.Generator):
+        self.n, self.batch, self.rng = n, batch, rng
+        self.per_epoch = n // batch
+        self.epoch: np.ndarray = np.empty((0, batch), np.int32)
+
+    def take(self, steps: int) -> np.ndarray:
+        """The next `steps` batches, shape (steps, batch)."""
+        parts = []
+        while steps > 0:
+            if len(self.epoch) == 0:
+                order = self.rng.permutation(self.n)[: self.per_epoch * self.batch]
+                self.epoch = order.reshape(self.per_epoch, self.batch).astype(np.int32)
+            part, self.epoch = self.epoch[:steps], self.epoch[steps:]
+            parts.append(part)
+            steps -= len(part)
+        return np.concatenate(parts)
 
 
 def total_steps(checked: Checked, n_train: int) -> int:
     train = checked.recipe.train
     if train.steps:
         return train.steps
-    return train.epochs * max(1, n_train // min(train.batch, n_train))
+    return train.epochs * (n_train // train.batch)
 
 
 def train(
@@ -146,7 +161,7 @@ def train(
     opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
     run_chunk = _chunk_runner(make_step(optimizer, spec.penalty), train_arrays)
     evaluate = _evaluator(checked)
-    indices = _batches(n, spec.batch, total, np.random.default_rng(spec.seed))
+    batches = Batches(n, spec.batch, np.random.default_rng(spec.seed))
     every = spec.log_every or max(1, total // 100)
     bounds = _boundaries(total, every, spec.validate_every)
     eval_train = {k: a[:EVAL_CAP] for k, a in train_arrays.items()}
@@ -155,34 +170,44 @@ def train(
     out = RunFolder(folder, checked.recipe.data) if folder else None
     if on_start:
         on_start(total)
-    done, record, start, interrupted = 0, {}, time.perf_counter(), False
+    done, record, start = 0, {}, time.perf_counter()
+    stopped = ""
     try:
         for stop in bounds:
-            model, opt_state, losses = run_chunk(model, opt_state, indices[done:stop])
-            done = stop
-            record = {"step": done, **_floats(evaluate(model, eval_train))}
-            record["batch_loss"] = float(jnp.mean(losses))
+            # The model, step count and logged record advance together, so an interrupt at
+            # any moment leaves a run folder that agrees with itself.
+            new_model, new_state, losses = run_chunk(model, opt_state, batches.take(stop - done))
+            new = {"step": stop, **_floats(evaluate(new_model, eval_train))}
+            new["batch_loss"] = float(jnp.mean(losses))
             if has_val and (
-                spec.validate_every is None or done % spec.validate_every == 0 or done == total
+                spec.validate_every is None or stop % spec.validate_every == 0 or stop == total
             ):
-                record.update(
-                    {f"val_{k}": v for k, v in _floats(evaluate(model, eval_val)).items()}
+                new.update(
+                    {f"val_{k}": v for k, v in _floats(evaluate(new_model, eval_val)).items()}
                 )
-            record["seconds"] = time.perf_counter() - start
+            new["seconds"] = time.perf_counter() - start
             if out:
-                out.log(record)
+                out.log(new)
+            model, opt_state, done, record = new_model, new_state, stop, new
             if on_log:
                 on_log(record)
+            if not math.isfinite(record["batch_loss"]):
+                stopped = f"the loss became {record['batch_loss']} by step {done}"
+                break
     except KeyboardInterrupt:
-        interrupted = True
+        stopped = "interrupted"
+    except Exception as err:
+        if out:
+            out.finish(model, {"steps": done, "error": f"{type(err).__name__}: {err}"})
+        raise
     seconds = time.perf_counter() - start
     final = {k: v for k, v in record.items() if k not in ("step", "seconds", "batch_loss")}
     if out:
         summary = {"steps": done, "seconds": seconds, "metrics": final}
-        if interrupted:
-            summary["interrupted"] = True
+        if stopped:
+            summary["stopped"] = stopped
         out.finish(model, summary)
-    return Result(model, done, seconds, final, out.path if out else None, interrupted)
+    return Result(model, done, seconds, final, out.path if out else None, stopped)
 
 
 def _boundaries(total: int, every: int, validate_every: int | None) -> list[int]:

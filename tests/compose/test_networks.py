@@ -32,8 +32,10 @@ def problems(text):
 
 def test_repeat_equals_the_copies_applied_in_sequence():
     model = compose.build(
-        recipe(RESIDUAL + "inputs: {x: [4]}\nnodes:\n  body: {network: residual, in: x, repeat: 5}\n"
-               "outputs: [body]\n"),  # fmt: skip
+        recipe(
+            RESIDUAL + "inputs: {x: [4]}\nnodes:\n"
+            "  body: {network: residual, in: x, repeat: 5}\noutputs: [body]\n"
+        ),
         key=jax.random.key(0),
     )
     stacked = model.weights["body"]["a"]
@@ -92,7 +94,9 @@ def test_inline_network_in_a_weight_slot():
         block: linear
         in: x
         out: 2
-        weight: {network: {inputs: {t: [2]}, nodes: {w: {block: linear, in: t, out: 6}}, outputs: [w]}, in: task}
+        weight:
+          network: {inputs: {t: [2]}, nodes: {w: {block: linear, in: t, out: 6}}, outputs: [w]}
+          in: task
     outputs: [layer]
     """
     checked = compose.check(recipe(text))
@@ -108,7 +112,8 @@ def test_network_from_a_file_relative_to_the_recipe(tmp_path):
         "outputs: [e]\n"
     )
     (tmp_path / "main.yaml").write_text(
-        "inputs: {x: [2]}\nnodes:\n  enc: {network: parts/enc.yaml, in: x, out: 5}\noutputs: [enc]\n"
+        "inputs: {x: [2]}\nnodes:\n  enc: {network: parts/enc.yaml, in: x, out: 5}\n"
+        "outputs: [enc]\n"
     )
     checked = compose.check(compose.load(tmp_path / "main.yaml"))
     assert checked.problems == ()
