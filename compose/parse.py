@@ -394,7 +394,7 @@ class _Parser(Reader):
             if "init" not in spec:
                 hint = "a learned weight reads {init: NAME, ...}, e.g. {init: normal, stddev: 0.1}"
             self.bad(
-                path + ("init",),
+                path + ("init",) if "init" in spec else path,
                 f"node '{node}': weight '{slot}': expected an initialiser, got {shown(init_name)}",
                 hint,
             )

@@ -22,7 +22,7 @@ RECIPE, METRICS, SUMMARY, WEIGHTS = "recipe.yaml", "metrics.jsonl", "summary.jso
 
 def default_dir(name: str, *, root: str | Path = "runs") -> Path:
     """`runs/NAME-YYYYmmdd-HHMMSS`, with a counter if that exists already."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).lstrip(".") or "run"  # stays inside `root`
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_") or "run"  # stays inside `root`
     stem = Path(root) / f"{safe}-{time.strftime('%Y%m%d-%H%M%S')}"
     path, n = stem, 1
     while path.exists():

@@ -90,3 +90,9 @@ def test_installed_command_runs(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 2 and "unknown block 'nope'" in done.stderr
+
+
+def test_recipe_text_is_printed_as_written_not_as_markup(cli):
+    code, out, err = cli('name: "[bold]x"\nabout: "a [/] tag"\n' + XOR)
+    assert code == 0, err
+    assert out.splitlines()[0] == "[bold]x: a [/] tag"

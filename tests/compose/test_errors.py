@@ -192,3 +192,90 @@ def test_missing_file(cli):
 def test_yaml_errors_reach_the_cli_without_a_traceback(cli):
     code, _, err = cli("a: 1\na: 2\n")
     assert code == 2 and err == ["r.yaml:2:1: a: duplicate key 'a'; it was first given at 1:1"]
+
+
+MORE = {
+    "a weight the node lacks with its settings": (
+        net("h: {block: linear, in: x, out: 1, use_bias: false}",
+            "out: {block: linear, in: x, out: 1, bias: h.bias}"), [
+        "r.yaml:4:45: nodes.out.bias: node 'out' (linear): expected a weight that node 'h' has, "
+        "got 'h.bias', which node 'h' (linear) does not have with use_bias: false, out: 1",
+    ]),
+    "a bad name does not hide shape problems": (
+        net("a: {block: linear, in: x, out: 3, bias: nope}", "out: {block: softmax, in: x, axis: 3}"), [
+        "r.yaml:3:43: nodes.a.bias: node 'a' (linear): weight 'bias': expected an input, node or "
+        "node.weight, got 'nope', which names no input or node (known: a, a.bias, a.weight, out, "
+        "x, y)",
+        "r.yaml:4:3: nodes.out: node 'out' (softmax): inputs x (2,): expected an axis of (2,)",
+    ]),
+    "a weight too large to hold": (net("out: {block: linear, in: x, out: 2000000000}"), [
+        "r.yaml:3:3: nodes.out: node 'out' (linear): expected weights of fewer than 2**31 values, "
+        "got 'weight' of shape (2000000000, 2) (4,000,000,000 values)",
+    ]),
+    "an integer past 2**31": (net("out: {block: linear, in: x, out: 100000000000000000000}"), [
+        "r.yaml:3:36: nodes.out.out: node 'out' (linear): expected an integer below 2**31, got "
+        "100000000000000000000",
+    ]),
+    "1e-3 is text in YAML": (net("out: {block: linear, in: x, out: 2, weight: {init: normal, stddev: 1e-3}}"), [
+        "r.yaml:3:70: nodes.out.weight.stddev: expected a number, got '1e-3' (YAML reads a number "
+        "like 1e-3 as text: write 1.0e-3)",
+    ]),
+    "yes and no are booleans in YAML": (net("no: {block: tanh, in: x}", "out: {block: tanh, in: x}"), [
+        "r.yaml:3:3: nodes.false: expected a name of letters, digits and underscores, not starting "
+        "with a digit, got false (YAML reads yes/no/on/off as true/false: quote the name)",
+    ]),
+    "a learned weight without init": (net("out: {block: linear, in: x, out: 2, weight: {stddev: 0.1}}"), [
+        "r.yaml:3:47: nodes.out.weight: node 'out': weight 'weight': expected an initialiser, got "
+        "nothing (a learned weight reads {init: NAME, ...}, e.g. {init: normal, stddev: 0.1})",
+    ]),
+    "loss naming a weight": (XOR.replace("loss: loss\n", "loss: hidden.weight\n"), [
+        "r.yaml:9:7: loss: expected a node, got the weight 'hidden.weight'",
+    ]),
+    "batch larger than the data": (XOR.replace("batch: 4", "batch: 8"), [
+        "r.yaml:12:10: train.batch: expected a batch of at most the 4 training examples of "
+        "dataset 'xor' (of 4, after val: 0.0), got 8",
+    ]),
+    "everything held out for validation": (XOR.replace("dataset: xor", "dataset: xor, val: 0.9"), [
+        "r.yaml:11:24: train.data.val: expected training examples left after holding out "
+        "val: 0.9, got none of 4",
+    ]),
+    "an optimizer that needs more than gradients": (XOR.replace("adam:", "lbfgs:"), [
+        "r.yaml:14:15: train.optimizer.lbfgs: optimizer 'lbfgs': expected an optimizer that "
+        "updates from gradients alone, got one that needs more "
+        "(scale_by_zoom_linesearch.<locals>.update_fn() missing 3 required keyword-only "
+        "arguments: 'value', 'grad', and 'value_fn')",
+    ]),
+    "a seed out of range": (XOR.replace("steps: 10", "steps: 10\n  seed: -1"), [
+        "r.yaml:14:9: train.seed: expected 0 to 2**32 - 1, got -1",
+    ]),
+    "merge keys": ("base: &b {x: 1}\nc:\n  <<: *b\n", [
+        "r.yaml:3:3: c: merge keys (<<) are not supported; write the keys out",
+    ]),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(MORE))
+def test_more_bad_recipe_messages(cli, case):
+    text, expected = MORE[case]
+    code, out, err = cli(text)
+    assert (code, err, out) == (2, expected, "")
+
+
+def test_null_unsets_an_optional_train_key(cli):
+    text = XOR.replace("  metrics: [accuracy]\n", "  metrics: [accuracy]\n  penalty: {l2: 0.1}\n")
+    code, _, err = cli(text, "check", "r.yaml", "--set", "train.penalty=null")
+    assert (code, err) == (0, [])
+
+
+def test_undecodable_and_control_characters(tmp_path, monkeypatch, capsys):
+    from compose.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "latin1.yaml").write_bytes(b"name: caf\xe9\n")
+    (tmp_path / "ctl.yaml").write_bytes(b"name: a\x01b\n")
+    assert main(["check", "latin1.yaml"]) == 2
+    assert main(["check", "ctl.yaml"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "latin1.yaml:1:10: expected UTF-8 text, got the byte 0xe9",
+        "ctl.yaml:1:8: expected printable text, got the control character U+0001",
+    ]

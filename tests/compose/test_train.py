@@ -132,3 +132,24 @@ def test_an_interrupted_run_keeps_its_weights_and_says_so(tmp_path):
     assert jnp.array_equal(
         model.weights["hidden"]["weight"], result.model.weights["hidden"]["weight"]
     )
+
+
+def test_a_diverging_run_stops_and_writes_strict_json(tmp_path):
+    recipe = compose.load(RECIPES / "xor.yaml", overrides=[
+        "train.optimizer.adam.learning_rate=1.0e+30", "nodes.prob={block: log, in: logit}",
+    ])  # fmt: skip
+    result = train(recipe, folder=tmp_path / "run")
+    assert result.stopped.startswith("the loss became nan by step ")
+    assert result.steps < 2000
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())  # strict: no NaN
+    assert summary["stopped"] == result.stopped and summary["metrics"]["loss"] is None
+    for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines():
+        json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+
+
+def test_default_run_folder_stays_inside_runs(tmp_path):
+    from compose.run_folder import default_dir
+
+    path = default_dir("../../escaped", root=tmp_path / "runs")
+    assert path.parent == tmp_path / "runs"
+    assert path.name.startswith("escaped-")
