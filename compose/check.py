@@ -297,7 +297,7 @@ class _Checker:
             NodeReport(node.name, block.name, tuple(shapes), out_shape, tuple(reports))
         )
         args = tuple(self.values[w.ref] for w in node.wires)
-        return Step(node.name, block.name, args, tuple(weights), node.hypers)
+        return Step(node.name, block.name, args, tuple(weights), node.hypers, out_shape=out_shape)
 
     def instance(self, node: Node) -> Step | None:
         """Check a network instance: resolve its body, wire its inputs, check it inside."""
@@ -368,8 +368,9 @@ class _Checker:
                 repeat if repeat > 1 else 0,
             )
         )
+        repeat = repeat if repeat > 1 else 0
         return Step(
-            node.name, "", tuple(args), (), (), sub=plan, repeat=repeat if repeat > 1 else 0
+            node.name, "", tuple(args), (), (), sub=plan, repeat=repeat, out_shape=out_shape
         )
 
     def instance_ports(self, node: Node, body: Recipe, label: str) -> dict[str, Wire] | None:

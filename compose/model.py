@@ -43,9 +43,21 @@ class Composed(eqx.Module):
 
 
 def run(
-    plan: Plan, weights: Weights, example: Mapping[str, jax.Array], wanted: tuple[Value, ...]
+    plan: Plan,
+    weights: Weights,
+    example: Mapping[str, jax.Array],
+    wanted: tuple[Value, ...],
+    *,
+    taps: dict | None = None,
+    trace: dict | None = None,
 ) -> dict[str, jax.Array]:
-    """Execute the steps of `plan` that `wanted` depends on, for one example."""
+    """Execute the steps of `plan` that `wanted` depends on, for one example.
+
+    For looking inside (compose.inspector), `taps` holds an array added to each step's
+    output (zeros, to differentiate with respect to), and `trace` is filled with each
+    step's output. A network instance's own taps and trace sit under "NAME/", stacked over
+    copies for `repeat`. Training passes neither and pays nothing for them.
+    """
     env: dict[str, jax.Array] = {}
 
     def get(value: Value) -> jax.Array:
@@ -62,30 +74,50 @@ def run(
             array = weights[value.name][value.slot]
         return array.reshape(value.reshape) if value.reshape else array
 
+    inner = "{}/"
     for step in plan.needed(wanted):
         with jax.named_scope(step.name):
             args = [get(v) for v in step.args]
             if step.sub is not None:
-                env[step.name] = _network(step, weights[step.name], args)
+                own_taps = taps[inner.format(step.name)] if taps is not None else None
+                out, inside = _network(step, weights[step.name], args, own_taps, trace is not None)
+                if trace is not None:
+                    trace[inner.format(step.name)] = inside
             else:
                 step_weights = {slot: get(v) for slot, v in step.weights}
-                env[step.name] = BLOCKS[step.block].apply(args, step_weights, dict(step.hypers))
+                out = BLOCKS[step.block].apply(args, step_weights, dict(step.hypers))
+            if taps is not None:
+                out = out + taps[step.name]
+            if trace is not None:
+                trace[step.name] = out
+            env[step.name] = out
     return {str(v): get(v) for v in wanted}
 
 
-def _network(step: Step, weights: Weights, args: list[jax.Array]) -> jax.Array:
-    """A network instance's output; `repeat` copies chained by scanning stacked weights."""
+def every_step(plan: Plan) -> tuple[Value, ...]:
+    """Values naming every step's output: what looking inside asks for."""
+    return tuple(Value("node", s.name) for s in plan.steps)
+
+
+def _network(
+    step: Step, weights: Weights, args: list[jax.Array], taps: dict | None, tracing: bool
+) -> tuple[jax.Array, dict | None]:
+    """A network instance's output (and, when tracing, its inside); `repeat` copies are
+    chained by scanning their stacked weights (and taps)."""
     sub = step.sub
     output = sub.outputs[0]
     names = [name for name, _ in sub.inputs]
+    wanted = (output,) + (every_step(sub) if tracing else ())
 
-    def once(w: Weights, xs: list[jax.Array]) -> jax.Array:
-        return run(sub, w, dict(zip(names, xs, strict=True)), (output,))[str(output)]
+    def once(w: Weights, xs: list[jax.Array], t: dict | None):
+        trace = {} if tracing else None
+        values = run(sub, w, dict(zip(names, xs, strict=True)), wanted, taps=t, trace=trace)
+        return values[str(output)], trace
 
     if not step.repeat:
-        return once(weights, args)
-    carry, _ = jax.lax.scan(lambda x, w: (once(w, [x]), None), args[0], weights)
-    return carry
+        return once(weights, args, taps)
+    carry, traces = jax.lax.scan(lambda x, wt: once(wt[0], [x], wt[1]), args[0], (weights, taps))
+    return carry, traces
 
 
 def init_weights(plan: Plan, key: jax.Array) -> Weights:

@@ -51,6 +51,7 @@ class Step:
     hypers: tuple[tuple[str, Any], ...]
     sub: Plan | None = None  # a network instance: its plan, fed `args` as its inputs
     repeat: int = 0  # N copies of `sub` in sequence (stacked weights, lax.scan); 0: one
+    out_shape: Shape = ()
 
 
 @dataclass(frozen=True)
