@@ -119,6 +119,8 @@ class Block:
     `variadic` blocks take two or more inputs, all on the one port.
     `classifies` says what a loss block's `pred` holds ("probability" or "logits"),
     so accuracy can be read from it.
+    `random` blocks draw random numbers while training: their apply also takes
+    `key=` (a PRNG key, or None outside training, where they must be deterministic).
     """
 
     name: str
@@ -131,6 +133,7 @@ class Block:
     variadic: bool = False
     loss: bool = False
     classifies: str | None = None
+    random: bool = False
     example: tuple[Shape, ...] = ((3,),)
     example_hypers: Mapping[str, Any] = field(default_factory=dict)
 
@@ -158,8 +161,14 @@ class Block:
             n: jax.ShapeDtypeStruct(s, jax.numpy.float32)
             for n, s in self.slot_shapes(shapes, hypers).items()
         }
-        out = jax.eval_shape(lambda a, w: self.apply(a, w, hypers), args, weights)
+        out = jax.eval_shape(lambda a, w: self(a, w, hypers), args, weights)
         return tuple(out.shape)
+
+    def __call__(self, inputs, weights, hypers, *, key: jax.Array | None = None) -> jax.Array:
+        """Apply the block; `key` reaches only blocks that declare themselves `random`."""
+        if self.random:
+            return self.apply(inputs, weights, hypers, key=key)
+        return self.apply(inputs, weights, hypers)
 
 
 def elementwise(name: str, fn: Callable[[jax.Array], jax.Array], doc: str) -> Block:

@@ -9,6 +9,7 @@ from blocks.block import Block
 from blocks.concat import concat
 from blocks.conv2d import conv2d
 from blocks.cross_entropy import cross_entropy
+from blocks.dropout import dropout
 from blocks.embedding import embedding
 from blocks.flatten import flatten
 from blocks.layer_norm import layer_norm
@@ -20,6 +21,7 @@ from blocks.mixture import mixture
 from blocks.mse import mse
 from blocks.multiplicative import multiplicative
 from blocks.multiply import multiply
+from blocks.noise import noise
 from blocks.relu import relu
 from blocks.reshape import reshape
 from blocks.scale import scale
@@ -44,6 +46,8 @@ BLOCKS: dict[str, Block] = {
         log_softmax,
         sparsemax,
         layer_norm,
+        dropout,
+        noise,
         add,
         multiply,
         scale,

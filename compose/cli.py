@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     blocks = sub.add_parser("blocks", help="list the blocks, or show one")
     blocks.add_argument("name", nargs="?", help="a block to describe")
+    sub.add_parser("schema", help="print the JSON Schema of recipes, for YAML-aware editors")
     return parser
 
 
@@ -116,7 +117,16 @@ def _blocks(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"run": _run, "check": _check, "blocks": _blocks}
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from compose.schema import recipe_schema
+
+    print(json.dumps(recipe_schema(), indent=2))
+    return 0
+
+
+_COMMANDS = {"run": _run, "check": _check, "blocks": _blocks, "schema": _schema}
 
 
 def main_exit() -> None:

@@ -41,6 +41,35 @@ def _spiral(n: int, noise: float, classes: int, turns: float, seed: int) -> Arra
     return {"x": x.astype(np.float32), "y": y}
 
 
+_SEGMENTS = {  # (rows, cols) of each of the seven segments inside a 7-high, 4-wide box
+    "a": (slice(0, 1), slice(0, 4)),
+    "b": (slice(0, 4), slice(3, 4)),
+    "c": (slice(3, 7), slice(3, 4)),
+    "d": (slice(6, 7), slice(0, 4)),
+    "e": (slice(3, 7), slice(0, 1)),
+    "f": (slice(0, 4), slice(0, 1)),
+    "g": (slice(3, 4), slice(0, 4)),
+}
+_LIT = ("abcdef", "bc", "abged", "abgcd", "fgbc", "afgcd", "afgedc", "abc", "abcdefg", "abcdfg")
+
+
+def _segment_digits(n: int, noise: float, seed: int) -> Arrays:
+    """Seven-segment digits on an 8x8 canvas, shifted by up to a pixel or two, with noise:
+    x (1, 8, 8) channels first, y one-hot (10,). A stand-in until real image data arrives."""
+    glyphs = np.zeros((10, 7, 4), np.float32)
+    for digit, lit in enumerate(_LIT):
+        for segment in lit:
+            glyphs[(digit, *_SEGMENTS[segment])] = 1.0
+    rng = np.random.default_rng(seed)
+    label = rng.integers(0, 10, n)
+    rows, cols = rng.integers(0, 2, n), rng.integers(1, 4, n)
+    x = np.zeros((n, 1, 8, 8), np.float32)
+    for i in range(n):
+        x[i, 0, rows[i] : rows[i] + 7, cols[i] : cols[i] + 4] = glyphs[label[i]]
+    x += noise * rng.standard_normal(x.shape).astype(np.float32)
+    return {"x": x, "y": np.eye(10, dtype=np.float32)[label]}
+
+
 _unit = lambda v: None if 0 <= v < 1 else "a fraction in [0, 1)"  # noqa: E731
 _pos = lambda v: None if v > 0 else "a positive value"  # noqa: E731
 
@@ -71,6 +100,22 @@ DATASETS: dict[str, Dataset] = {
                     check=lambda v: None if v >= 2 else "2 or more",
                 ),
                 Hyper("turns", float, 1.0, "turns of each arm", check=_pos),
+                Hyper("seed", int, 0, "seed of the generator"),
+            ),
+        ),
+        Dataset(
+            "segment_digits",
+            "seven-segment digits on an 8x8 canvas, shifted, noisy: x (1, 8, 8), y one-hot (10,)",
+            _segment_digits,
+            (
+                Hyper("n", int, 1500, "number of images", check=_pos),
+                Hyper(
+                    "noise",
+                    float,
+                    0.3,
+                    "standard deviation of added noise",
+                    check=lambda v: None if v >= 0 else "a value >= 0",
+                ),
                 Hyper("seed", int, 0, "seed of the generator"),
             ),
         ),

@@ -27,19 +27,29 @@ class Composed(eqx.Module):
     weights: Weights
     plan: Plan = eqx.field(static=True)
 
-    def __call__(self, example: Mapping[str, jax.Array]) -> dict[str, jax.Array]:
-        """The recipe's outputs for one example: {output name: array}."""
-        return self.values(example, self.plan.outputs)
+    def __call__(
+        self, example: Mapping[str, jax.Array], *, key: jax.Array | None = None
+    ) -> dict[str, jax.Array]:
+        """The recipe's outputs for one example: {output name: array}.
 
-    def loss(self, example: Mapping[str, jax.Array]) -> jax.Array:
+        With a `key`, random blocks (dropout, noise) act as in training; without, they
+        are the identity.
+        """
+        return self.values(example, self.plan.outputs, key=key)
+
+    def loss(self, example: Mapping[str, jax.Array], *, key: jax.Array | None = None) -> jax.Array:
         """The per-example loss, a scalar."""
-        return self.values(example, (self.plan.loss,))[str(self.plan.loss)]
+        return self.values(example, (self.plan.loss,), key=key)[str(self.plan.loss)]
 
     def values(
-        self, example: Mapping[str, jax.Array], wanted: tuple[Value, ...]
+        self,
+        example: Mapping[str, jax.Array],
+        wanted: tuple[Value, ...],
+        *,
+        key: jax.Array | None = None,
     ) -> dict[str, jax.Array]:
         """Compute only what `wanted` needs; returns {str(value): array} for each."""
-        return run(self.plan, self.weights, example, wanted)
+        return run(self.plan, self.weights, example, wanted, key=key)
 
 
 def run(
@@ -50,13 +60,15 @@ def run(
     *,
     taps: dict | None = None,
     trace: dict | None = None,
+    key: jax.Array | None = None,
 ) -> dict[str, jax.Array]:
     """Execute the steps of `plan` that `wanted` depends on, for one example.
 
     For looking inside (compose.inspector), `taps` holds an array added to each step's
     output (zeros, to differentiate with respect to), and `trace` is filled with each
     step's output. A network instance's own taps and trace sit under "NAME/", stacked over
-    copies for `repeat`. Training passes neither and pays nothing for them.
+    copies for `repeat`. Training passes neither and pays nothing for them. `key` drives
+    random blocks, each node with its own key folded from its name.
     """
     env: dict[str, jax.Array] = {}
 
@@ -78,14 +90,17 @@ def run(
     for step in plan.needed(wanted):
         with jax.named_scope(step.name):
             args = [get(v) for v in step.args]
+            own_key = None if key is None else jax.random.fold_in(key, _name_hash(step.name))
             if step.sub is not None:
                 own_taps = taps[inner.format(step.name)] if taps is not None else None
-                out, inside = _network(step, weights[step.name], args, own_taps, trace is not None)
+                out, inside = _network(
+                    step, weights[step.name], args, own_taps, trace is not None, own_key
+                )
                 if trace is not None:
                     trace[inner.format(step.name)] = inside
             else:
                 step_weights = {slot: get(v) for slot, v in step.weights}
-                out = BLOCKS[step.block].apply(args, step_weights, dict(step.hypers))
+                out = BLOCKS[step.block](args, step_weights, dict(step.hypers), key=own_key)
             if taps is not None:
                 out = out + taps[step.name]
             if trace is not None:
@@ -100,7 +115,12 @@ def every_step(plan: Plan) -> tuple[Value, ...]:
 
 
 def _network(
-    step: Step, weights: Weights, args: list[jax.Array], taps: dict | None, tracing: bool
+    step: Step,
+    weights: Weights,
+    args: list[jax.Array],
+    taps: dict | None,
+    tracing: bool,
+    key: jax.Array | None,
 ) -> tuple[jax.Array, dict | None]:
     """A network instance's output (and, when tracing, its inside); `repeat` copies are
     chained by scanning their stacked weights (and taps)."""
@@ -109,14 +129,18 @@ def _network(
     names = [name for name, _ in sub.inputs]
     wanted = (output,) + (every_step(sub) if tracing else ())
 
-    def once(w: Weights, xs: list[jax.Array], t: dict | None):
+    def once(w: Weights, xs: list[jax.Array], t: dict | None, k: jax.Array | None):
         trace = {} if tracing else None
-        values = run(sub, w, dict(zip(names, xs, strict=True)), wanted, taps=t, trace=trace)
+        example = dict(zip(names, xs, strict=True))
+        values = run(sub, w, example, wanted, taps=t, trace=trace, key=k)
         return values[str(output)], trace
 
     if not step.repeat:
-        return once(weights, args, taps)
-    carry, traces = jax.lax.scan(lambda x, wt: once(wt[0], [x], wt[1]), args[0], (weights, taps))
+        return once(weights, args, taps, key)
+    keys = None if key is None else jax.random.split(key, step.repeat)
+    carry, traces = jax.lax.scan(
+        lambda x, wtk: once(wtk[0], [x], wtk[1], wtk[2]), args[0], (weights, taps, keys)
+    )
     return carry, traces
 
 

@@ -64,6 +64,15 @@ class Plan:
     outputs: tuple[Value, ...]
     loss: Value | None
 
+    @property
+    def random(self) -> bool:
+        """Whether any step, here or inside a network, draws random numbers in training."""
+        from blocks import BLOCKS
+
+        return any(
+            (s.sub.random if s.sub is not None else BLOCKS[s.block].random) for s in self.steps
+        )
+
     def needed(self, wanted: tuple[Value, ...]) -> tuple[Step, ...]:
         """The steps that `wanted` depends on, in execution order (the rest is skipped)."""
         by_name = {s.name: s for s in self.steps}

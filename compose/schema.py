@@ -70,7 +70,7 @@ def _value(hyper: Hyper, *, params: bool = True) -> Schema:
     schema = {**_KINDS[hyper.kind], **_RANGES.get(hyper.check, {})}
     if hyper.choices:
         schema["enum"] = list(hyper.choices)
-    if params and schema != {"type": "string"}:
+    if params and schema != {"type": "string"}:  # a plain string already takes `$name`
         schema = {"anyOf": [schema, PARAM]}
     if hyper.doc:
         schema["description"] = hyper.doc

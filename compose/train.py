@@ -38,9 +38,21 @@ class Result:
     stopped: str = ""  # why training ended early: "interrupted", or a loss that is not finite
 
 
-def loss_fn(model: Composed, batch: dict[str, jax.Array], penalty: tuple[str, float] | None):
-    """Mean per-example loss over the batch, plus the weight penalty if any."""
-    loss = jnp.mean(jax.vmap(model.loss)(batch))
+def loss_fn(
+    model: Composed,
+    batch: dict[str, jax.Array],
+    penalty: tuple[str, float] | None,
+    key: jax.Array | None = None,
+):
+    """Mean per-example loss over the batch, plus the weight penalty if any.
+
+    With a key, each example gets its own for the random blocks (dropout, noise).
+    """
+    if key is None:
+        loss = jnp.mean(jax.vmap(model.loss)(batch))
+    else:
+        keys = jax.random.split(key, len(next(iter(batch.values()))))
+        loss = jnp.mean(jax.vmap(lambda ex, k: model.loss(ex, key=k))(batch, keys))
     if penalty:
         norm, coef = penalty
         leaves = jax.tree_util.tree_leaves(model.weights)
@@ -50,30 +62,34 @@ def loss_fn(model: Composed, batch: dict[str, jax.Array], penalty: tuple[str, fl
 
 
 def make_step(optimizer: optim.Optimizer, penalty=None) -> Callable:
-    """One optimisation step on a batch: (model, opt_state, batch) -> (model, opt_state, loss)."""
+    """One optimisation step on a batch: (model, opt_state, batch, key=None) ->
+    (model, opt_state, loss); the key drives random blocks."""
 
-    def step(model, opt_state, batch):
-        loss, grads = eqx.filter_value_and_grad(loss_fn)(model, batch, penalty)
+    def step(model, opt_state, batch, key=None):
+        loss, grads = eqx.filter_value_and_grad(loss_fn)(model, batch, penalty, key)
         updates, opt_state = optimizer.update(grads, opt_state, eqx.filter(model, eqx.is_array))
         return eqx.apply_updates(model, updates), opt_state, loss
 
     return step
 
 
-def _chunk_runner(step: Callable, arrays: dict[str, jax.Array]) -> Callable:
-    """Run several steps in one compiled call: indices (steps, batch) pick each batch."""
+def _chunk_runner(step: Callable, arrays: dict[str, jax.Array], key: jax.Array | None) -> Callable:
+    """Run several steps in one compiled call: indices (steps, batch) pick each batch, and
+    step numbers (steps,) fold into `key` for the random blocks (None when there are none)."""
 
     @eqx.filter_jit
-    def run(model, opt_state, indices):
+    def run(model, opt_state, indices, numbers):
         params, static = eqx.partition(model, eqx.is_array)
 
-        def body(carry, idx):
+        def body(carry, idx_number):
             params, opt_state = carry
+            idx, number = idx_number
             batch = {k: a[idx] for k, a in arrays.items()}
-            model, opt_state, loss = step(eqx.combine(params, static), opt_state, batch)
+            step_key = None if key is None else jax.random.fold_in(key, number)
+            model, opt_state, loss = step(eqx.combine(params, static), opt_state, batch, step_key)
             return (eqx.filter(model, eqx.is_array), opt_state), loss
 
-        (params, opt_state), losses = jax.lax.scan(body, (params, opt_state), indices)
+        (params, opt_state), losses = jax.lax.scan(body, (params, opt_state), (indices, numbers))
         return eqx.combine(params, static), opt_state, losses
 
     return run
@@ -159,7 +175,8 @@ def train(
     model = build(checked, jax.random.fold_in(key, 0))
     optimizer = optim.make(spec)
     opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
-    run_chunk = _chunk_runner(make_step(optimizer, spec.penalty), train_arrays)
+    noise_key = jax.random.fold_in(key, 1) if checked.plan.random else None
+    run_chunk = _chunk_runner(make_step(optimizer, spec.penalty), train_arrays, noise_key)
     evaluate = _evaluator(checked)
     batches = Batches(n, spec.batch, np.random.default_rng(spec.seed))
     every = spec.log_every or max(1, total // 100)
@@ -176,7 +193,9 @@ def train(
         for stop in bounds:
             # The model, step count and logged record advance together, so an interrupt at
             # any moment leaves a run folder that agrees with itself.
-            new_model, new_state, losses = run_chunk(model, opt_state, batches.take(stop - done))
+            new_model, new_state, losses = run_chunk(
+                model, opt_state, batches.take(stop - done), np.arange(done, stop)
+            )
             new = {"step": stop, **_floats(evaluate(new_model, eval_train))}
             new["batch_loss"] = float(jnp.mean(losses))
             if has_val and (

@@ -50,6 +50,9 @@ def test_block_contract(name):
 
     jitted = jax.jit(lambda a, w: block.apply(a, w, hypers))(args, weights)
     assert jnp.allclose(jitted, out, atol=1e-6)
+    if block.random:  # with a key it draws; without, it must be deterministic
+        drawn = block(args, weights, hypers, key=jax.random.key(1))
+        assert drawn.shape == out.shape and jnp.all(jnp.isfinite(drawn))
 
     batched = jax.vmap(lambda a: block.apply(a, weights, hypers))([jnp.stack([a, a]) for a in args])
     assert batched.shape == (2, *out.shape)

@@ -96,3 +96,10 @@ def test_recipe_text_is_printed_as_written_not_as_markup(cli):
     code, out, err = cli('name: "[bold]x"\nabout: "a [/] tag"\n' + XOR)
     assert code == 0, err
     assert out.splitlines()[0] == "[bold]x: a [/] tag"
+
+
+def test_schema_prints_the_recipe_json_schema(capsys):
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "blockcompose recipe"
+    assert schema["$schema"].startswith("https://json-schema.org/")

@@ -1,0 +1,31 @@
+"""Gaussian noise: while training, add normal noise of a given standard deviation."""
+
+import jax
+
+from blocks.block import Block, Hyper
+
+
+def _apply(xs, w, hp, *, key=None):
+    (x,) = xs
+    if key is None:
+        return x
+    return x + hp["stddev"] * jax.random.normal(key, x.shape, x.dtype)
+
+
+noise = Block(
+    name="noise",
+    doc="While training, add Gaussian noise with standard deviation `stddev`; the identity "
+    "otherwise.",
+    inputs=("x",),
+    apply=_apply,
+    hypers=(
+        Hyper(
+            "stddev",
+            float,
+            0.1,
+            "standard deviation of the noise",
+            check=lambda v: None if v >= 0 else "a value >= 0",
+        ),
+    ),
+    random=True,
+)
