@@ -1,4 +1,5 @@
-"""The registry of blocks: an explicit list, so what exists is read in one place."""
+"""The registry of blocks: an explicit list, so what exists is read in one place, plus the
+blocks installed packages declare (blocks/plugins.py)."""
 
 import blocks.max as _max  # a module, so the builtin `max` stays itself here
 from blocks.add import add
@@ -22,6 +23,7 @@ from blocks.mse import mse
 from blocks.multiplicative import multiplicative
 from blocks.multiply import multiply
 from blocks.noise import noise
+from blocks.plugins import plugin_blocks
 from blocks.relu import relu
 from blocks.reshape import reshape
 from blocks.scale import scale
@@ -34,7 +36,7 @@ from blocks.split import split
 from blocks.tanh import tanh
 from blocks.where import where
 
-BLOCKS: dict[str, Block] = {
+BUILTIN: dict[str, Block] = {
     b.name: b
     for b in (
         linear,
@@ -71,3 +73,6 @@ BLOCKS: dict[str, Block] = {
         mse,
     )
 }
+
+PLUGINS, PLUGIN_ORIGINS = plugin_blocks(BUILTIN)
+BLOCKS: dict[str, Block] = {**BUILTIN, **PLUGINS}

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from blocks import BLOCKS, INITIALIZERS, REQUIRED, Block
+from blocks.registry import PLUGIN_ORIGINS
 from compose.check import Checked
 from compose.problems import shown
 
@@ -106,4 +107,6 @@ def block_help(block: Block) -> str:
             lines.append(f"  {s.name} {s.doc}, initialiser {INITIALIZERS[s.init].name}")
     if block.loss:
         lines.append("a loss: gives a per-example scalar")
+    if block.name in PLUGIN_ORIGINS:
+        lines.append(f"from the installed package {PLUGIN_ORIGINS[block.name]}")
     return "\n".join(lines) + "\n"

@@ -1,22 +1,13 @@
 """Dependencies run one way: blocks <- compose <- tui; each library has one home."""
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).parents[1]
-STDLIB_AND_JAX = {
-    "jax",
-    "functools",
-    "operator",
-    "dataclasses",
-    "typing",
-    "collections",
-    "math",
-    "__future__",
-    "blocks",
-}
+STDLIB_AND_JAX = set(sys.stdlib_module_names) | {"jax", "blocks"}
 
 
 def imports(package):

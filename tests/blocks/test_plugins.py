@@ -1,0 +1,80 @@
+"""Blocks from installed packages: found through the entry point, checked like built-ins."""
+
+import sys
+import textwrap
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import compose
+from blocks import BLOCKS
+from blocks.plugins import GROUP, plugin_blocks
+from blocks.registry import BUILTIN
+
+CUBE = """
+import jax.numpy as jnp
+from blocks import Block
+
+cube = Block(name="cube", doc="x cubed, element-wise.", inputs=("x",),
+             apply=lambda xs, w, hp: xs[0] ** 3)
+not_a_block = 3
+misnamed = Block(name="other", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
+linear = Block(name="linear", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
+"""
+
+
+def install(tmp_path, monkeypatch, entries):
+    """A package `demo_blocks` installed on sys.path with the given entry points."""
+    (tmp_path / "demo_blocks.py").write_text(CUBE)
+    info = tmp_path / "demo_blocks-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: demo-blocks\nVersion: 0.1\n")
+    lines = "\n".join(f"{name} = demo_blocks:{target}" for name, target in entries)
+    (info / "entry_points.txt").write_text(f"[{GROUP}]\n{lines}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "demo_blocks", raising=False)
+
+
+def test_an_installed_block_is_found_and_usable(tmp_path, monkeypatch):
+    install(tmp_path, monkeypatch, [("cube", "cube")])
+    found, origins = plugin_blocks(BUILTIN)
+    assert list(found) == ["cube"] and origins == {"cube": "demo-blocks"}
+    monkeypatch.setitem(BLOCKS, "cube", found["cube"])
+    recipe = compose.loads(
+        textwrap.dedent("""\
+        inputs: {x: [3]}
+        nodes: {c: {block: cube, in: x}}
+        outputs: [c]
+        """)
+    )
+    model = compose.build(recipe, key=jax.random.key(0))
+    x = jnp.array([1.0, -2.0, 0.5])
+    assert jnp.allclose(model({"x": x})["c"], x**3)
+    grad = jax.grad(lambda x: jnp.sum(model({"x": x})["c"]))(x)
+    assert jnp.allclose(grad, 3 * x**2)
+
+
+@pytest.mark.parametrize(
+    "entry, warning",
+    [
+        (("bad", "not_a_block"), "expected a blocks.Block, got int"),
+        (("renamed", "misnamed"), "expected the entry point's name to be the block's, got 'other'"),
+        (("linear", "linear"), "expected a new name, got one that is already registered"),
+        (("gone", "missing"), "could not be loaded"),
+    ],
+)
+def test_a_bad_plugin_is_skipped_with_a_warning(tmp_path, monkeypatch, entry, warning):
+    install(tmp_path, monkeypatch, [entry, ("cube", "cube")])
+    with pytest.warns(UserWarning, match=warning):
+        found, _ = plugin_blocks(BUILTIN)
+    assert list(found) == ["cube"]
+
+
+def test_a_recipe_cannot_name_python():
+    recipe = compose.loads(
+        "inputs: {x: [2]}\nnodes: {a: {block: os.system, in: x}}\noutputs: [a]\n"
+    )
+    assert [p.message for p in compose.check(recipe).problems] == [
+        "node 'a': unknown block 'os.system'"
+    ]
