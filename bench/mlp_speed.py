@@ -122,9 +122,9 @@ def main() -> None:
     optimizer = optax.adam(1e-3)
     composed = compose.build(compose.loads(RECIPE), key=jax.random.key(0))
     hand = HandMLP(jax.random.key(0))
-    models = {
-        "composed": (composed, make_step(optimizer)),
-        "hand-written": (hand, hand_step(optimizer)),
+    models = {  # model, its step, what its optimizer state covers
+        "composed": (composed, make_step(optimizer), composed.weights),
+        "hand-written": (hand, hand_step(optimizer), eqx.filter(hand, eqx.is_array)),
     }
     batches = data(jax.random.key(1), args.steps)
     print(f"device: {jax.devices()[0].device_kind}, MLP 64-128-10, batch {BATCH}, Adam")
@@ -134,8 +134,8 @@ def main() -> None:
     ):
         seconds = {name: [] for name in models}
         for _ in range(args.rounds):
-            for name, (model, step) in models.items():
-                state = optimizer.init(eqx.filter(model, eqx.is_array))
+            for name, (model, step, trained) in models.items():
+                state = optimizer.init(trained)
                 seconds[name].append(timer(step, model, state, batches, args.steps))
         rate = {name: args.steps / statistics.median(s) for name, s in seconds.items()}
         ratio = rate["composed"] / rate["hand-written"]

@@ -63,7 +63,7 @@ def unrolled(n: int) -> str:
 def compile_seconds(text: str) -> float:
     model = compose.build(compose.loads(text), key=jax.random.key(0))
     optimizer = optax.adam(1e-3)
-    state = optimizer.init(eqx.filter(model, eqx.is_array))
+    state = optimizer.init(model.weights)
     batch = {"x": jnp.ones((BATCH, WIDTH)), "y": jnp.zeros((BATCH, WIDTH))}
     step = eqx.filter_jit(make_step(optimizer))
     start = time.perf_counter()

@@ -121,6 +121,9 @@ class Block:
     so accuracy can be read from it.
     `random` blocks draw random numbers while training: their apply also takes
     `key=` (a PRNG key, or None outside training, where they must be deterministic).
+    Blocks with `state` slots keep running values that are not trained (batch norm's
+    statistics): their apply also takes `state=` (a dict by slot) and `batch_axis=` (the
+    vmapped batch's axis name while training, else None) and returns (output, new state).
     """
 
     name: str
@@ -134,6 +137,7 @@ class Block:
     loss: bool = False
     classifies: str | None = None
     random: bool = False
+    state: tuple[Slot, ...] = ()
     example: tuple[Shape, ...] = ((3,),)
     example_hypers: Mapping[str, Any] = field(default_factory=dict)
 
@@ -149,26 +153,45 @@ class Block:
         out.update(given)
         return out
 
-    def slot_shapes(self, shapes: Sequence[Shape], hypers: Hypers) -> dict[str, Shape]:
-        """Each present slot's shape for these input shapes."""
-        found = {s.name: s.shape(shapes, hypers) for s in self.slots}
+    def slot_shapes(
+        self, shapes: Sequence[Shape], hypers: Hypers, *, state: bool = False
+    ) -> dict[str, Shape]:
+        """Each present weight slot's shape (or with `state`, state slot's) for these inputs."""
+        found = {s.name: s.shape(shapes, hypers) for s in (self.state if state else self.slots)}
         return {name: tuple(shape) for name, shape in found.items() if shape is not None}
 
     def output_shape(self, shapes: Sequence[Shape], hypers: Hypers) -> Shape:
         """The output shape, derived by tracing `apply` abstractly (no FLOPs run)."""
+
+        def abstract(found: dict[str, Shape]) -> dict:
+            return {n: jax.ShapeDtypeStruct(s, jax.numpy.float32) for n, s in found.items()}
+
         args = [jax.ShapeDtypeStruct(s, jax.numpy.float32) for s in shapes]
-        weights = {
-            n: jax.ShapeDtypeStruct(s, jax.numpy.float32)
-            for n, s in self.slot_shapes(shapes, hypers).items()
-        }
-        out = jax.eval_shape(lambda a, w: self(a, w, hypers), args, weights)
+        weights = abstract(self.slot_shapes(shapes, hypers))
+        state = abstract(self.slot_shapes(shapes, hypers, state=True))
+        out = jax.eval_shape(lambda a, w, s: self(a, w, hypers, state=s), args, weights, state)
         return tuple(out.shape)
 
-    def __call__(self, inputs, weights, hypers, *, key: jax.Array | None = None) -> jax.Array:
-        """Apply the block; `key` reaches only blocks that declare themselves `random`."""
-        if self.random:
-            return self.apply(inputs, weights, hypers, key=key)
-        return self.apply(inputs, weights, hypers)
+    def run(
+        self,
+        inputs,
+        weights,
+        hypers,
+        *,
+        key: jax.Array | None = None,
+        state: Mapping[str, jax.Array] | None = None,
+        batch_axis: str | None = None,
+    ) -> tuple[jax.Array, dict[str, jax.Array]]:
+        """(output, new state): `key` reaches only `random` blocks, `state` and
+        `batch_axis` only blocks with state; a block without state returns {}."""
+        extra: dict[str, Any] = {"key": key} if self.random else {}
+        if self.state:
+            return self.apply(inputs, weights, hypers, state=state, batch_axis=batch_axis, **extra)
+        return self.apply(inputs, weights, hypers, **extra), {}
+
+    def __call__(self, inputs, weights, hypers, *, key=None, state=None) -> jax.Array:
+        """The output alone, outside a training step (state is read, not updated)."""
+        return self.run(inputs, weights, hypers, key=key, state=state)[0]
 
 
 def elementwise(name: str, fn: Callable[[jax.Array], jax.Array], doc: str) -> Block:

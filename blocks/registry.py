@@ -5,6 +5,7 @@ import blocks.max as _max  # a module, so the builtin `max` stays itself here
 from blocks.add import add
 from blocks.attention import attention
 from blocks.avg_pool import avg_pool
+from blocks.batch_norm import batch_norm
 from blocks.bilinear import bilinear
 from blocks.block import Block
 from blocks.concat import concat
@@ -48,6 +49,7 @@ BUILTIN: dict[str, Block] = {
         log_softmax,
         sparsemax,
         layer_norm,
+        batch_norm,
         dropout,
         noise,
         add,

@@ -9,7 +9,7 @@ import equinox as eqx
 import jax
 
 from compose import check as _check
-from compose.model import Composed, init_weights
+from compose.model import Composed, init_state, init_weights
 from compose.parse import parse
 from compose.problems import RecipeError
 from compose.recipe import Recipe
@@ -51,7 +51,7 @@ def build(recipe: Recipe | _check.Checked, key: jax.Array) -> Composed:
     checked = recipe if isinstance(recipe, _check.Checked) else _check.check(recipe)
     if checked.problems:
         raise RecipeError(checked.problems)
-    return Composed(init_weights(checked.plan, key), checked.plan)
+    return Composed(init_weights(checked.plan, key), checked.plan, init_state(checked.plan))
 
 
 def load_run(folder: str | Path) -> tuple[Recipe, Composed]:

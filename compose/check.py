@@ -97,6 +97,7 @@ class _Checker:
         self.shapes: dict[str, Shape] = {i.name: i.shape for i in recipe.inputs}
         self.values: dict[str, Value] = {i.name: Value("input", i.name) for i in recipe.inputs}
         self.learned: list[Learned] = []
+        self.kept: list[Learned] = []  # running state (batch norm's statistics), not trained
         self.reports: list[NodeReport] = []
         self.nodes = {n.name: n for n in recipe.nodes}
 
@@ -114,6 +115,7 @@ class _Checker:
             inputs=tuple((i.name, i.shape) for i in recipe.inputs),
             steps=tuple(steps),
             learned=tuple(self.learned),
+            kept=tuple(self.kept),
             outputs=tuple(self.values[w.ref] for w in recipe.outputs),
             loss=self.values[recipe.loss.ref] if recipe.loss else None,
         )
@@ -285,6 +287,12 @@ class _Checker:
             self.values[f"{node.name}.{slot_name}"] = value
             weights.append((slot_name, value))
             reports.append(WeightReport(slot_name, shape, source, params))
+        for slot_name, shape in block.slot_shapes(shapes, hypers, state=True).items():
+            slot = next(s for s in block.state if s.name == slot_name)
+            self.kept.append(
+                Learned(node.name, slot_name, shape, slot.init, slot.init_args, -1, -2)
+            )
+            reports.append(WeightReport(slot_name, shape, "running state, not trained", 0))
         for spec in node.weights:
             if spec.slot not in slot_shapes:
                 self.bad(

@@ -15,7 +15,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from compose.model import Composed, every_step, run
+from compose.model import Composed, Extras, every_step, run
 from compose.plan import Plan
 
 
@@ -65,11 +65,12 @@ def _inspect(model: Composed, batch: dict[str, jax.Array]):
     size = len(next(iter(batch.values())))
     taps = jax.tree_util.tree_map(lambda z: jnp.zeros((size, *z.shape), z.dtype), zero_taps(plan))
     wanted = every_step(plan) + (plan.loss,)
+    state = model.state  # running statistics are read, as in evaluation, not updated
 
     def mean_loss(weights, taps):
         def one(example, tap):
             trace: dict = {}
-            values = run(plan, weights, example, wanted, taps=tap, trace=trace)
+            values = run(plan, weights, example, wanted, Extras(state=state, taps=tap, trace=trace))
             return values[str(plan.loss)], trace
 
         losses, traces = jax.vmap(one)(batch, taps)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Mapping
+from dataclasses import dataclass, replace
 
 import equinox as eqx
 import jax
 import jax.numpy as jnp
 
 from blocks import BLOCKS, INITIALIZERS
-from compose.plan import Plan, Step, Value
+from compose.plan import Learned, Plan, Step, Value
 
 Weights = dict  # node -> {slot: array}, or for a network instance node -> its own Weights
 
@@ -20,12 +21,14 @@ class Composed(eqx.Module):
 
     `weights[node][slot]` is each learned array; a network instance's entry holds its own
     nodes' weights (stacked along a leading axis for `repeat`). Weights wired to other values
-    or tied to another node's weight are not stored twice. The plan is static: jit sees only
-    arrays.
+    or tied to another node's weight are not stored twice. `state` holds running values that
+    are not trained (batch norm's statistics), laid out like the weights. The plan is
+    static: jit sees only arrays.
     """
 
     weights: Weights
     plan: Plan = eqx.field(static=True)
+    state: Weights = eqx.field(default_factory=dict)
 
     def __call__(
         self, example: Mapping[str, jax.Array], *, key: jax.Array | None = None
@@ -49,7 +52,40 @@ class Composed(eqx.Module):
         key: jax.Array | None = None,
     ) -> dict[str, jax.Array]:
         """Compute only what `wanted` needs; returns {str(value): array} for each."""
-        return run(self.plan, self.weights, example, wanted, key=key)
+        return run(self.plan, self.weights, example, wanted, Extras(key=key, state=self.state))
+
+
+@dataclass(frozen=True)
+class Extras:
+    """What a run may carry beyond weights and inputs, all optional and nested like the
+    weights (under a network instance's name; stacked over copies for `repeat`).
+
+    key: drives random blocks, each node with its own key folded from its name.
+    state: running state for blocks that keep it; batch_axis: the vmapped batch's axis name
+    while training, so those blocks use (and update) batch statistics.
+    taps: an array added to each step's output, to differentiate with respect to (the
+    inspector); trace: filled with each step's output; updates: filled with new state.
+    A network instance's taps, trace and updates sit under "NAME/" in their parents.
+    """
+
+    key: jax.Array | None = None
+    state: dict | None = None
+    batch_axis: str | None = None
+    taps: dict | None = None
+    trace: dict | None = None
+    updates: dict | None = None
+
+    def inside(self, step: Step, key: jax.Array | None) -> Extras:
+        """The extras for a network instance's own run (before splitting over copies)."""
+        inner = f"{step.name}/"
+        return Extras(
+            key=key,
+            state=(self.state or {}).get(step.name, {}),
+            batch_axis=self.batch_axis,
+            taps=None if self.taps is None else self.taps[inner],
+            trace=None if self.trace is None else {},
+            updates=None if self.updates is None else {},
+        )
 
 
 def run(
@@ -57,18 +93,11 @@ def run(
     weights: Weights,
     example: Mapping[str, jax.Array],
     wanted: tuple[Value, ...],
-    *,
-    taps: dict | None = None,
-    trace: dict | None = None,
-    key: jax.Array | None = None,
+    extras: Extras = Extras(),
 ) -> dict[str, jax.Array]:
     """Execute the steps of `plan` that `wanted` depends on, for one example.
 
-    For looking inside (compose.inspector), `taps` holds an array added to each step's
-    output (zeros, to differentiate with respect to), and `trace` is filled with each
-    step's output. A network instance's own taps and trace sit under "NAME/", stacked over
-    copies for `repeat`. Training passes neither and pays nothing for them. `key` drives
-    random blocks, each node with its own key folded from its name.
+    Training passes no taps, trace or updates, and pays nothing for them.
     """
     env: dict[str, jax.Array] = {}
 
@@ -86,27 +115,41 @@ def run(
             array = weights[value.name][value.slot]
         return array.reshape(value.reshape) if value.reshape else array
 
-    inner = "{}/"
     for step in plan.needed(wanted):
         with jax.named_scope(step.name):
             args = [get(v) for v in step.args]
-            own_key = None if key is None else jax.random.fold_in(key, _name_hash(step.name))
+            key = None if extras.key is None else jax.random.fold_in(extras.key, _hash(step.name))
             if step.sub is not None:
-                own_taps = taps[inner.format(step.name)] if taps is not None else None
-                out, inside = _network(
-                    step, weights[step.name], args, own_taps, trace is not None, own_key
-                )
-                if trace is not None:
-                    trace[inner.format(step.name)] = inside
+                out = _network(step, weights[step.name], args, extras.inside(step, key))
+                _keep(extras, step.name, out[1], out[2])
+                out = out[0]
             else:
                 step_weights = {slot: get(v) for slot, v in step.weights}
-                out = BLOCKS[step.block](args, step_weights, dict(step.hypers), key=own_key)
-            if taps is not None:
-                out = out + taps[step.name]
-            if trace is not None:
-                trace[step.name] = out
+                state = (extras.state or {}).get(step.name)
+                out, new = BLOCKS[step.block].run(
+                    args,
+                    step_weights,
+                    dict(step.hypers),
+                    key=key,
+                    state=state,
+                    batch_axis=extras.batch_axis,
+                )
+                if new and extras.updates is not None:
+                    extras.updates[step.name] = new
+            if extras.taps is not None:
+                out = out + extras.taps[step.name]
+            if extras.trace is not None:
+                extras.trace[step.name] = out
             env[step.name] = out
     return {str(v): get(v) for v in wanted}
+
+
+def _keep(extras: Extras, name: str, trace: dict | None, updates: dict | None) -> None:
+    """File a network instance's own trace and state updates in its parent's."""
+    if extras.trace is not None:
+        extras.trace[f"{name}/"] = trace
+    if extras.updates is not None and updates:
+        extras.updates[name] = updates
 
 
 def every_step(plan: Plan) -> tuple[Value, ...]:
@@ -114,57 +157,70 @@ def every_step(plan: Plan) -> tuple[Value, ...]:
     return tuple(Value("node", s.name) for s in plan.steps)
 
 
-def _network(
-    step: Step,
-    weights: Weights,
-    args: list[jax.Array],
-    taps: dict | None,
-    tracing: bool,
-    key: jax.Array | None,
-) -> tuple[jax.Array, dict | None]:
-    """A network instance's output (and, when tracing, its inside); `repeat` copies are
-    chained by scanning their stacked weights (and taps)."""
+def _network(step: Step, weights: Weights, args: list[jax.Array], extras: Extras):
+    """(output, trace, state updates) of a network instance; `repeat` copies are chained
+    by scanning their stacked weights, state, taps and keys."""
     sub = step.sub
     output = sub.outputs[0]
     names = [name for name, _ in sub.inputs]
-    wanted = (output,) + (every_step(sub) if tracing else ())
+    wanted = (output,) + (every_step(sub) if extras.trace is not None else ())
 
-    def once(w: Weights, xs: list[jax.Array], t: dict | None, k: jax.Array | None):
-        trace = {} if tracing else None
-        example = dict(zip(names, xs, strict=True))
-        values = run(sub, w, example, wanted, taps=t, trace=trace, key=k)
-        return values[str(output)], trace
+    def once(w: Weights, xs: list[jax.Array], e: Extras):
+        values = run(sub, w, dict(zip(names, xs, strict=True)), wanted, e)
+        return values[str(output)], e.trace, e.updates
 
     if not step.repeat:
-        return once(weights, args, taps, key)
-    keys = None if key is None else jax.random.split(key, step.repeat)
-    carry, traces = jax.lax.scan(
-        lambda x, wtk: once(wtk[0], [x], wtk[1], wtk[2]), args[0], (weights, taps, keys)
-    )
-    return carry, traces
+        return once(weights, args, extras)
+    keys = None if extras.key is None else jax.random.split(extras.key, step.repeat)
+
+    def copy(x, per_copy):
+        w, state, taps, key = per_copy
+        fresh = {
+            "trace": None if extras.trace is None else {},
+            "updates": None if extras.updates is None else {},
+        }
+        out, trace, updates = once(
+            w, [x], replace(extras, key=key, state=state, taps=taps, **fresh)
+        )
+        return out, (trace, updates)
+
+    per_copy = (weights, extras.state, extras.taps, keys)
+    carry, (traces, updates) = jax.lax.scan(copy, args[0], per_copy)
+    return carry, traces, updates
 
 
 def init_weights(plan: Plan, key: jax.Array) -> Weights:
     """Fresh learned weights. Each depends on the key and its own node and slot name only,
     so adding or renaming another node does not re-initialise the rest."""
-    weights: Weights = {}
-    for w in plan.learned:
-        own = jax.random.fold_in(key, _name_hash(f"{w.node}.{w.slot}"))
-        array = INITIALIZERS[w.init](
-            own, w.shape, dict(w.init_args), fan_in=w.fan_in, fan_out=w.fan_out
-        )
-        weights.setdefault(w.node, {})[w.slot] = array
+    return _init(plan, key, lambda p: p.learned)
+
+
+def init_state(plan: Plan) -> Weights:
+    """Fresh running state (batch norm's statistics start at mean 0, variance 1)."""
+    return _init(plan, jax.random.key(0), lambda p: p.kept)
+
+
+def _init(plan: Plan, key: jax.Array, records) -> Weights:
+    out: Weights = {}
+    for w in records(plan):
+        own = jax.random.fold_in(key, _hash(f"{w.node}.{w.slot}"))
+        out.setdefault(w.node, {})[w.slot] = _draw(w, own)
     for step in plan.steps:
         if step.sub is None:
             continue
-        own = jax.random.fold_in(key, _name_hash(step.name))
+        own = jax.random.fold_in(key, _hash(step.name))
         if step.repeat:
             keys = jax.random.split(own, step.repeat)
-            weights[step.name] = jax.vmap(lambda k, sub=step.sub: init_weights(sub, k))(keys)
+            inner = jax.vmap(lambda k, sub=step.sub: _init(sub, k, records))(keys)
         else:
-            weights[step.name] = init_weights(step.sub, own)
-    return weights
+            inner = _init(step.sub, own, records)
+        out[step.name] = inner
+    return out
 
 
-def _name_hash(name: str) -> int:
+def _draw(w: Learned, key: jax.Array) -> jax.Array:
+    return INITIALIZERS[w.init](key, w.shape, dict(w.init_args), fan_in=w.fan_in, fan_out=w.fan_out)
+
+
+def _hash(name: str) -> int:
     return zlib.crc32(name.encode())

@@ -63,6 +63,12 @@ class Plan:
     learned: tuple[Learned, ...]
     outputs: tuple[Value, ...]
     loss: Value | None
+    kept: tuple[Learned, ...] = ()  # running state: initialised like weights, never trained
+
+    @property
+    def stateful(self) -> bool:
+        """Whether any step, here or inside a network, keeps running state."""
+        return bool(self.kept) or any(s.sub.stateful for s in self.steps if s.sub is not None)
 
     @property
     def random(self) -> bool:

@@ -18,7 +18,7 @@ from blocks import BLOCKS
 from compose import data, metrics, optim
 from compose.api import build
 from compose.check import Checked, check
-from compose.model import Composed
+from compose.model import Composed, Extras, run
 from compose.problems import Problem, RecipeError
 from compose.recipe import Recipe
 from compose.run_folder import RunFolder
@@ -38,39 +38,69 @@ class Result:
     stopped: str = ""  # why training ended early: "interrupted", or a loss that is not finite
 
 
+BATCH_AXIS = "batch"  # the vmapped batch's name, for blocks with batch statistics
+
+
 def loss_fn(
+    weights: dict,
     model: Composed,
     batch: dict[str, jax.Array],
     penalty: tuple[str, float] | None,
     key: jax.Array | None = None,
 ):
-    """Mean per-example loss over the batch, plus the weight penalty if any.
+    """(mean per-example loss over the batch plus the weight penalty, new running state).
 
-    With a key, each example gets its own for the random blocks (dropout, noise).
+    With a key, each example gets its own for the random blocks (dropout, noise). Blocks
+    with running state (batch norm) see the batch through its axis name and update it.
     """
-    if key is None:
-        loss = jnp.mean(jax.vmap(model.loss)(batch))
-    else:
-        keys = jax.random.split(key, len(next(iter(batch.values()))))
-        loss = jnp.mean(jax.vmap(lambda ex, k: model.loss(ex, key=k))(batch, keys))
+    plan, stateful = model.plan, model.plan.stateful
+
+    def one(example, example_key):
+        extras = Extras(
+            key=example_key,
+            state=model.state,
+            batch_axis=BATCH_AXIS if stateful else None,
+            updates={} if stateful else None,
+        )
+        return run(plan, weights, example, (plan.loss,), extras)[str(plan.loss)], extras.updates
+
+    keys = None if key is None else jax.random.split(key, len(next(iter(batch.values()))))
+    losses, updates = jax.vmap(one, in_axes=(0, None if keys is None else 0), axis_name=BATCH_AXIS)(
+        batch, keys
+    )
+    loss = jnp.mean(losses)
     if penalty:
         norm, coef = penalty
-        leaves = jax.tree_util.tree_leaves(model.weights)
         size = (lambda w: jnp.sum(w * w)) if norm == "l2" else (lambda w: jnp.sum(jnp.abs(w)))
-        loss = loss + coef * sum(size(w) for w in leaves)
-    return loss
+        loss = loss + coef * sum(size(w) for w in jax.tree_util.tree_leaves(weights))
+    # The batch-wide statistics are the same for every example: keep the first row.
+    return loss, jax.tree_util.tree_map(lambda a: a[0], updates) if stateful else None
 
 
 def make_step(optimizer: optim.Optimizer, penalty=None) -> Callable:
     """One optimisation step on a batch: (model, opt_state, batch, key=None) ->
-    (model, opt_state, loss); the key drives random blocks."""
+    (model, opt_state, loss). The optimizer's state covers `model.weights` only; the key
+    drives random blocks; running state is replaced by the step's update of it."""
 
     def step(model, opt_state, batch, key=None):
-        loss, grads = eqx.filter_value_and_grad(loss_fn)(model, batch, penalty, key)
-        updates, opt_state = optimizer.update(grads, opt_state, eqx.filter(model, eqx.is_array))
-        return eqx.apply_updates(model, updates), opt_state, loss
+        (loss, new_state), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            model.weights, model, batch, penalty, key
+        )
+        updates, opt_state = optimizer.update(grads, opt_state, model.weights)
+        model = eqx.tree_at(lambda m: m.weights, model, eqx.apply_updates(model.weights, updates))
+        if new_state is not None:
+            model = eqx.tree_at(lambda m: m.state, model, merged(model.state, new_state))
+        return model, opt_state, loss
 
     return step
+
+
+def merged(old: dict, new: dict) -> dict:
+    """`old` with the entries `new` has replaced (nested dicts merge key by key)."""
+    out = dict(old)
+    for name, value in new.items():
+        out[name] = merged(old[name], value) if isinstance(value, dict) else value
+    return out
 
 
 def _chunk_runner(step: Callable, arrays: dict[str, jax.Array], key: jax.Array | None) -> Callable:
@@ -174,7 +204,7 @@ def train(
     key = jax.random.key(spec.seed)
     model = build(checked, jax.random.fold_in(key, 0))
     optimizer = optim.make(spec)
-    opt_state = optimizer.init(eqx.filter(model, eqx.is_array))
+    opt_state = optimizer.init(model.weights)
     noise_key = jax.random.fold_in(key, 1) if checked.plan.random else None
     run_chunk = _chunk_runner(make_step(optimizer, spec.penalty), train_arrays, noise_key)
     evaluate = _evaluator(checked)

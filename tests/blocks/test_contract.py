@@ -42,22 +42,32 @@ def test_block_contract(name):
         assert slot.init in INITIALIZERS
 
     args, weights, hypers = _example(block)
+    state = {  # running state as a fresh model holds it
+        s.name: INITIALIZERS[s.init](jax.random.key(0), shape, {}, fan_in=-1, fan_out=-2)
+        for s, shape in zip(
+            block.state, block.slot_shapes(block.example, hypers, state=True).values(), strict=True
+        )
+    }
     assert block.check is None or block.check(block.example, hypers) is None
-    out = block.apply(args, weights, hypers)
+    out = block(args, weights, hypers, state=state)
     assert out.shape == block.output_shape(block.example, hypers)
     if block.loss:
         assert out.shape == ()
 
-    jitted = jax.jit(lambda a, w: block.apply(a, w, hypers))(args, weights)
+    jitted = jax.jit(lambda a, w: block(a, w, hypers, state=state))(args, weights)
     assert jnp.allclose(jitted, out, atol=1e-6)
     if block.random:  # with a key it draws; without, it must be deterministic
-        drawn = block(args, weights, hypers, key=jax.random.key(1))
+        drawn = block(args, weights, hypers, state=state, key=jax.random.key(1))
         assert drawn.shape == out.shape and jnp.all(jnp.isfinite(drawn))
 
-    batched = jax.vmap(lambda a: block.apply(a, weights, hypers))([jnp.stack([a, a]) for a in args])
+    batched = jax.vmap(lambda a: block(a, weights, hypers, state=state))(
+        [jnp.stack([a, a]) for a in args]
+    )
     assert batched.shape == (2, *out.shape)
 
-    grads = jax.grad(lambda a, w: jnp.sum(block.apply(a, w, hypers)), argnums=(0, 1))(args, weights)
+    grads = jax.grad(lambda a, w: jnp.sum(block(a, w, hypers, state=state)), argnums=(0, 1))(
+        args, weights
+    )
     for g in jax.tree_util.tree_leaves(grads):
         assert jnp.all(jnp.isfinite(g))
 

@@ -7,7 +7,7 @@ import pytest
 
 import compose
 from compose.inspector import inspect
-from compose.model import run
+from compose.model import Extras, run
 
 MLP = """\
 inputs: {x: [3], y: [2]}
@@ -101,7 +101,7 @@ def test_gradients_match_finite_differences_through_repeats_and_generated_weight
 
         def mean_loss(weights, taps=None):
             def one(example, tap):
-                values = run(model.plan, weights, example, (model.plan.loss,), taps=tap)
+                values = run(model.plan, weights, example, (model.plan.loss,), Extras(taps=tap))
                 return values[str(model.plan.loss)]
 
             return float(jnp.mean(jax.vmap(one)(b, taps)))
