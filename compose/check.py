@@ -42,6 +42,7 @@ class NodeReport:
     weights: tuple[WeightReport, ...]
     children: tuple[NodeReport, ...] = ()
     repeat: int = 0
+    refs: tuple[str, ...] = ()  # what each input is wired to, in order
 
     @property
     def params(self) -> int:
@@ -301,8 +302,9 @@ class _Checker:
                 )
         self.shapes[node.name] = out_shape
         self.values[node.name] = Value("node", node.name)
+        refs = tuple(w.ref for w in node.wires)
         self.reports.append(
-            NodeReport(node.name, block.name, tuple(shapes), out_shape, tuple(reports))
+            NodeReport(node.name, block.name, tuple(shapes), out_shape, tuple(reports), refs=refs)
         )
         args = tuple(self.values[w.ref] for w in node.wires)
         return Step(node.name, block.name, args, tuple(weights), node.hypers, out_shape=out_shape)
@@ -374,6 +376,7 @@ class _Checker:
                 (),
                 tuple(inner.reports),
                 repeat if repeat > 1 else 0,
+                refs=tuple(ports[i.name].ref for i in body.inputs),
             )
         )
         repeat = repeat if repeat > 1 else 0

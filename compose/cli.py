@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
             help="override a recipe key, e.g. --set train.steps=100",
         )
     run.add_argument("--out", help="run folder (default: runs/NAME-DATE-TIME)")
+    check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     blocks = sub.add_parser("blocks", help="list the blocks, or show one")
     blocks.add_argument("name", nargs="?", help="a block to describe")
@@ -68,7 +69,7 @@ def _check(args: argparse.Namespace) -> int:
     checked = check(load(args.recipe, overrides=args.set))
     if checked.problems:
         raise RecipeError(checked.problems)
-    print(model_summary(checked), end="")
+    print(model_summary(checked, expand=args.expand), end="")
     return 0
 
 

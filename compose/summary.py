@@ -24,8 +24,11 @@ def _shape(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ")" if len(shape) != 1 else f"({shape[0]},)"
 
 
-def model_summary(checked: Checked, *, width: int = 110) -> str:
-    """The table a user expects from a model summary, then the rewrites and the training plan."""
+def model_summary(checked: Checked, *, width: int = 110, expand: bool = False) -> str:
+    """The table a user expects from a model summary, then the rewrites and the training plan.
+
+    Network instances are one row with their totals; `expand` lists their nodes below them.
+    """
     recipe = checked.recipe
     rewritten = {r.node: r for r in checked.rewrites}
     title = f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name
@@ -39,16 +42,19 @@ def model_summary(checked: Checked, *, width: int = 110) -> str:
         table.add_column(column, justify="right" if column == "params" else "left")
     for inp in recipe.inputs:
         table.add_row(inp.name, "input", "", _shape(inp.shape), "", "")
-    nodes = {n.name: n for n in recipe.nodes}
-    for report in checked.nodes:
-        wires = nodes[report.name].wires
+    for path, report in _rows(checked.nodes, expand):
         inputs = ", ".join(
-            f"{w.ref} {_shape(s)}" for w, s in zip(wires, report.in_shapes, strict=True)
+            f"{ref} {_shape(s)}" for ref, s in zip(report.refs, report.in_shapes, strict=True)
         )
         weights = "\n".join(f"{w.slot} {_shape(w.shape)} {w.source}" for w in report.weights)
-        block = report.block + (" *" if report.name in rewritten else "")
+        if report.children:
+            each = sum(c.params for c in report.children)
+            weights = f"{len(report.children)} nodes" + (
+                f", {each:,} parameters per copy" if report.repeat else ""
+            )
+        block = report.block + (" *" if path in rewritten else "")
         table.add_row(
-            report.name,
+            path,
             block,
             inputs,
             _shape(report.out_shape),
@@ -72,6 +78,14 @@ def model_summary(checked: Checked, *, width: int = 110) -> str:
             f"on {t.data.name}; loss '{recipe.loss.ref}'"
         )
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def _rows(reports, expand: bool, prefix: str = ""):
+    """(path, report) for each node; a network's own nodes follow it when expanding."""
+    for report in reports:
+        yield prefix + report.name, report
+        if expand and report.children:
+            yield from _rows(report.children, expand, f"{prefix}{report.name}/")
 
 
 def block_list(*, width: int = 100) -> str:

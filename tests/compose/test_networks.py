@@ -125,8 +125,14 @@ def test_summary_folds_networks_with_their_totals():
         "outputs: [body]\n"  # fmt: skip
     out = model_summary(compose.check(recipe(text)))
     row = next(line for line in out.splitlines() if line.startswith("body"))
-    assert row.split() == ["body", "residual", "x32", "x", "(4,)", "(4,)", "640"]
+    assert row.split() == [
+        "body", "residual", "x32", "x", "(4,)", "(4,)", "3", "nodes,", "20", "parameters", "per",
+        "copy", "640",
+    ]  # fmt: skip
     assert "total parameters: 640" in out
+    expanded = model_summary(compose.check(recipe(text)), expand=True).splitlines()
+    inside = [line.split()[0] for line in expanded if line.startswith("body/")]
+    assert inside == ["body/a", "body/b", "body/s"]
 
 
 # -- problems ------------------------------------------------------------------------------
