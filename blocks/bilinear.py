@@ -2,20 +2,14 @@
 
 import jax.numpy as jnp
 
-from blocks.block import Block, Hyper, Slot, positive
+from blocks.affine import BIAS, USE_BIAS, out_hyper, two_vectors
+from blocks.block import Block, Slot
 
 
 def _apply(xs, w, hp):
     x, z = xs
     y = jnp.einsum("j,ojk,k->o", x, w["weight"], z)
     return y + w["bias"] if hp["use_bias"] else y
-
-
-def _check(shapes, hp):
-    x, z = shapes
-    if len(x) != 1 or len(z) != 1:
-        return f"vectors x (n,) and z (m,), got x {x} and z {z}"
-    return None
 
 
 bilinear = Block(
@@ -25,8 +19,8 @@ bilinear = Block(
     inputs=("x", "z"),
     apply=_apply,
     hypers=(
-        Hyper("out", int, doc="number of outputs", check=positive),
-        Hyper("use_bias", bool, True, "add a learned bias"),
+        out_hyper(),
+        USE_BIAS,
     ),
     slots=(
         # in = m (last axis), out = axis 0, so the fan-in is m times the remaining n: the
@@ -39,9 +33,9 @@ bilinear = Block(
             fan_in=-1,
             fan_out=0,
         ),
-        Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)"),
+        BIAS,
     ),
-    check=_check,
+    check=two_vectors,
     example=((3,), (2,)),
     example_hypers={"out": 4},
 )

@@ -2,7 +2,8 @@
 
 import jax.numpy as jnp
 
-from blocks.block import Block, Hyper
+from blocks.axes import axis_hyper
+from blocks.block import Block
 
 
 def _check(shapes, hp):
@@ -23,7 +24,7 @@ concat = Block(
     doc="Join two or more inputs along `axis`.",
     inputs=("x",),
     apply=lambda xs, w, hp: jnp.concatenate(xs, axis=hp["axis"]),
-    hypers=(Hyper("axis", int, -1, "axis to join along"),),
+    hypers=(axis_hyper("axis to join along"),),
     check=_check,
     variadic=True,
     example=((3,), (2,)),

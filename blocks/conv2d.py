@@ -2,6 +2,7 @@
 
 import jax
 
+from blocks.affine import BIAS, USE_BIAS, out_hyper
 from blocks.block import Block, Hyper, Slot, positive
 from blocks.windows import image_problem
 
@@ -31,7 +32,7 @@ conv2d = Block(
     inputs=("x",),
     apply=_apply,
     hypers=(
-        Hyper("out", int, doc="number of output channels (filters)", check=positive),
+        out_hyper("number of output channels (filters)"),
         Hyper("window", int, 3, "side of the square filter", check=positive),
         Hyper("stride", int, 1, "step between filter positions", check=positive),
         Hyper(
@@ -41,7 +42,7 @@ conv2d = Block(
             "'valid': only whole windows; 'same': pad with zeros to keep ceil(size / stride)",
             choices=("valid", "same"),
         ),
-        Hyper("use_bias", bool, True, "add a learned bias per output channel"),
+        USE_BIAS,
     ),
     slots=(
         Slot(
@@ -54,7 +55,7 @@ conv2d = Block(
             fan_in=1,
             fan_out=0,
         ),
-        Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)"),
+        BIAS,
     ),
     check=_check,
     example=((2, 5, 4),),

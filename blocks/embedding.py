@@ -2,6 +2,7 @@
 
 import jax.numpy as jnp
 
+from blocks.affine import out_hyper
 from blocks.block import Block, Hyper, Slot, positive
 
 
@@ -27,7 +28,7 @@ embedding = Block(
     apply=_apply,
     hypers=(
         Hyper("count", int, doc="number of distinct indices (vocabulary size)", check=positive),
-        Hyper("out", int, doc="length of each embedding vector", check=positive),
+        out_hyper("length of each embedding vector"),
     ),
     slots=(Slot("weight", lambda s, hp: (hp["count"], hp["out"]), "normal", doc="(count, out)"),),
     check=_check,

@@ -1,6 +1,7 @@
 """linear(x; weight, bias) = weight @ x + bias."""
 
-from blocks.block import Block, Hyper, Slot, positive
+from blocks.affine import BIAS, USE_BIAS, out_hyper
+from blocks.block import Block, Slot
 
 
 def _apply(xs, w, hp):
@@ -19,12 +20,12 @@ linear = Block(
     inputs=("x",),
     apply=_apply,
     hypers=(
-        Hyper("out", int, doc="number of outputs", check=positive),
-        Hyper("use_bias", bool, True, "add a learned bias"),
+        out_hyper(),
+        USE_BIAS,
     ),
     slots=(
         Slot("weight", lambda s, hp: (hp["out"], s[0][0]), "lecun_normal", doc="(out, in)"),
-        Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)"),
+        BIAS,
     ),
     check=_check,
     example=((3,),),

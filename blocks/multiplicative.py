@@ -6,20 +6,14 @@ as a hypernetwork, z picks the weights (z^T W + V) and bias (U z + b) of a linea
 
 import jax.numpy as jnp
 
-from blocks.block import Block, Hyper, Slot, positive
+from blocks.affine import BIAS, USE_BIAS, out_hyper, two_vectors
+from blocks.block import Block, Slot
 
 
 def _apply(xs, w, hp):
     x, z = xs
     y = jnp.einsum("i,ioj,j->o", z, w["weight"], x) + w["u"] @ z + w["v"] @ x
     return y + w["bias"] if hp["use_bias"] else y
-
-
-def _check(shapes, hp):
-    x, z = shapes
-    if len(x) != 1 or len(z) != 1:
-        return f"vectors x (n,) and z (m,), got x {x} and z {z}"
-    return None
 
 
 multiplicative = Block(
@@ -29,8 +23,8 @@ multiplicative = Block(
     inputs=("x", "z"),
     apply=_apply,
     hypers=(
-        Hyper("out", int, doc="number of outputs", check=positive),
-        Hyper("use_bias", bool, True, "add a learned bias"),
+        out_hyper(),
+        USE_BIAS,
     ),
     slots=(
         # fan-in counts axis -1 (n) times the axes that are neither in nor out (m): the
@@ -45,9 +39,9 @@ multiplicative = Block(
         ),
         Slot("u", lambda s, hp: (hp["out"], s[1][0]), "lecun_normal", doc="(out, m)"),
         Slot("v", lambda s, hp: (hp["out"], s[0][0]), "lecun_normal", doc="(out, n)"),
-        Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)"),
+        BIAS,
     ),
-    check=_check,
+    check=two_vectors,
     example=((3,), (2,)),
     example_hypers={"out": 4},
 )

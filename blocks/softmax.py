@@ -2,9 +2,10 @@
 
 import jax
 
-from blocks.block import Block, Hyper
+from blocks.axes import axis_hyper, axis_problem
+from blocks.block import Block
 
-AXIS = Hyper("axis", int, -1, "axis that sums to one")
+AXIS = axis_hyper("axis that sums to one")
 
 softmax = Block(
     name="softmax",
@@ -12,5 +13,5 @@ softmax = Block(
     inputs=("x",),
     apply=lambda xs, w, hp: jax.nn.softmax(xs[0], axis=hp["axis"]),
     hypers=(AXIS,),
-    check=lambda s, hp: None if -len(s[0]) <= hp["axis"] < len(s[0]) else f"an axis of {s[0]}",
+    check=lambda s, hp: axis_problem(s[0], hp["axis"]),
 )

@@ -2,7 +2,8 @@
 
 import jax.numpy as jnp
 
-from blocks.block import Block, Hyper
+from blocks.block import Block
+from blocks.softmax import AXIS
 
 
 def _sparsemax_last(x):
@@ -38,7 +39,7 @@ sparsemax = Block(
     "`axis`; sums to one like softmax but gives exact zeros to low scores.",
     inputs=("x",),
     apply=_apply,
-    hypers=(Hyper("axis", int, -1, "axis that sums to one"),),
+    hypers=(AXIS,),
     check=_check,
     example=((4,),),
 )

@@ -206,7 +206,8 @@ MORE = {
         "r.yaml:3:43: nodes.a.bias: node 'a' (linear): weight 'bias': expected an input, node or "
         "node.weight, got 'nope', which names no input or node (known: a, a.bias, a.weight, out, "
         "x, y)",
-        "r.yaml:4:3: nodes.out: node 'out' (softmax): inputs x (2,): expected an axis of (2,)",
+        "r.yaml:4:3: nodes.out: node 'out' (softmax): inputs x (2,): expected an axis between "
+        "-1 and 0 for shape (2,), got axis 3",
     ]),
     "a weight too large to hold": (net("out: {block: linear, in: x, out: 2000000000}"), [
         "r.yaml:3:3: nodes.out: node 'out' (linear): expected weights of fewer than 2**31 values, "
