@@ -119,6 +119,11 @@ def block_help(block: Block) -> str:
         lines.append("weights:")
         for s in block.slots:
             lines.append(f"  {s.name} {s.doc}, initialiser {INITIALIZERS[s.init].name}")
+    if block.state:
+        lines.append("running state (kept in the model, not trained):")
+        lines.extend(f"  {s.name} {s.doc}" for s in block.state)
+    if block.random:
+        lines.append("random: acts only while training, with the trainer's key")
     if block.loss:
         lines.append("a loss: gives a per-example scalar")
     if block.name in PLUGIN_ORIGINS:

@@ -103,3 +103,11 @@ def test_schema_prints_the_recipe_json_schema(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert schema["title"] == "blockcompose recipe"
     assert schema["$schema"].startswith("https://json-schema.org/")
+
+
+def test_blocks_name_shows_state_and_randomness(capsys):
+    assert main(["blocks", "batch_norm"]) == 0
+    out = capsys.readouterr().out
+    assert "running state (kept in the model, not trained):\n  mean (features,) running mean" in out
+    assert main(["blocks", "dropout"]) == 0
+    assert "random: acts only while training" in capsys.readouterr().out
