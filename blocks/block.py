@@ -25,6 +25,7 @@ class _Required:
 
 
 REQUIRED: Any = _Required()
+RESERVED = frozenset({"block", "in", "network", "repeat"})  # a node's own keys in a recipe
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,19 @@ class Block:
     state: tuple[Slot, ...] = ()
     example: tuple[Shape, ...] = ((3,),)
     example_hypers: Mapping[str, Any] = field(default_factory=dict)
+
+    def name_problem(self) -> str | None:
+        """What is wrong with the names a recipe would use for this block, if anything: each
+        hyperparameter, weight and input must name one thing, and none a recipe's own key."""
+        names = [h.name for h in self.hypers] + [s.name for s in self.slots] + list(self.inputs)
+        names += [s.name for s in self.state]
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            return f"expected each name once, got {', '.join(repeated)} twice"
+        taken = sorted(set(names) & RESERVED)
+        if taken:
+            return f"expected names other than a node's own keys, got {', '.join(taken)}"
+        return None
 
     def hyper(self, name: str) -> Hyper | None:
         return next((h for h in self.hypers if h.name == name), None)

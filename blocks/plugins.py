@@ -43,6 +43,8 @@ def plugin_blocks(builtin: Mapping[str, Block]) -> tuple[dict[str, Block], dict[
             problem = f"expected the entry point's name to be the block's, got '{block.name}'"
         elif block.name in builtin or block.name in found:
             problem = "expected a new name, got one that is already registered"
+        elif block.name_problem():
+            problem = block.name_problem()
         else:
             found[block.name], origins[block.name] = block, package
             continue

@@ -318,6 +318,9 @@ class _Checker:
             return None
         body = resolved.recipe
         label = f"node '{node.name}' ({resolved.label})"
+        if body.problems:  # a body that could not be read: say why before wiring into it
+            self.pass_on(body.problems, label)
+            return None
         ports = self.instance_ports(node, body, label)
         if ports is None or not self.all_available(node.wires, label):
             return None
@@ -338,12 +341,8 @@ class _Checker:
             self.context.stack + ((resolved.key, resolved.name),), self.context.files
         )
         steps = inner.run()
-        found = list(body.problems) + inner.problems
-        if found:
-            for p in found:
-                inside = p.hint.startswith("in node") or "; in node" in p.hint
-                hint = p.hint if inside else "; ".join(filter(None, (p.hint, f"in {label}")))
-                self.problems.append(Problem(p.where, p.message, hint))
+        if inner.problems:
+            self.pass_on(inner.problems, label)
             return None
         if len(body.outputs) != 1:
             self.bad(
@@ -384,13 +383,25 @@ class _Checker:
             node.name, "", tuple(args), (), (), sub=plan, repeat=repeat, out_shape=out_shape
         )
 
+    def pass_on(self, problems, label: str) -> None:
+        """Problems found inside a network, tagged with the instance they came through."""
+        self.problems.extend(replace(p, via=(f"{label}",) + p.via) for p in problems)
+
     def instance_ports(self, node: Node, body: Recipe, label: str) -> dict[str, Wire] | None:
         """The instance's wires by the network input each one fills."""
         names = [i.name for i in body.inputs]
         wires = node.wires
-        if len(wires) == 1 and wires[0].port == "" and len(names) == 1:
-            return {names[0]: wires[0]}
-        if all(w.port.startswith("#") for w in wires) and len(wires) == len(names):
+        positional = all(w.port.startswith("#") for w in wires)
+        single = len(wires) == 1 and wires[0].port == ""
+        if (single or positional) and len(wires) != len(names):
+            count = len(names)
+            self.bad(
+                node.where,
+                f"{label}: expected {count} input{'s' * (count != 1)} "
+                f"({', '.join(names)}), got {len(wires)}",
+            )
+            return None
+        if single or positional:
             return {name: w for name, w in zip(names, wires, strict=True)}
         named = {w.port: w for w in wires}
         unknown = [w for w in wires if w.port not in names]

@@ -37,7 +37,13 @@ class Inspection:
 
 
 def inspect(model: Composed, batch: Mapping[str, jax.Array]) -> Inspection:
-    """Activations and gradients of `model` on `batch` (arrays with a leading batch axis)."""
+    """Activations and gradients of `model` on `batch` (arrays with a leading batch axis).
+
+    The model is seen as in evaluation: random blocks are off and batch norm uses its
+    running statistics, so what is shown is what prediction computes.
+    """
+    if model.plan.loss is None:
+        raise ValueError("inspect needs a recipe with a `loss:` to take gradients of, got none")
     loss, trace, tap_grads, weight_grads = _inspect(model, dict(batch))
     order = paths(model.plan)
     activations, gradients = _flat(trace), _flat(tap_grads)

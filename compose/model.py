@@ -185,7 +185,8 @@ def _network(step: Step, weights: Weights, args: list[jax.Array], extras: Extras
         return out, (trace, updates)
 
     per_copy = (weights, extras.state, extras.taps, keys)
-    carry, (traces, updates) = jax.lax.scan(copy, args[0], per_copy)
+    # length: a network without weights, state, taps or keys has nothing else to count by
+    carry, (traces, updates) = jax.lax.scan(copy, args[0], per_copy, length=step.repeat)
     return carry, traces, updates
 
 

@@ -83,6 +83,7 @@ class _Parser(Reader):
     def __init__(self, source: Source, params: dict[str, Any] | None = None):
         super().__init__(source, params)
         self.broken: list[str] = []
+        self.network_names: set[str] = set()
 
     # -- the document ----------------------------------------------------------------------
     def recipe(self, data: Any, path: tuple, *, as_network: bool) -> Recipe | None:
@@ -99,6 +100,7 @@ class _Parser(Reader):
         if not as_network:
             self.params = dict(declared)
         networks = self.networks(data.get("networks"), path + ("networks",))
+        self.network_names = {n.name for n in networks}
         inputs = self.inputs(data.get("inputs"), path + ("inputs",))
         nodes = self.nodes(data.get("nodes"), path + ("nodes",))
         input_names = {i.name for i in inputs}
@@ -232,10 +234,12 @@ class _Parser(Reader):
             return None
         block = BLOCKS.get(block_name)
         if block is None:
+            is_network = block_name in self.network_names
+            hint = f"'{block_name}' is a network: write network: {block_name}" if is_network else ""
             self.bad(
                 path + ("block",),
                 f"node '{name}': unknown block '{block_name}'",
-                did_you_mean(block_name, BLOCKS),
+                hint or did_you_mean(block_name, BLOCKS),
             )
             return None
         known = (

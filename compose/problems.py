@@ -27,10 +27,14 @@ class Problem:
     where: Where
     message: str
     hint: str = ""
+    via: tuple[str, ...] = ()  # the network instances, outermost first, it was found through
 
     def __str__(self) -> str:
         path = f" {self.where.path}:" if self.where.path else ""
-        hint = f" ({self.hint})" if self.hint else ""
+        notes = [self.hint] if self.hint else []
+        if self.via:
+            notes.append("in " + " > ".join(self.via))
+        hint = "".join(f" ({note})" for note in notes)
         return f"{self.where}:{path} {self.message}{hint}"
 
 

@@ -7,7 +7,7 @@ body anew with its own `$parameters`, so one definition serves many sizes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from compose.parse import declared_params, parse_network
@@ -58,7 +58,13 @@ def resolve(node: Node, scope: Recipe, context: Context) -> tuple[Resolved | Non
             try:
                 context.files[key] = load_file(file)
             except RecipeError as err:
-                return None, list(err.problems)
+                first = err.problems[0]
+                if len(err.problems) == 1 and not first.where.line:  # the file itself
+                    message = f"node '{node.name}': network file '{use.ref}': {first.message}"
+                    return None, [Problem(where, message)]
+                return None, [
+                    replace(p, via=(f"node '{node.name}' ({use.ref})",)) for p in err.problems
+                ]
         source, path, networks = context.files[key], (), ()
         label = name = use.ref
     else:

@@ -49,7 +49,8 @@ def model_summary(checked: Checked, *, width: int = 110, expand: bool = False) -
         weights = "\n".join(f"{w.slot} {_shape(w.shape)} {w.source}" for w in report.weights)
         if report.children:
             each = sum(c.params for c in report.children)
-            weights = f"{len(report.children)} nodes" + (
+            count = len(report.children)
+            weights = f"{count} node{'s' * (count != 1)}" + (
                 f", {each:,} parameters per copy" if report.repeat else ""
             )
         block = report.block + (" *" if path in rewritten else "")

@@ -129,9 +129,9 @@ def _evaluator(checked: Checked) -> Callable:
     """Loss and metrics of a model on a set of examples (at most EVAL_CAP of them)."""
     plan = checked.plan
     loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
-    classifies = BLOCKS[loss_step.block].classifies
-    wanted = (plan.loss,) + loss_step.args[:2]
-    names = checked.recipe.train.metrics
+    names = checked.recipe.train.metrics  # the check allows them only on a loss block
+    classifies = BLOCKS[loss_step.block].classifies if names else None
+    wanted = (plan.loss,) + (loss_step.args[:2] if names else ())
 
     @eqx.filter_jit
     def evaluate(model, arrays):

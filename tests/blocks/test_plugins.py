@@ -14,13 +14,15 @@ from blocks.registry import BUILTIN
 
 CUBE = """
 import jax.numpy as jnp
-from blocks import Block
+from blocks import Block, Hyper
 
 cube = Block(name="cube", doc="x cubed, element-wise.", inputs=("x",),
              apply=lambda xs, w, hp: xs[0] ** 3)
 not_a_block = 3
 misnamed = Block(name="other", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
 linear = Block(name="linear", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
+keyed = Block(name="keyed", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0],
+              hypers=(Hyper("network", int, 1),))
 """
 
 
@@ -61,6 +63,7 @@ def test_an_installed_block_is_found_and_usable(tmp_path, monkeypatch):
         (("bad", "not_a_block"), "expected a blocks.Block, got int"),
         (("renamed", "misnamed"), "expected the entry point's name to be the block's, got 'other'"),
         (("linear", "linear"), "expected a new name, got one that is already registered"),
+        (("keyed", "keyed"), "expected names other than a node's own keys, got network"),
         (("gone", "missing"), "could not be loaded"),
     ],
 )

@@ -216,3 +216,126 @@ def test_files_that_include_each_other_are_a_cycle(tmp_path):
         "nodes.n: node 'n': expected networks that do not contain themselves, got the cycle "
         "a.yaml -> b.yaml -> a.yaml (in node 'n' (b.yaml))"
     )
+
+
+TWO_INPUTS = """\
+networks:
+  pair:
+    inputs: {h: [2], g: [2]}
+    nodes: {s: {block: add, in: [h, g]}}
+    outputs: [s]
+inputs: {x: [2]}
+nodes: {p: {network: pair, in: [x]}}
+outputs: [p]
+"""
+
+
+def test_wrong_number_of_network_inputs():
+    assert problems(TWO_INPUTS) == [
+        "r.yaml:7:9: nodes.p: node 'p' (network pair): expected 2 inputs (h, g), got 1"
+    ]
+
+
+def test_problems_in_a_network_body_come_before_its_wiring():
+    text = RESIDUAL + "inputs: {x: [4]}\nnodes:\n  a: {network: residual, in: x, width: 0}\n"
+    text += "outputs: [a]\n"
+    assert problems(text) == [
+        "r.yaml:4:17: networks.residual.inputs.h: expected a shape: a list of positive integers "
+        "like [2], got [0] (in node 'a' (network residual))",
+        "r.yaml:6:38: networks.residual.nodes.a.out: node 'a' (linear): expected a positive "
+        "value, got 0 (in node 'a' (network residual))",
+    ]
+
+
+def test_a_missing_network_file_is_located_at_the_node(tmp_path):
+    (tmp_path / "main.yaml").write_text(
+        "inputs: {x: [2]}\nnodes:\n  e: {network: parts/gone.yaml, in: x}\noutputs: [e]\n"
+    )
+    found = [str(p) for p in compose.check(compose.load(tmp_path / "main.yaml")).problems]
+    assert found == [
+        f"{tmp_path / 'main.yaml'}:3:3: nodes.e: node 'e': network file 'parts/gone.yaml': "
+        "cannot read the file: No such file or directory"
+    ]
+
+
+def test_problems_name_every_instance_they_came_through(tmp_path):
+    (tmp_path / "inner.yaml").write_text(
+        "params: {w: 2}\ninputs: {v: [2]}\nnodes:\n  l: {block: linear, in: v, out: $w}\n"
+        "outputs: [l]\n"
+    )
+    (tmp_path / "outer.yaml").write_text(
+        "params: {w: 2}\ninputs: {v: [2]}\nnodes:\n  i: {network: inner.yaml, in: v, w: $w}\n"
+        "outputs: [i]\n"
+    )
+    (tmp_path / "main.yaml").write_text(
+        "inputs: {x: [2]}\nnodes:\n  e: {network: outer.yaml, in: x, w: -1}\noutputs: [e]\n"
+    )
+    (found,) = [str(p) for p in compose.check(compose.load(tmp_path / "main.yaml")).problems]
+    assert found.endswith(
+        "nodes.l.out: node 'l' (linear): expected a positive value, got -1 "
+        "(in node 'e' (outer.yaml) > node 'i' (inner.yaml))"
+    )
+
+
+def test_a_block_named_like_a_network_gets_a_hint():
+    text = RESIDUAL + "inputs: {x: [4]}\nnodes:\n  a: {block: residual, in: x}\noutputs: [a]\n"
+    assert problems(text) == [
+        "r.yaml:12:14: nodes.a.block: node 'a': unknown block 'residual' ('residual' is a "
+        "network: write network: residual)"
+    ]
+
+
+WEIGHTLESS = """\
+networks:
+  act:
+    inputs: {h: [2]}
+    nodes: {t: {block: tanh, in: h}, d: {block: dropout, in: t, rate: 0.1}}
+    outputs: [d]
+  xent:
+    inputs: {p: [2], t: [2]}
+    nodes:
+      s: {block: softmax, in: p}
+      l: {block: cross_entropy, in: {pred: s, target: t}}
+    outputs: [l]
+inputs: {x: [2], y: [2]}
+nodes:
+  a: {network: act, in: x, repeat: 4}
+  logits: {block: linear, in: a, out: 2}
+  loss: {network: xent, in: {p: logits, t: y}}
+outputs: [logits]
+loss: loss
+train:
+  data: {dataset: spiral, n: 200}
+  batch: 20
+  steps: 20
+  optimizer: {sgd: {learning_rate: 0.1}}
+"""
+
+
+def test_a_repeated_network_without_weights_and_a_network_as_the_loss_train():
+    from compose.inspector import inspect
+    from compose.train import train
+
+    result = train(compose.loads(WEIGHTLESS))
+    assert result.steps == 20 and np.isfinite(result.metrics["loss"])
+    x = jnp.array([0.5, -0.5])
+    np.testing.assert_allclose(
+        result.model({"x": x})["logits"],
+        result.model.weights["logits"]["weight"] @ np.tanh(np.tanh(np.tanh(np.tanh(x))))
+        + result.model.weights["logits"]["bias"],
+        rtol=1e-5,
+    )
+    seen = inspect(result.model, {"x": jnp.ones((3, 2)), "y": jnp.ones((3, 2)) / 2})
+    assert seen.activations["a/t"].shape == (3, 4, 2)
+
+
+def test_inspect_needs_a_loss():
+    import pytest
+
+    from compose.inspector import inspect
+
+    model = compose.build(
+        recipe(TWO_INPUTS.replace("in: [x]", "in: [x, x]")), key=jax.random.key(0)
+    )
+    with pytest.raises(ValueError, match="inspect needs a recipe with a `loss:`"):
+        inspect(model, {"x": jnp.ones((2, 2))})
