@@ -145,8 +145,5 @@ class Recipe:
     def node(self, name: str) -> Node | None:
         return next((n for n in self.nodes if n.name == name), None)
 
-    def input(self, name: str) -> Input | None:
-        return next((i for i in self.inputs if i.name == name), None)
-
     def network(self, name: str) -> NetworkDef | None:
         return next((n for n in self.networks if n.name == name), None)
