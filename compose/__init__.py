@@ -6,10 +6,10 @@ model({"x": jnp.array([0.0, 1.0])})          # {"prob": Array([0.97], ...)}
 """
 
 from compose.api import build, check, load, load_run, loads
-from compose.check import Checked
 from compose.model import Composed
 from compose.problems import Problem, RecipeError, Where
 from compose.recipe import Recipe
+from compose.report import Checked
 
 __all__ = [
     "Checked",

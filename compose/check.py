@@ -8,62 +8,20 @@ from __future__ import annotations
 
 import graphlib
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from blocks import BLOCKS, INITIALIZERS
-from compose import data, metrics, optim
 from compose.plan import Learned, Plan, Shape, Step, Value
 from compose.problems import Problem, did_you_mean, shown
 from compose.recipe import Node, Recipe, WeightSpec, Wire
+from compose.report import Checked, NodeReport, WeightReport
 from compose.resolve import Context, resolve
 from compose.rewrite import Rewrite, rewrite
+from compose.train_check import train_problems
+
+__all__ = ["Checked", "check"]
 
 MAX_WEIGHT = 2**31  # values in one array: past this, XLA's int32 indexing fails
-
-
-@dataclass(frozen=True)
-class WeightReport:
-    """One weight slot of one node: its shape, where its value comes from, what it costs."""
-
-    slot: str
-    shape: Shape
-    source: str
-    params: int
-
-
-@dataclass(frozen=True)
-class NodeReport:
-    """One row of the model summary; a network instance holds its own rows in `children`."""
-
-    name: str
-    block: str
-    in_shapes: tuple[Shape, ...]
-    out_shape: Shape
-    weights: tuple[WeightReport, ...]
-    children: tuple[NodeReport, ...] = ()
-    repeat: int = 0
-    refs: tuple[str, ...] = ()  # what each input is wired to, in order
-
-    @property
-    def params(self) -> int:
-        inner = sum(c.params for c in self.children) * max(self.repeat, 1)
-        return sum(w.params for w in self.weights) + inner
-
-
-@dataclass(frozen=True)
-class Checked:
-    """What checking found: every problem, and where there are none, the plan and summary."""
-
-    recipe: Recipe
-    problems: tuple[Problem, ...]
-    plan: Plan | None = None
-    nodes: tuple[NodeReport, ...] = ()
-    rewrites: tuple[Rewrite, ...] = ()
-    shapes: dict[str, Shape] = field(default_factory=dict, compare=False)
-
-    @property
-    def params(self) -> int:
-        return sum(n.params for n in self.nodes)
 
 
 def check(recipe: Recipe) -> Checked:
@@ -130,7 +88,7 @@ class _Checker:
         steps = [step for name in order if (step := self.node(self.nodes[name]))]
         self.check_ends()
         if self.recipe.train:
-            self.check_train()
+            self.problems.extend(train_problems(self.recipe, self.shapes, self.label))
         return steps
 
     # -- names and order -------------------------------------------------------------------
@@ -468,22 +426,3 @@ class _Checker:
                     f"a per-example scalar (), got shape {shape}",
                     "reduce it, e.g. with an mse or cross_entropy block",
                 )
-
-    def check_train(self) -> None:
-        train = self.recipe.train
-        if self.recipe.loss is None:
-            self.bad(
-                train.where["train"],
-                "expected a `loss:` naming the per-example scalar node to minimise, got none",
-            )
-        self.problems.extend(optim.problems(train))
-        self.problems.extend(data.problems(train, self.recipe.inputs))
-        loss = self.recipe.loss
-        node = self.nodes.get(loss.ref) if loss else None
-        if node is not None and node.use and train.metrics:
-            self.bad(
-                train.where["metrics"],
-                f"expected a loss block to read metrics from, got {self.label(node)}",
-            )
-        usable = node is not None and node.block and self.shapes.get(loss.ref) == ()
-        self.problems.extend(metrics.problems(train, BLOCKS[node.block] if usable else None))

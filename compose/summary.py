@@ -9,8 +9,8 @@ from rich.table import Table
 
 from blocks import BLOCKS, INITIALIZERS, REQUIRED, Block
 from blocks.registry import PLUGIN_ORIGINS
-from compose.check import Checked
 from compose.problems import shown
+from compose.report import Checked
 
 
 def _console(buffer: io.StringIO, width: int) -> Console:

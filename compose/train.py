@@ -17,10 +17,11 @@ import numpy as np
 from blocks import BLOCKS
 from compose import data, metrics, optim
 from compose.api import build
-from compose.check import Checked, check
+from compose.check import check
 from compose.model import Composed, Extras, run
 from compose.problems import Problem, RecipeError
 from compose.recipe import Recipe
+from compose.report import Checked
 from compose.run_folder import RunFolder
 
 EVAL_CAP = 10_000  # examples the logged loss and metrics are measured on

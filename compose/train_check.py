@@ -1,0 +1,40 @@
+"""Checks of a recipe's train section that need the checked graph: the loss, the optimizer,
+the data against the inputs, and metrics the loss can give."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from blocks import BLOCKS
+from compose import data, metrics, optim
+from compose.plan import Shape
+from compose.problems import Problem
+from compose.recipe import Node, Recipe
+
+
+def train_problems(
+    recipe: Recipe, shapes: dict[str, Shape], label: Callable[[Node], str]
+) -> list[Problem]:
+    """Every problem with `recipe.train`, given the checked shapes; `label` names a node."""
+    train = recipe.train
+    out = []
+    if recipe.loss is None:
+        out.append(
+            Problem(
+                train.where["train"],
+                "expected a `loss:` naming the per-example scalar node to minimise, got none",
+            )
+        )
+    out.extend(optim.problems(train))
+    out.extend(data.problems(train, recipe.inputs))
+    node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)
+    if node is not None and node.use and train.metrics:
+        out.append(
+            Problem(
+                train.where["metrics"],
+                f"expected a loss block to read metrics from, got {label(node)}",
+            )
+        )
+    usable = node is not None and node.block and shapes.get(node.name) == ()
+    out.extend(metrics.problems(train, BLOCKS[node.block] if usable else None))
+    return out
