@@ -249,6 +249,25 @@ MORE = {
     "a seed out of range": (XOR.replace("steps: 10", "steps: 10\n  seed: -1"), [
         "r.yaml:14:9: train.seed: expected 0 to 2**32 - 1, got -1",
     ]),
+    "a float too large for a float": (net("out: {block: scale, in: x, by: " + "9" * 400 + "}"), [
+        "r.yaml:3:34: nodes.out.by: node 'out' (scale): expected a finite number, got "
+        + "9" * 57 + "...",
+    ]),
+    "an unknown metric beside a loss that is not a scalar": (
+        XOR.replace("loss: loss\n", "loss: logit\n").replace("[accuracy]", "[acuracy]"), [
+        "r.yaml:9:7: loss: expected node 'logit' (linear) to give a per-example scalar (), got "
+        "shape (1,) (reduce it, e.g. with an mse or cross_entropy block)",
+        "r.yaml:15:12: train.metrics: unknown metric 'acuracy' (did you mean 'accuracy'?)",
+    ]),
+    "a bad node name is said once": (
+        net("2nd: {block: tanh, in: x}", "out: {block: tanh, in: x}").replace(
+            "outputs: [out]", "outputs: [out, 2nd]"), [
+        "r.yaml:3:3: nodes.2nd: expected a name of letters, digits and underscores, not "
+        "starting with a digit, got '2nd'",
+    ]),
+    "an empty file": ("", [
+        "r.yaml:1:1: expected a recipe: a mapping with inputs, nodes and outputs, got nothing",
+    ]),
     "merge keys": ("base: &b {x: 1}\nc:\n  <<: *b\n", [
         "r.yaml:3:3: c: merge keys (<<) are not supported; write the keys out",
     ]),

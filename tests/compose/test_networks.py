@@ -339,3 +339,9 @@ def test_inspect_needs_a_loss():
     )
     with pytest.raises(ValueError, match="inspect needs a recipe with a `loss:`"):
         inspect(model, {"x": jnp.ones((2, 2))})
+
+
+def test_summary_counts_one_node_in_the_singular():
+    out = model_summary(compose.check(recipe(TWO_INPUTS.replace("in: [x]", "in: [x, x]"))))
+    row = next(line for line in out.splitlines() if line.startswith("p "))
+    assert "1 node" in row and "1 nodes" not in row
