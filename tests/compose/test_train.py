@@ -153,3 +153,27 @@ def test_default_run_folder_stays_inside_runs(tmp_path):
     path = default_dir("../../escaped", root=tmp_path / "runs")
     assert path.parent == tmp_path / "runs"
     assert path.name.startswith("escaped-")
+
+
+def test_an_interrupt_during_evaluation_leaves_a_consistent_folder(tmp_path, monkeypatch):
+    import compose.train as trainer
+
+    calls = {"n": 0}
+    real = trainer._floats
+
+    def interrupting(values):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the third log's evaluation: its chunk has run, nothing logged
+            raise KeyboardInterrupt
+        return real(values)
+
+    monkeypatch.setattr(trainer, "_floats", interrupting)
+    result = train(compose.load(RECIPES / "xor.yaml"), folder=tmp_path / "run")
+    lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert [r["step"] for r in lines] == [20, 40]
+    assert summary["steps"] == result.steps == 40 and summary["stopped"] == "interrupted"
+    _, model = compose.load_run(tmp_path / "run")
+    assert jnp.array_equal(
+        model.weights["hidden"]["weight"], result.model.weights["hidden"]["weight"]
+    )
