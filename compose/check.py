@@ -124,9 +124,8 @@ class _Checker:
     def wirings(self, node: Node) -> list[tuple[Wire | WeightSpec, str]]:
         return [(w, w.ref) for w in node.wires] + [(w, w.ref) for w in node.weights if w.ref]
 
-    def check_refs(self) -> bool:
+    def check_refs(self) -> None:
         known = self.known_refs()
-        count = len(self.problems)
         broken = self.recipe.broken
         for node in self.recipe.nodes:
             for item, ref in self.wirings(node):
@@ -149,7 +148,6 @@ class _Checker:
             why = None if wire.ref.partition(".")[0] in broken else self.ref_problem(wire.ref)
             if why:
                 self.bad(wire.where, f"expected a node, got {why}", did_you_mean(wire.ref, values))
-        return len(self.problems) == count
 
     def order(self) -> list[str]:
         """Execution order: dependencies first, otherwise the recipe's own order."""
@@ -203,8 +201,8 @@ class _Checker:
         if node.use:
             return self.instance(node)
         block = BLOCKS[node.block]
-        label = f"node '{node.name}' ({block.name})"
-        if not self.all_available(node.wires, self.label(node)):
+        label = self.label(node)
+        if not self.all_available(node.wires, label):
             return None
         shapes = [self.shapes[w.ref] for w in node.wires]
         hypers = dict(node.hypers)
@@ -269,7 +267,6 @@ class _Checker:
 
     def instance(self, node: Node) -> Step | None:
         """Check a network instance: resolve its body, wire its inputs, check it inside."""
-        label = self.label(node)
         resolved, problems = resolve(node, self.recipe, self.context)
         if resolved is None:
             self.problems.extend(problems)
@@ -294,9 +291,8 @@ class _Checker:
                 )
                 return None
             args.append(self.values[wire.ref])
-        inner = _Checker(body, self.context)
-        inner.context = Context(
-            self.context.stack + ((resolved.key, resolved.name),), self.context.files
+        inner = _Checker(
+            body, Context(self.context.stack + ((resolved.key, resolved.name),), self.context.files)
         )
         steps = inner.run()
         if inner.problems:
@@ -310,8 +306,8 @@ class _Checker:
         plan = inner.plan(steps)
         self.rewrites.extend(replace(r, node=f"{node.name}/{r.node}") for r in inner.rewrites)
         out_shape = inner.shapes[body.outputs[0].ref]
-        repeat = node.use.repeat
-        if repeat > 1 and (len(body.inputs) != 1 or out_shape != body.inputs[0].shape):
+        repeat = node.use.repeat if node.use.repeat > 1 else 0  # 0: one copy, no scan
+        if repeat and (len(body.inputs) != 1 or out_shape != body.inputs[0].shape):
             shapes = ", ".join(str(i.shape) for i in body.inputs)
             self.bad(
                 node.use.where,
@@ -322,21 +318,18 @@ class _Checker:
             return None
         self.shapes[node.name] = out_shape
         self.values[node.name] = Value("node", node.name)
-        in_shapes = tuple(i.shape for i in body.inputs)
-        shown = f"{resolved.name} x{repeat}" if repeat > 1 else resolved.name
         self.reports.append(
             NodeReport(
                 node.name,
-                shown,
-                in_shapes,
+                f"{resolved.name} x{repeat}" if repeat else resolved.name,
+                tuple(i.shape for i in body.inputs),
                 out_shape,
                 (),
                 tuple(inner.reports),
-                repeat if repeat > 1 else 0,
+                repeat,
                 refs=tuple(ports[i.name].ref for i in body.inputs),
             )
         )
-        repeat = repeat if repeat > 1 else 0
         return Step(
             node.name, "", tuple(args), (), (), sub=plan, repeat=repeat, out_shape=out_shape
         )

@@ -120,9 +120,10 @@ def run(
             args = [get(v) for v in step.args]
             key = None if extras.key is None else jax.random.fold_in(extras.key, _hash(step.name))
             if step.sub is not None:
-                out = _network(step, weights[step.name], args, extras.inside(step, key))
-                _keep(extras, step.name, out[1], out[2])
-                out = out[0]
+                out, trace, updates = _network(
+                    step, weights[step.name], args, extras.inside(step, key)
+                )
+                _keep(extras, step.name, trace, updates)
             else:
                 step_weights = {slot: get(v) for slot, v in step.weights}
                 state = (extras.state or {}).get(step.name)

@@ -133,7 +133,6 @@ class _Parser(Reader):
             train=train,
             where=self.at(path),
             networks=tuple(networks),
-            params=tuple(declared.items()),
             data=data,
             problems=tuple(self.problems),
             broken=frozenset(self.broken),
@@ -165,12 +164,8 @@ class _Parser(Reader):
             if not isinstance(body, dict):
                 self.expect(where, "a network: a mapping with inputs, nodes and outputs", body)
                 continue
-            params = self.declared_params(body.get("params"), where + ("params",))
-            out.append(
-                NetworkDef(
-                    name, tuple(params.items()), self.at(where, key=True), where, self.source
-                )
-            )
+            self.declared_params(body.get("params"), where + ("params",))  # report problems now
+            out.append(NetworkDef(name, self.at(where, key=True), where, self.source))
         return out
 
     def inputs(self, value: Any, path: tuple) -> list[Input]:

@@ -110,10 +110,10 @@ class Train:
 
 @dataclass(frozen=True)
 class NetworkDef:
-    """A named network: its parameters' defaults and where its body lies in its source."""
+    """A named network and where its body lies in its source (its parameters are read from
+    the body, per instance, by compose.resolve)."""
 
     name: str
-    params: tuple[tuple[str, Any], ...]
     where: Where
     path: tuple
     source: Any = field(compare=False, hash=False, repr=False)
@@ -137,7 +137,6 @@ class Recipe:
     train: Train | None
     where: Where
     networks: tuple[NetworkDef, ...] = ()
-    params: tuple[tuple[str, Any], ...] = ()
     data: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
     problems: tuple[Problem, ...] = field(default=(), compare=False, repr=False)
     broken: frozenset[str] = frozenset()  # nodes that could not be read; others may name them
