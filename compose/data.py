@@ -162,7 +162,7 @@ def problems(train: Train, inputs: tuple[Input, ...]) -> list[Problem]:
         return out
     arrays = dataset.make(**{k: v for k, v in values.items() if k != "val"})
     n = len(next(iter(arrays.values())))
-    n_train = n - int(round(n * values["val"]))
+    n_train = _train_size(n, values["val"])
     if n_train == 0:
         out.append(
             Problem(
@@ -203,6 +203,11 @@ def problems(train: Train, inputs: tuple[Input, ...]) -> list[Problem]:
     return out
 
 
+def _train_size(n: int, val: float) -> int:
+    """How many of n examples train when the fraction `val` is held out for validation."""
+    return n - int(round(n * val))
+
+
 def load(call: Call, names: list[str]) -> tuple[Arrays, Arrays]:
     """The training and validation arrays for the named inputs (validation may be empty)."""
     dataset, values, found = _args(call)
@@ -211,5 +216,5 @@ def load(call: Call, names: list[str]) -> tuple[Arrays, Arrays]:
     val = values.pop("val")
     arrays = {k: v for k, v in dataset.make(**values).items() if k in names}
     n = len(next(iter(arrays.values())))
-    cut = n - int(round(n * val))  # the same split `problems` checked
+    cut = _train_size(n, val)
     return {k: a[:cut] for k, a in arrays.items()}, {k: a[cut:] for k, a in arrays.items()}
