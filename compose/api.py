@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import equinox as eqx
@@ -13,7 +14,6 @@ from compose.model import Composed, init_state, init_weights
 from compose.parse import parse
 from compose.problems import RecipeError
 from compose.recipe import Recipe
-from compose.run_folder import RECIPE, WEIGHTS
 from compose.source import load_file, load_text, override
 
 
@@ -56,7 +56,10 @@ def build(recipe: Recipe | _check.Checked, key: jax.Array) -> Composed:
 
 def load_run(folder: str | Path) -> tuple[Recipe, Composed]:
     """The recipe and trained model saved in a run folder (no code is executed to read it)."""
+    from compose.run_folder import RECIPE, WEIGHTS
+
     folder = Path(folder)
     recipe = load(folder / RECIPE)
-    skeleton = build(recipe, jax.random.key(0))
+    # The model needs no data: a run folder moved away from its data still loads.
+    skeleton = build(replace(recipe, train=None), jax.random.key(0))
     return recipe, eqx.tree_deserialise_leaves(folder / WEIGHTS, skeleton)

@@ -17,8 +17,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     run = sub.add_parser("run", help="train a recipe and write a run folder")
     check = sub.add_parser("check", help="validate a recipe and print its model summary")
+    run.add_argument("recipe", nargs="?", help="path to a recipe .yaml (not with --resume)")
+    check.add_argument("recipe", help="path to a recipe .yaml")
     for p in (run, check):
-        p.add_argument("recipe", help="path to a recipe .yaml")
         p.add_argument(
             "--set",
             action="append",
@@ -26,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
             metavar="KEY=VALUE",
             help="override a recipe key, e.g. --set train.steps=100",
         )
-    run.add_argument("--out", help="run folder (default: runs/NAME-DATE-TIME)")
+    run.add_argument("--out", help="run folder, new or empty (default: runs/NAME-DATE-TIME)")
+    run.add_argument("--resume", metavar="RUN_DIR", help="go on with a run from its checkpoint")
+    run.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run's weights")
     check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     blocks = sub.add_parser("blocks", help="list the blocks, or show one")
@@ -74,30 +77,84 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from compose.signals import StopOnSignal
+
+    with StopOnSignal() as signals:
+        return _train(args, signals)
+
+
+def _train(args: argparse.Namespace, signals) -> int:
+    from pathlib import Path
+
     from compose.api import check, load
     from compose.progress import TrainingProgress
-    from compose.run_folder import default_dir
-    from compose.train import train
+    from compose.run_folder import RECIPE, default_dir, is_run
+    from compose.train import make_session
 
-    checked = check(load(args.recipe, overrides=args.set))
+    if bool(args.recipe) == bool(args.resume):
+        print("compose run: expected a recipe, or --resume RUN_DIR, got "
+              f"{'both' if args.recipe else 'neither'}", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.resume:
+        folder = Path(args.resume)
+        if not is_run(folder):
+            print(f"compose run: --resume {folder}: expected a run folder (with "
+                  "recipe.yaml and summary.json), got none there", file=sys.stderr)  # fmt: skip
+            return 2
+        recipe = load(folder / RECIPE, overrides=args.set)
+    else:
+        recipe = load(args.recipe, overrides=args.set)
+    checked = check(recipe)
     if checked.problems:
         raise RecipeError(checked.problems)
-    folder = args.out or default_dir(checked.recipe.name)
-    with TrainingProgress(checked, enabled=not args.quiet) as progress:
-        result = train(checked, folder=folder, on_log=progress.update, on_start=progress.start)
-    shown = "  ".join(f"{k} {v:.4g}" for k, v in result.metrics.items())
-    state = "interrupted after" if result.stopped == "interrupted" else "trained"
-    print(
-        f"{checked.recipe.name}: {state} {result.steps} steps in {result.seconds:.1f} s  "
-        f"{shown}\nrun folder: {result.folder}"
-    )
-    if result.stopped == "interrupted":
-        return 130
-    if result.stopped:
-        print(f"stopped: {result.stopped}; try a lower learning rate, or train.clip",
-              file=sys.stderr)  # fmt: skip
+    if signals.received:
+        return signals.exit_code(None)
+    folder = Path(args.resume or args.out or default_dir(checked.recipe.name))
+    with TrainingProgress(checked.recipe.name, enabled=not args.quiet) as progress:
+        session = make_session(
+            checked,
+            folder=folder,
+            resume=bool(args.resume),
+            init_from=args.init_from,
+            listeners=[progress],
+        )
+        signals.session = session
+        session.prepare(resume=folder if args.resume else None)
+        if signals.received:
+            session.stop("interrupted")
+        result = session.run()
+    for warning in session.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    _report(checked.recipe.name, session, result, folder)
+    if signals.received:
+        print(f"resume: compose run --resume {folder}")
+        return signals.exit_code(result)
+    if result.failure:
+        print(f"stopped: {result.stopped}", file=sys.stderr)
         return 1
     return 0
+
+
+def _report(name: str, session, result, folder) -> None:
+    """What the run reached: steps, time, metrics on each set, and where it is kept."""
+    sets = {"": [], "val_": [], "test_": []}
+    for key, value in result.metrics.items():
+        part = next((p for p in ("val_", "test_") if key.startswith(p)), "")
+        sets[part].append(f"{key} {value:.4g}")
+    if result.stopped and not result.failure and not result.stopped.startswith("early stop"):
+        state = f"stopped after {result.steps} of {session.total} steps"
+    else:
+        state = f"trained {result.steps} steps"
+    print(f"{name}: {state} in {result.seconds:.1f} s  " + "  ".join(sets[""] + sets["val_"]))
+    if result.stopped.startswith("early stop"):
+        print(f"{result.stopped}; the weights kept are from step {result.best_step}")
+    if sets["test_"]:
+        print("test: " + "  ".join(sets["test_"]))
+    taken = session.taken_from
+    if taken[1] or taken[2]:
+        new = f" (initialised: {', '.join(taken[2])})" if taken[2] else ""
+        print(f"started from {len(taken[1])} of {len(taken[1]) + len(taken[2])} trained weights{new}")
+    print(f"run folder: {folder}")
 
 
 def _blocks(args: argparse.Namespace) -> int:

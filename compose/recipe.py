@@ -90,10 +90,66 @@ class Call:
 
 
 @dataclass(frozen=True)
+class EarlyStop:
+    """Stop when `metric` has not improved by more than `min_delta` for `patience`
+    evaluations in a row; `mode` "min" for losses and errors, "max" for accuracies."""
+
+    metric: str
+    patience: int
+    mode: str
+    min_delta: float = 0.0
+
+
+@dataclass(frozen=True)
+class Column:
+    """A CSV column an input reads: its number, or with `onehot`, one value per class.
+
+    `classes` None: the column's sorted values (as numbers when every value is one).
+    """
+
+    name: str
+    where: Where = field(compare=False, hash=False)
+    onehot: bool = False
+    classes: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Where the training data comes from and how it is split.
+
+    `kind` is "dataset" (generated), "npz", "csv" or "sklearn"; `source` the data set's
+    name or the file as written (relative to the recipe's folder). `val` and `test` are a
+    fraction held out, or a source of their own. `args` are a generated set's own arguments;
+    `columns` a CSV's columns by input name.
+    """
+
+    kind: str
+    source: str
+    where: Where
+    args: tuple[tuple[str, Any], ...] = ()
+    columns: tuple[tuple[str, tuple[Column, ...]], ...] = ()
+    val: float | DataSpec = 0.0
+    test: float | DataSpec = 0.0
+    shuffle: bool = True
+    seed: int = 0
+    standardize: tuple[str, ...] = ()
+    arg_where: Mapping[str, Where] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def name(self) -> str:
+        """The source in a few words, e.g. `spiral`, `data/points.npz`, `sklearn digits`."""
+        return f"sklearn {self.source}" if self.kind == "sklearn" else self.source
+
+    def where_of(self, key: str) -> Where:
+        """Where a key was written, else where the source was."""
+        return self.arg_where.get(key, self.where)
+
+
+@dataclass(frozen=True)
 class Train:
     """How to train: data, batch, length, optimizer and what to log."""
 
-    data: Call
+    data: DataSpec
     batch: int
     steps: int | None
     epochs: int | None
@@ -105,6 +161,10 @@ class Train:
     validate_every: int | None
     log_every: int | None
     seed: int
+    early_stop: EarlyStop | None = None
+    checkpoint_every: int | None = None
+    devices: int | None = None  # None: all that JAX sees
+    init_from: str | None = None  # a run folder whose weights start this run
     where: Mapping[str, Where] = field(default_factory=dict, compare=False, hash=False)
 
 

@@ -1,7 +1,15 @@
-"""A training run's folder: the resolved recipe, metrics as they come, summary, weights.
+"""A training run's folder, written by a listener on the session as training goes.
 
-Each metrics line is flushed when written and the weights are saved even when training
-is interrupted, so a crash or Ctrl-C loses nothing already computed.
+    recipe.yaml     the resolved recipe: it loads and builds wherever the folder is moved
+    summary.json    where the run stands: rewritten before each metrics line is added,
+                    so it is never behind metrics.jsonl
+    metrics.jsonl   one JSON record per log point, flushed as written
+    model.eqx       the weights the summary speaks of (the best ones, with early stopping)
+    checkpoint.ckpt everything needed to resume (see compose.checkpoint)
+
+Every file is replaced whole (written beside, then renamed), so a crash at any moment
+leaves each file either as it was or as it should be. A folder that holds anything else
+is never written into unless it is this run's own, being resumed.
 """
 
 from __future__ import annotations
@@ -11,11 +19,16 @@ import math
 import re
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
 
-from compose.source import dump_text
+from compose.checkpoint import write_atomic
+from compose.problems import Problem, RecipeError, Where
+from compose.listener import Listener
+
+if TYPE_CHECKING:
+    from compose.session import Result, Session
 
 RECIPE, METRICS, SUMMARY, WEIGHTS = "recipe.yaml", "metrics.jsonl", "summary.json", "model.eqx"
 
@@ -31,35 +44,113 @@ def default_dir(name: str, *, root: str | Path = "runs") -> Path:
     return path
 
 
-class RunFolder:
-    """Writes one run's files as training goes."""
+def refuse_unless_new(path: Path) -> None:
+    """Raise RecipeError unless `path` is a new or empty folder for a new run."""
+    if path.exists() and not path.is_dir():
+        raise RecipeError([Problem(Where(str(path)), "expected a folder for the run, got a file")])
+    if path.is_dir() and any(path.iterdir()):
+        held = sorted(p.name for p in path.iterdir())
+        shown = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
+        hint = f"to go on with it: compose run --resume {path}" if (path / SUMMARY).exists() else ""
+        raise RecipeError(
+            [
+                Problem(
+                    Where(str(path)),
+                    f"expected a new or empty folder for the run, got one holding {shown}",
+                    hint,
+                )
+            ]
+        )
 
-    def __init__(self, path: str | Path, recipe_data: Any):
+
+def is_run(path: Path) -> bool:
+    """Whether `path` is a run folder (it has a recipe and a summary)."""
+    return (path / RECIPE).is_file() and (path / SUMMARY).is_file()
+
+
+class RunFolder(Listener):
+    """Writes one run's recipe, metrics, summary and weights into `path`.
+
+    recipe_text: the resolved recipe. resume: the folder is this run's, being continued;
+    metrics logged after the checkpoint it resumes from are dropped.
+    """
+
+    def __init__(self, path: str | Path, recipe_text: str, *, resume: bool = False):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / RECIPE).write_text(dump_text(recipe_data), encoding="utf-8")
-        self._metrics = open(self.path / METRICS, "w", encoding="utf-8")
+        self.recipe_text, self.resume = recipe_text, resume
+        if not resume:
+            refuse_unless_new(self.path)
 
-    def log(self, record: dict[str, Any]) -> None:
-        self._metrics.write(_json(record) + "\n")
+    def started(self, session: Session) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.path / RECIPE, self.recipe_text.encode())
+        lines = []
+        if self.resume and (self.path / METRICS).exists():
+            lines = [
+                line
+                for line in (self.path / METRICS).read_text(encoding="utf-8").splitlines()
+                if _step(line) is not None and _step(line) <= session.step
+            ]
+        self._summary(session, "running")
+        write_atomic(self.path / METRICS, "".join(f"{line}\n" for line in lines).encode())
+        self._metrics = open(self.path / METRICS, "a", encoding="utf-8")
+
+    def logged(self, session: Session, record: dict[str, Any]) -> None:
+        self._summary(session, "running")
+        self._metrics.write(to_json(record) + "\n")
         self._metrics.flush()
 
-    def finish(self, model: eqx.Module, summary: dict[str, Any]) -> None:
-        eqx.tree_serialise_leaves(self.path / WEIGHTS, model)
-        (self.path / SUMMARY).write_text(_json(summary, indent=2) + "\n", encoding="utf-8")
+    def finished(self, session: Session, result: Result) -> None:
+        buffer = _serialised(result.model)
+        write_atomic(self.path / WEIGHTS, buffer)
+        status = "failed" if result.failure else ("stopped" if result.stopped else "finished")
+        self._summary(session, status, result)
         self._metrics.close()
 
+    def _summary(self, session: Session, status: str, result: Result | None = None) -> None:
+        summary: dict[str, Any] = {"status": status, "steps": session.step, "of": session.total}
+        summary["seconds"] = session.seconds
+        if result is None:
+            summary["last"] = session.record
+        else:
+            summary["metrics"] = result.metrics
+            if result.stopped:
+                summary["stopped"] = result.stopped
+            if result.best_step is not None:
+                summary["best_step"] = result.best_step
+            if result.failure:
+                summary["failure"] = {"step": result.failure.step, "node": result.failure.node}
+        taken = getattr(session, "taken_from", None)
+        if taken and (taken[1] or taken[2]):
+            summary["init_from"] = {"taken": taken[1], "initialised": taken[2]}
+        write_atomic(self.path / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
 
-def _json(value: Any, **kwargs: Any) -> str:
+
+def _serialised(model: eqx.Module) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, model)
+    return buffer.getvalue()
+
+
+def _step(line: str) -> int | None:
+    try:
+        return json.loads(line).get("step")
+    except ValueError:  # a line cut short by a crash
+        return None
+
+
+def to_json(value: Any, **kwargs: Any) -> str:
     """Strict JSON: a NaN or infinite number is written as null."""
-    if isinstance(value, dict):
-        value = {k: _finite(v) for k, v in value.items()}
-    return json.dumps(value, allow_nan=False, **kwargs)
+    return json.dumps(_finite(value), allow_nan=False, **kwargs)
 
 
 def _finite(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value

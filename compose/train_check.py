@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from blocks import BLOCKS
 from compose import data, metrics, optim
+from compose.devices import available
 from compose.plan import Shape
 from compose.problems import Problem
 from compose.recipe import Node, Recipe
@@ -26,6 +27,7 @@ def train_problems(
             )
         )
     out.extend(optim.problems(train))
+    out.extend(_device_problems(train))
     out.extend(data.problems(train, recipe.inputs))
     node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)
     if node is not None and node.use and train.metrics:
@@ -36,5 +38,25 @@ def train_problems(
             )
         )
     usable = node is not None and node.block and shapes.get(node.name) == ()
-    out.extend(metrics.problems(train, BLOCKS[node.block] if usable else None))
+    pred = shapes.get(node.wires[0].ref) if usable and node.wires else None
+    out.extend(metrics.problems(train, BLOCKS[node.block] if usable else None, pred))
     return out
+
+
+def _device_problems(train) -> list[Problem]:
+    """More devices asked for than there are, or a batch that does not split over them."""
+    seen = available()
+    count = train.devices or seen
+    if count > seen:
+        where = train.where.get("devices", train.where["train"])
+        return [Problem(where, f"expected at most the {seen} devices JAX sees, got {count}")]
+    if train.batch % count:
+        where = train.where.get("batch", train.where["train"])
+        return [
+            Problem(
+                where,
+                f"expected a batch that splits evenly over {count} devices, got {train.batch}",
+                f"use a multiple of {count}, or train.devices: 1",
+            )
+        ]
+    return []

@@ -1,0 +1,138 @@
+"""Checkpoints: everything a run needs to go on, in one file written atomically.
+
+A checkpoint file is a first line naming the format, a JSON header line (the step, what
+the run had reached, and the SHA-256 and length of what follows), then the arrays of a
+pytree (weights, optimizer state, running state) as Equinox writes them: numpy's own
+format, never pickle. It is written beside its final name, flushed to disk and renamed
+over it, and the one it replaces is kept as `.prev`, so a crash while writing leaves the
+previous checkpoint whole, and a file damaged later fails its checksum instead of loading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import equinox as eqx
+
+from compose.listener import Listener
+
+if TYPE_CHECKING:
+    from compose.session import Result, Session
+
+MAGIC = b"blockcompose checkpoint 1\n"
+FILE, PREVIOUS = "checkpoint.ckpt", "checkpoint.prev.ckpt"
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be read back: missing, of another format, or damaged."""
+
+
+def write(folder: Path, tree: Any, header: dict[str, Any]) -> Path:
+    """Save `tree`'s arrays and `header` (plain JSON values) as the folder's checkpoint."""
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, tree)
+    payload = buffer.getvalue()
+    meta = {**header, "sha256": hashlib.sha256(payload).hexdigest(), "bytes": len(payload)}
+    path = folder / FILE
+    write_atomic(path, MAGIC + json.dumps(meta).encode() + b"\n" + payload, keep=folder / PREVIOUS)
+    return path
+
+
+def read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any]]:
+    """(the tree, the header) saved at `path`; `skeleton` is a tree of the same structure."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise CheckpointError(f"{path}: cannot be read ({err.strerror})") from None
+    if not raw.startswith(MAGIC):
+        raise CheckpointError(f"{path}: expected a blockcompose checkpoint, got another file")
+    line_end = raw.find(b"\n", len(MAGIC))
+    try:
+        meta = json.loads(raw[len(MAGIC) : line_end])
+    except (ValueError, UnicodeDecodeError):
+        raise CheckpointError(f"{path}: damaged (its header is not readable)") from None
+    payload = raw[line_end + 1 :]
+    if len(payload) != meta.get("bytes") or hashlib.sha256(payload).hexdigest() != meta.get(
+        "sha256"
+    ):
+        raise CheckpointError(
+            f"{path}: damaged (expected {meta.get('bytes')} bytes with checksum "
+            f"{str(meta.get('sha256'))[:12]}..., got {len(payload)} bytes that do not match)"
+        )
+    try:
+        tree = eqx.tree_deserialise_leaves(io.BytesIO(payload), skeleton)
+    except Exception as err:  # a checkpoint of a different model
+        raise CheckpointError(f"{path}: does not fit this recipe's model ({err})") from None
+    return tree, meta
+
+
+def latest(folder: Path, skeleton: Any) -> tuple[Any, dict[str, Any], list[str]]:
+    """The newest whole checkpoint in `folder`: (tree, header, warnings about damaged ones).
+
+    Raises CheckpointError when there is none to resume from."""
+    warnings = []
+    for name in (FILE, PREVIOUS):
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            tree, meta = read(path, skeleton)
+        except CheckpointError as err:
+            warnings.append(str(err))
+            continue
+        return tree, meta, warnings
+    found = "; ".join(warnings) or f"no {FILE} in it"
+    raise CheckpointError(f"{folder}: expected a checkpoint to resume from, got {found}")
+
+
+def write_atomic(path: Path, data: bytes, *, keep: Path | None = None) -> None:
+    """Replace `path` by `data` all at once: a crash leaves the old file or the new, whole.
+
+    With `keep`, the old file is moved there first (the previous checkpoint)."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    if keep is not None and path.exists():
+        os.replace(path, keep)
+    os.replace(temporary, path)
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames themselves durable (where the system allows opening a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+class Checkpoints(Listener):
+    """Writes the session's checkpoint every `every` steps (if set) and when training ends,
+    however it ends, so that `compose run --resume` can go on from there."""
+
+    def __init__(self, folder: str | Path, every: int | None = None):
+        self.folder, self.every = Path(folder), every
+
+    def logged(self, session: Session, record: dict[str, Any]) -> None:
+        if self.every and session.step % self.every == 0:
+            self.save(session)
+
+    def finished(self, session: Session, result: Result) -> None:
+        self.save(session)
+
+    def save(self, session: Session) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return write(self.folder, session.state_tree(), session.state_header())

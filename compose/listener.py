@@ -1,0 +1,24 @@
+"""What watches a training session: the run folder, checkpoints, progress, the editor."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from compose.session import Result, Session
+
+
+class Listener:
+    """Watches a session. Override what you need; `every` asks for a log point at each
+    multiple of that many steps (None: the session's own log points are enough)."""
+
+    every: int | None = None
+
+    def started(self, session: Session) -> None:
+        """The session is prepared (and restored, when resuming): ready to train."""
+
+    def logged(self, session: Session, record: dict[str, Any]) -> None:
+        """A log point: `record` holds "step", "loss", metrics, "val_*" and "seconds"."""
+
+    def finished(self, session: Session, result: Result) -> None:
+        """Training ended (finished, stopped, interrupted or failed)."""

@@ -1,0 +1,443 @@
+"""A training session: prepared once, then advanced chunk by chunk by whoever drives it.
+
+The command line, the editor and Python all drive training the same way: make a Session,
+`prepare()` it (check, data, build, compile), then `advance()` it one log point at a time
+(many steps per compiled call), or `run()` it to the end while other threads `pause()`,
+`step()`, `resume()` or `stop()` it. After every advance the session's model, optimizer
+state, step and record agree with each other, so stopping at any moment loses nothing.
+
+Everything else is a Listener: the run folder, checkpoints, the progress bar, the editor's
+live view. A listener may ask for log points every N steps (`every`); nothing it needs is
+a branch inside the loop.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from compose import data as datasets
+from compose import optim
+from compose import checkpoint
+from compose.api import build, load_run
+from compose.batches import Batches
+from compose.check import check
+from compose.devices import Placement
+from compose.diagnose import Failure, diagnose
+from compose.listener import Listener
+from compose.early_stop import EarlyStopping
+from compose.model import Composed
+from compose.problems import Problem, RecipeError
+from compose.recipe import Recipe
+from compose.report import Checked
+from compose.steps import chunk_runner, evaluator, make_step
+
+EVAL_CAP = 10_000  # training examples the final training loss and metrics are measured on
+MAX_CHUNK = 10_000  # steps per compiled call at most: a chunk's indices stay small
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished (or stopped) run: the model it ends with and what that model reaches.
+
+    metrics: the loss and metrics on the training set (at most EVAL_CAP examples), and with
+    `val_` and `test_` prefixes on those sets. stopped: why it ended early ("" if it ran
+    to the end): "interrupted", "early stop: ...", or what went wrong. With early stopping
+    the model is the best one, from `best_step`.
+    """
+
+    model: Composed
+    steps: int
+    seconds: float
+    metrics: dict[str, float]
+    folder: Path | None = None
+    stopped: str = ""
+    best_step: int | None = None
+    failure: Failure | None = None
+
+
+class Session:
+    """One recipe's training, driven from outside. Raises RecipeError for a bad recipe.
+
+    data: arrays by input name to train on instead of the recipe's data source (numpy
+    or jax, leading axis = examples); val and test likewise. init_from: a run folder whose
+    weights start this run (overrides `train.init_from`).
+    """
+
+    def __init__(
+        self,
+        recipe: Recipe | Checked,
+        *,
+        data: Mapping[str, Any] | None = None,
+        val: Mapping[str, Any] | None = None,
+        test: Mapping[str, Any] | None = None,
+        listeners: Sequence[Listener] = (),
+        init_from: str | Path | None = None,
+    ):
+        checked = recipe if isinstance(recipe, Checked) else check(recipe)
+        if checked.problems:
+            raise RecipeError(checked.problems)
+        if checked.recipe.train is None:
+            raise RecipeError(
+                [Problem(checked.recipe.where, "expected a train section to run, got none")]
+            )
+        self.checked, self.spec = checked, checked.recipe.train
+        self.listeners = list(listeners)
+        self._given = {"train": data, "val": val, "test": test}
+        self._init_from = init_from
+        self.step = 0  # steps taken
+        self.total = 0  # steps the run will take, known once the data is
+        self.record: dict[str, Any] = {}
+        self.seconds = 0.0  # spent training, over every session of a resumed run
+        self.failure: Failure | None = None
+        self.stopped = ""
+        self.result: Result | None = None
+        self._control = threading.Condition()
+        self._paused = self._step_once = False
+        self._stop_asked = ""
+        self.prepared = False
+
+    # -- preparing -------------------------------------------------------------------------
+
+    def prepare(self, *, resume: str | Path | None = None) -> Session:
+        """Load the data, build the model and optimizer, compile the training chunk; with
+        `resume`, continue from the newest whole checkpoint in that run folder. Then tell
+        the listeners that training can start."""
+        checked, spec = self.checked, self.spec
+        split = self._data()
+        self.placement = Placement(spec.devices)
+        n = len(next(iter(split.train.values())))
+        self.total = spec.steps or spec.epochs * (n // spec.batch)
+        self.batches = Batches(n, spec.batch, spec.seed)
+        self.arrays = self.placement.replicated({k: jnp.asarray(v) for k, v in split.train.items()})
+        self.eval_sets = {
+            prefix: self.placement.replicated({k: jnp.asarray(v[:cap]) for k, v in arrays.items()})
+            for prefix, arrays, cap in (
+                ("", split.train, EVAL_CAP),
+                ("val_", split.val, None),
+                ("test_", split.test, None),
+            )
+            if arrays and len(next(iter(arrays.values()))) > 0
+        }
+        key = jax.random.key(spec.seed)
+        model = build(checked, jax.random.fold_in(key, 0))
+        self.taken_from = self._start_weights(model)
+        model = self.taken_from[0]
+        self.optimizer = optim.make(spec)
+        self.model = self.placement.replicated(model)
+        self.opt_state = self.placement.replicated(self.optimizer.init(self.model.weights))
+        noise_key = jax.random.fold_in(key, 1) if checked.plan.random else None
+        params, self._static = eqx.partition(self.model, eqx.is_array)
+        step = make_step(self.optimizer, spec.penalty, spec.metrics)
+        self._run_chunk = chunk_runner(step, self._static, noise_key, self.placement.batch)
+        self._evaluate = evaluator(checked.plan, spec.metrics)
+        self.early = EarlyStopping(spec.early_stop) if spec.early_stop else None
+        if self.early:
+            self._check_early_stop()
+        self._every = self._log_every()
+        self._compiled: dict[int, Any] = {}
+        self._compiled_for(min(self._every, self.total))
+        self.prepared = True
+        self.warnings: list[str] = []
+        if resume is not None:
+            tree, header, self.warnings = checkpoint.latest(Path(resume), self.state_tree())
+            self.restore(tree, header)
+        for listener in self.listeners:
+            listener.started(self)
+        if self.step >= self.total:
+            self.finish("")
+        return self
+
+    def _data(self) -> datasets.Split:
+        names = [i.name for i in self.checked.recipe.inputs]
+        if self._given["train"] is None:
+            base = Path(self.checked.recipe.file).parent
+            return datasets.load(self.spec.data, names, base)
+        inputs = self.checked.recipe.inputs
+        problems = [
+            p
+            for part, arrays in self._given.items()
+            if arrays is not None
+            for p in datasets.array_problems(arrays, inputs, what=f"{part} data")
+        ]
+        if problems:
+            raise RecipeError(problems)
+        as_numpy = lambda a: {k: np.asarray(a[k]) for k in names} if a is not None else {}  # noqa: E731
+        return datasets.Split(
+            as_numpy(self._given["train"]), as_numpy(self._given["val"]), as_numpy(self._given["test"])
+        )
+
+    def _start_weights(self, model: Composed) -> tuple[Composed, list[str], list[str]]:
+        """(model, weights taken, weights left as initialised) from `init_from`, if any."""
+        source = self._init_from or self.spec.init_from
+        if not source:
+            return model, [], []
+        folder = Path(source)
+        if not folder.is_absolute() and not self._init_from:
+            folder = Path(self.checked.recipe.file).parent / folder
+        where = self.spec.where.get("init_from", self.spec.where["train"])
+        if not (folder / "model.eqx").exists():
+            raise RecipeError(
+                [Problem(where, f"init_from: expected a run folder with model.eqx, got {folder}")]
+            )
+        _, trained = load_run(folder)
+        return take_weights(model, trained)
+
+    def _check_early_stop(self) -> None:
+        rule = self.spec.early_stop
+        names = {"loss", *self.spec.metrics}
+        watched = {f"{p}{n}" for p in self.eval_sets if p != "test_" for n in names}
+        if rule.metric not in watched:
+            where = self.spec.where.get("early_stop", self.spec.where["train"])
+            raise RecipeError(
+                [
+                    Problem(
+                        where,
+                        f"early_stop: expected a logged metric ({', '.join(sorted(watched))}), "
+                        f"got '{rule.metric}'",
+                        "val_ metrics need a validation set: add val: 0.2 to train.data"
+                        if rule.metric.startswith("val_")
+                        else "",
+                    )
+                ]
+            )
+
+    def _log_every(self) -> int:
+        """The regular chunk: log_every, else a hundredth of the run, at most MAX_CHUNK."""
+        every = self.spec.log_every or max(1, self.total // 100)
+        return min(every, MAX_CHUNK)
+
+    def _compiled_for(self, length: int):
+        """The chunk runner compiled for `length` steps (each length compiles once)."""
+        if length not in self._compiled:
+            params, _ = eqx.partition(self.model, eqx.is_array)
+            indices = self.placement.indices(np.zeros((length, self.spec.batch), np.int32))
+            numbers = np.zeros(length, np.int32)
+            lowered = self._run_chunk.lower(params, self.opt_state, self.arrays, indices, numbers)
+            self._compiled[length] = lowered.compile()
+        return self._compiled[length]
+
+    # -- advancing -------------------------------------------------------------------------
+
+    @property
+    def done(self) -> bool:
+        """Whether training has ended: all steps taken, stopped, or failed."""
+        return self.result is not None or (self.prepared and self.step >= self.total)
+
+    def next_stop(self) -> int:
+        """The step of the next log point: the next multiple of the log interval or of any
+        listener's `every`, or of validation, at most MAX_CHUNK ahead, at most the end."""
+        intervals = [self._every, self.spec.validate_every] + [
+            listener.every for listener in self.listeners
+        ]
+        stops = [(self.step // e + 1) * e for e in intervals if e]
+        return min([self.total, self.step + MAX_CHUNK, *stops])
+
+    def advance(self, steps: int | None = None) -> dict[str, Any] | None:
+        """Train to the next log point (or `steps` steps, at most to it); return its record.
+
+        None when there is nothing left to do. A step whose loss or weights are not finite
+        is refused: the session keeps the last good weights, records the failure and ends.
+        """
+        if not self.prepared:
+            self.prepare()
+        if self.done:
+            return None
+        start = self.step
+        stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
+        indices = self.batches.take(start, stop - start)
+        began = time.perf_counter()
+        params, _ = eqx.partition(self.model, eqx.is_array)
+        params, opt_state, bad, values = self._compiled_for(stop - start)(
+            params, self.opt_state, self.arrays, self.placement.indices(indices),
+            np.arange(start, stop, dtype=np.int32),
+        )  # fmt: skip
+        model = eqx.combine(params, self._static)
+        bad = int(bad)
+        taken = stop - start if bad < 0 else bad - start
+        failure = None
+        if bad >= 0:
+            batch = {k: np.asarray(a)[indices[taken]] for k, a in self.arrays.items()}
+            failure = diagnose(model, batch, bad + 1)
+        record = {"step": start + taken}
+        if taken:
+            record.update({k: float(jnp.mean(v[:taken])) for k, v in _ordered(values).items()})
+            record.update(self._validation(model, start + taken))
+        seconds = self.seconds + time.perf_counter() - began
+        record["seconds"] = seconds
+        # Everything moves at once, so the session always agrees with itself.
+        self.model, self.opt_state, self.step, self.seconds = model, opt_state, start + taken, seconds
+        if taken:
+            self.record = record
+            if self.early:
+                self.early.update(record, model)
+            for listener in self.listeners:
+                listener.logged(self, record)
+        if failure:
+            self.failure = failure
+            self._end(failure.message)
+        elif self.early and self.early.exhausted:
+            rule = self.early.rule
+            self._end(
+                f"early stop: {rule.metric} did not improve for {rule.patience} evaluations; "
+                f"best {self.early.best:.4g} at step {self.early.best_step}"
+            )
+        elif self.step >= self.total:
+            self._end("")
+        return record if taken else None
+
+    def _validation(self, model: Composed, step: int) -> dict[str, float]:
+        every = self.spec.validate_every
+        if "val_" not in self.eval_sets or (every and step % every and step != self.total):
+            return {}
+        return {f"val_{k}": v for k, v in self.evaluate(model, "val_").items()}
+
+    def evaluate(self, model: Composed, part: str = "") -> dict[str, float]:
+        """Loss and metrics of `model` on the training ("") , "val_" or "test_" set."""
+        return {k: float(v) for k, v in _ordered(self._evaluate(model, self.eval_sets[part])).items()}
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        """Each log point's record, until training ends."""
+        while not self.done:
+            record = self.advance()
+            if record is not None:
+                yield record
+
+    # -- driving from another thread -------------------------------------------------------
+
+    def run(self) -> Result:
+        """Advance until training ends or `stop()` is asked; honour pause, step and resume."""
+        if not self.prepared:
+            self.prepare()
+        while not self.done:
+            with self._control:
+                while self._paused and not self._step_once and not self._stop_asked:
+                    self._control.wait()
+                if self._stop_asked:
+                    break
+                once, self._step_once = self._step_once, False
+            self.advance(1 if once else None)
+        return self.finish(self._stop_asked)
+
+    def pause(self) -> None:
+        """Hold `run()` after the current chunk until `resume()`, `step()` or `stop()`."""
+        with self._control:
+            self._paused = True
+
+    def resume(self) -> None:
+        with self._control:
+            self._paused = False
+            self._control.notify_all()
+
+    def step_once(self) -> None:
+        """While paused, let `run()` take one training step."""
+        with self._control:
+            self._step_once = True
+            self._control.notify_all()
+
+    def stop(self, reason: str = "stopped") -> None:
+        """Ask `run()` to end after the current chunk (safe from a signal handler)."""
+        self._stop_asked = reason
+        if self._control.acquire(blocking=False):  # a signal may arrive inside the lock
+            try:
+                self._control.notify_all()
+            finally:
+                self._control.release()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    # -- ending ----------------------------------------------------------------------------
+
+    def _end(self, stopped: str) -> None:
+        self.finish(stopped)
+
+    def finish(self, stopped: str = "") -> Result:
+        """End training now: measure the final model, tell the listeners, return the result.
+
+        With early stopping the final model is the best one seen. Calling it again returns
+        the same result."""
+        if self.result is not None:
+            return self.result
+        model, best_step = self.model, None
+        if self.early and self.early.best_model is not None:
+            model, best_step = self.early.best_model, self.early.best_step
+        final: dict[str, float] = {}
+        if self.step and not self.failure:
+            for part in self.eval_sets:
+                final.update({f"{part}{k}": v for k, v in self.evaluate(model, part).items()})
+        elif self.record:
+            final = {k: v for k, v in self.record.items() if k not in ("step", "seconds")}
+        self.stopped = stopped or self.stopped
+        self.result = Result(
+            model, self.step, self.seconds, final, None, self.stopped, best_step, self.failure
+        )
+        for listener in self.listeners:
+            listener.finished(self, self.result)
+        return self.result
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def state_tree(self) -> dict[str, Any]:
+        """The arrays a checkpoint holds: model (weights and running state), optimizer
+        state, and with early stopping the best model so far."""
+        tree = {"model": self.model, "opt_state": self.opt_state}
+        if self.early:
+            tree["best"] = self.early.best_model if self.early.best_model is not None else self.model
+        return tree
+
+    def state_header(self) -> dict[str, Any]:
+        """The plain values a checkpoint holds: step, seed (with the step, it fixes the
+        data order and the random blocks' keys), time spent, last record, early stopping."""
+        header = {"step": self.step, "seed": self.spec.seed, "seconds": self.seconds}
+        header["record"] = self.record
+        if self.early:
+            header["early_stop"] = self.early.state()
+        return header
+
+    def restore(self, tree: dict[str, Any], header: dict[str, Any]) -> None:
+        """Continue from a checkpoint's tree and header (made by the same recipe)."""
+        self.model = self.placement.replicated(tree["model"])
+        self.opt_state = self.placement.replicated(tree["opt_state"])
+        self.step, self.seconds = header["step"], header["seconds"]
+        self.record = header.get("record") or {}
+        if self.early and "early_stop" in header:
+            self.early.restore(header["early_stop"], tree.get("best"))
+
+
+def take_weights(model: Composed, trained: Composed) -> tuple[Composed, list[str], list[str]]:
+    """(model with every weight `trained` has at the same place and shape, the names of
+    the weights taken, the names left as initialised)."""
+    taken, kept = [], []
+
+    def pick(path, fresh):
+        name = jax.tree_util.keystr(path)
+        node = trained.weights
+        try:
+            for part in path:
+                node = node[part.key]
+        except (KeyError, TypeError):
+            node = None
+        if node is not None and node.shape == fresh.shape:
+            taken.append(name)
+            return node
+        kept.append(name)
+        return fresh
+
+    weights = jax.tree_util.tree_map_with_path(pick, model.weights)
+    return eqx.tree_at(lambda m: m.weights, model, weights), taken, kept
+
+
+def _ordered(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Loss first, then the metrics in name order."""
+    return {k: values[k] for k in sorted(values, key=lambda k: (k != "loss", k))}

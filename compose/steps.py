@@ -1,0 +1,162 @@
+"""The compiled pieces of training: the loss over a batch, one optimisation step, a chunk of
+steps under `jax.lax.scan` that refuses non-finite steps, and evaluation on a data set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import equinox as eqx
+import jax
+import jax.numpy as jnp
+
+from blocks import BLOCKS
+from compose import metrics, optim
+from compose.model import Composed, Extras, run
+from compose.plan import Plan
+
+BATCH_AXIS = "batch"  # the vmapped batch's name, for blocks with batch statistics
+Values = dict[str, jax.Array]  # "loss" and each metric: per example, or their means
+
+
+def example_values(plan: Plan, names: tuple[str, ...]) -> Callable:
+    """`f(weights, example, extras) -> {"loss": scalar, metric: scalar...}` for one example:
+    the loss and each metric read from the loss node's prediction and target."""
+    loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+    classifies = BLOCKS[loss_step.block].classifies if loss_step.block else None
+    wanted = (plan.loss,) + (loss_step.args[:2] if names else ())
+
+    def values(weights, example, extras: Extras) -> Values:
+        got = run(plan, weights, example, wanted, extras)
+        out = {"loss": got[str(plan.loss)]}
+        if names:
+            pred, target = (got[str(v)] for v in loss_step.args[:2])
+            out.update({n: metrics.per_example(n, pred, target, classifies) for n in names})
+        return out
+
+    return values
+
+
+def loss_fn(
+    weights: dict,
+    model: Composed,
+    batch: dict[str, jax.Array],
+    penalty: tuple[str, float] | None,
+    key: jax.Array | None = None,
+    names: tuple[str, ...] = (),
+):
+    """(mean loss over the batch plus the weight penalty, (running state, batch means of
+    the loss and of each metric in `names`)).
+
+    With a key, each example gets its own for the random blocks (dropout, noise). Blocks
+    with running state (batch norm) see the batch through its axis name and update it.
+    """
+    plan, stateful = model.plan, model.plan.stateful
+    values = example_values(plan, names)
+
+    def one(example, example_key):
+        extras = Extras(
+            key=example_key,
+            state=model.state,
+            batch_axis=BATCH_AXIS if stateful else None,
+            updates={} if stateful else None,
+        )
+        return values(weights, example, extras), extras.updates
+
+    keys = None if key is None else jax.random.split(key, len(next(iter(batch.values()))))
+    per_example, updates = jax.vmap(
+        one, in_axes=(0, None if keys is None else 0), axis_name=BATCH_AXIS
+    )(batch, keys)
+    means = {k: jnp.mean(v) for k, v in per_example.items()}
+    loss = means["loss"]
+    if penalty:
+        norm, coef = penalty
+        size = (lambda w: jnp.sum(w * w)) if norm == "l2" else (lambda w: jnp.sum(jnp.abs(w)))
+        loss = loss + coef * sum(size(w) for w in jax.tree_util.tree_leaves(weights))
+    # The batch-wide statistics are the same for every example: keep the first row.
+    state = jax.tree_util.tree_map(lambda a: a[0], updates) if stateful else None
+    return loss, (state, means)
+
+
+def make_step(optimizer: optim.Optimizer, penalty=None, names: tuple[str, ...] = ()) -> Callable:
+    """One optimisation step on a batch: (model, opt_state, batch, key=None) ->
+    (model, opt_state, values), values the batch means of the loss (without the penalty)
+    and of each metric. The optimizer's state covers `model.weights` only; the key drives
+    random blocks; running state is replaced by the step's update of it."""
+
+    def step(model, opt_state, batch, key=None):
+        (_, (new_state, values)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
+            model.weights, model, batch, penalty, key, names
+        )
+        updates, opt_state = optimizer.update(grads, opt_state, model.weights)
+        model = eqx.tree_at(lambda m: m.weights, model, eqx.apply_updates(model.weights, updates))
+        if new_state is not None:
+            model = eqx.tree_at(lambda m: m.state, model, merged(model.state, new_state))
+        return model, opt_state, values
+
+    return step
+
+
+def merged(old: dict, new: dict) -> dict:
+    """`old` with the entries `new` has replaced (nested dicts merge key by key)."""
+    out = dict(old)
+    for name, value in new.items():
+        out[name] = merged(old[name], value) if isinstance(value, dict) else value
+    return out
+
+
+def all_finite(tree) -> jax.Array:
+    """Whether every number in every array of `tree` is finite (a boolean scalar)."""
+    leaves = [jnp.all(jnp.isfinite(a)) for a in jax.tree_util.tree_leaves(tree)]
+    return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
+
+
+def chunk_runner(step: Callable, static, key: jax.Array | None, batch_sharding=None) -> Callable:
+    """`f(params, opt_state, arrays, indices, numbers) -> (params, opt_state, bad, values)`:
+    several steps in one compiled call.
+
+    indices (steps, batch) pick each step's examples from `arrays`; numbers (steps,) are
+    the step numbers, folded into `key` for the random blocks (None when there are none).
+    A step whose loss or new weights are not finite is not taken, nor any after it: `bad`
+    is its number (-1 if none), and the weights returned are the last good ones.
+    values: each step's batch means, (steps,) each. `static` is the model's non-array part.
+    """
+
+    @jax.jit
+    def run_chunk(params, opt_state, arrays, indices, numbers):
+        def body(carry, idx_number):
+            params, opt_state, bad = carry
+            idx, number = idx_number
+            batch = {k: a[idx] for k, a in arrays.items()}
+            if batch_sharding is not None:
+                batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
+            step_key = None if key is None else jax.random.fold_in(key, number)
+            model, new_opt, values = step(eqx.combine(params, static), opt_state, batch, step_key)
+            new_params = eqx.filter(model, eqx.is_array)
+            ok = (bad < 0) & jnp.isfinite(values["loss"]) & all_finite(new_params.weights)
+            keep = lambda new, old: jnp.where(ok, new, old)  # noqa: E731
+            params = jax.tree_util.tree_map(keep, new_params, params)
+            opt_state = jax.tree_util.tree_map(keep, new_opt, opt_state)
+            bad = jnp.where((bad < 0) & ~ok, number, bad)
+            return (params, opt_state, bad), values
+
+        start = (params, opt_state, jnp.int32(-1))
+        (params, opt_state, bad), values = jax.lax.scan(body, start, (indices, numbers))
+        return params, opt_state, bad, values
+
+    return run_chunk
+
+
+def evaluator(plan: Plan, names: tuple[str, ...], *, batch_size: int = 1024) -> Callable:
+    """`f(model, arrays) -> {"loss": mean, metric: mean...}` over every example of `arrays`,
+    as prediction computes (random blocks off, running statistics read)."""
+    values = example_values(plan, names)
+
+    @eqx.filter_jit
+    def evaluate(model: Composed, arrays: dict[str, jax.Array]) -> Values:
+        extras = Extras(state=model.state)
+        per_example = jax.lax.map(
+            lambda ex: values(model.weights, ex, extras), arrays, batch_size=batch_size
+        )
+        return {k: jnp.mean(v) for k, v in per_example.items()}
+
+    return evaluate
