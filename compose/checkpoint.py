@@ -125,14 +125,18 @@ class Checkpoints(Listener):
 
     def __init__(self, folder: str | Path, every: int | None = None):
         self.folder, self.every = Path(folder), every
+        self.saved: int | None = None  # the step last saved
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
         if self.every and session.step % self.every == 0:
             self.save(session)
 
     def finished(self, session: Session, result: Result) -> None:
-        self.save(session)
+        if self.saved != session.step:
+            self.save(session)
 
     def save(self, session: Session) -> Path:
         self.folder.mkdir(parents=True, exist_ok=True)
-        return write(self.folder, session.state_tree(), session.state_header())
+        path = write(self.folder, session.state_tree(), session.state_header())
+        self.saved = session.step
+        return path

@@ -7,8 +7,8 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from blocks import BLOCKS
 from compose.problems import RecipeError, did_you_mean
+from compose.signals import StopOnSignal
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,21 +39,32 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; 0 success, 2 a bad recipe or arguments, 1 anything else."""
+    """Run the command line; 0 success, 2 a bad recipe or arguments, 1 anything else,
+    130 or 143 when Ctrl-C or SIGTERM ended it."""
+    with StopOnSignal() as signals:
+        try:
+            return _main(argv, signals)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return signals.exit_code()
+
+
+def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
+        if args.command == "run":
+            return _run(args, signals)
         return _COMMANDS[args.command](args)
     except RecipeError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        raise
     except Exception as err:
         if args.debug:
             traceback.print_exc()
@@ -76,11 +87,8 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace) -> int:
-    from compose.signals import StopOnSignal
-
-    with StopOnSignal() as signals:
-        return _train(args, signals)
+def _run(args: argparse.Namespace, signals: StopOnSignal) -> int:
+    return _train(args, signals)
 
 
 def _train(args: argparse.Namespace, signals) -> int:
@@ -91,6 +99,7 @@ def _train(args: argparse.Namespace, signals) -> int:
     from compose.run_folder import RECIPE, default_dir, is_run
     from compose.train import make_session
 
+    signals.defer()  # from here on a signal asks the run to stop; it raises no more
     if bool(args.recipe) == bool(args.resume):
         print("compose run: expected a recipe, or --resume RUN_DIR, got "
               f"{'both' if args.recipe else 'neither'}", file=sys.stderr)  # fmt: skip
@@ -108,7 +117,8 @@ def _train(args: argparse.Namespace, signals) -> int:
     if checked.problems:
         raise RecipeError(checked.problems)
     if signals.received:
-        return signals.exit_code(None)
+        print("interrupted before training began", file=sys.stderr)
+        return signals.exit_code()
     folder = Path(args.resume or args.out or default_dir(checked.recipe.name))
     with TrainingProgress(checked.recipe.name, enabled=not args.quiet) as progress:
         session = make_session(
@@ -128,7 +138,7 @@ def _train(args: argparse.Namespace, signals) -> int:
     _report(checked.recipe.name, session, result, folder)
     if signals.received:
         print(f"resume: compose run --resume {folder}")
-        return signals.exit_code(result)
+        return signals.exit_code()
     if result.failure:
         print(f"stopped: {result.stopped}", file=sys.stderr)
         return 1
@@ -153,11 +163,14 @@ def _report(name: str, session, result, folder) -> None:
     taken = session.taken_from
     if taken[1] or taken[2]:
         new = f" (initialised: {', '.join(taken[2])})" if taken[2] else ""
-        print(f"started from {len(taken[1])} of {len(taken[1]) + len(taken[2])} trained weights{new}")
+        print(
+            f"started from {len(taken[1])} of {len(taken[1]) + len(taken[2])} trained weights{new}"
+        )
     print(f"run folder: {folder}")
 
 
 def _blocks(args: argparse.Namespace) -> int:
+    from blocks import BLOCKS
     from compose.summary import block_help, block_list
 
     if args.name is None:
@@ -184,7 +197,7 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"run": _run, "check": _check, "blocks": _blocks, "schema": _schema}
+_COMMANDS = {"check": _check, "blocks": _blocks, "schema": _schema}
 
 
 def main_exit() -> None:

@@ -42,7 +42,9 @@ def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Fai
         if not _finite(value):
             where = steps.get(path)
             block = where.block if where and where.block else "network"
-            reason = _why(where, seen.activations, batch, model) if where and "/" not in path else ""
+            reason = (
+                _why(where, seen.activations, batch, model) if where and "/" not in path else ""
+            )
             message = f"node '{path}' ({block}) gave {_kind(value)} at step {step}"
             return Failure(step, path, message + (f": {reason}" if reason else ""))
     for path, grad in seen.gradients.items():

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 import equinox as eqx
 
 from compose.checkpoint import write_atomic
-from compose.problems import Problem, RecipeError, Where
 from compose.listener import Listener
+from compose.problems import Problem, RecipeError, Where
 
 if TYPE_CHECKING:
     from compose.session import Result, Session

@@ -25,16 +25,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from compose import checkpoint, optim
 from compose import data as datasets
-from compose import optim
-from compose import checkpoint
 from compose.api import build, load_run
 from compose.batches import Batches
 from compose.check import check
 from compose.devices import Placement
 from compose.diagnose import Failure, diagnose
-from compose.listener import Listener
 from compose.early_stop import EarlyStopping
+from compose.listener import Listener
 from compose.model import Composed
 from compose.problems import Problem, RecipeError
 from compose.recipe import Recipe
@@ -173,7 +172,9 @@ class Session:
             raise RecipeError(problems)
         as_numpy = lambda a: {k: np.asarray(a[k]) for k in names} if a is not None else {}  # noqa: E731
         return datasets.Split(
-            as_numpy(self._given["train"]), as_numpy(self._given["val"]), as_numpy(self._given["test"])
+            as_numpy(self._given["train"]),
+            as_numpy(self._given["val"]),
+            as_numpy(self._given["test"]),
         )
 
     def _start_weights(self, model: Composed) -> tuple[Composed, list[str], list[str]]:
@@ -275,7 +276,12 @@ class Session:
         seconds = self.seconds + time.perf_counter() - began
         record["seconds"] = seconds
         # Everything moves at once, so the session always agrees with itself.
-        self.model, self.opt_state, self.step, self.seconds = model, opt_state, start + taken, seconds
+        self.model, self.opt_state, self.step, self.seconds = (
+            model,
+            opt_state,
+            start + taken,
+            seconds,
+        )
         if taken:
             self.record = record
             if self.early:
@@ -303,7 +309,9 @@ class Session:
 
     def evaluate(self, model: Composed, part: str = "") -> dict[str, float]:
         """Loss and metrics of `model` on the training ("") , "val_" or "test_" set."""
-        return {k: float(v) for k, v in _ordered(self._evaluate(model, self.eval_sets[part])).items()}
+        return {
+            k: float(v) for k, v in _ordered(self._evaluate(model, self.eval_sets[part])).items()
+        }
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Each log point's record, until training ends."""
@@ -393,7 +401,9 @@ class Session:
         state, and with early stopping the best model so far."""
         tree = {"model": self.model, "opt_state": self.opt_state}
         if self.early:
-            tree["best"] = self.early.best_model if self.early.best_model is not None else self.model
+            tree["best"] = (
+                self.early.best_model if self.early.best_model is not None else self.model
+            )
         return tree
 
     def state_header(self) -> dict[str, Any]:

@@ -1,14 +1,21 @@
-"""Ctrl-C and SIGTERM as a request to stop, not an exception thrown into JAX.
+"""Ctrl-C and SIGTERM as a request to stop, never an exception thrown into JAX.
 
-An exception raised at an arbitrary moment can land inside tracing or compilation, where
-unwinding is not safe (a Ctrl-C two seconds into a run could crash the interpreter). So
-the first signal only asks the session to stop after its current chunk; the run then
-ends through its normal path, writing its checkpoint and folder. A second signal means
-"now": it raises KeyboardInterrupt as Python would have.
+An exception raised at an arbitrary moment can land inside an import, a garbage-collection
+callback, tracing or compilation, where unwinding is not safe (a Ctrl-C two seconds into a
+run could crash the interpreter or print a traceback from deep inside JAX). So:
+
+- while the command starts up (imports, reading and checking the recipe), nothing has
+  been written yet, and a signal ends the process at once with a one-line message;
+- once training is about to write its folder (`defer()`), the first signal only asks the
+  session to stop after its current chunk; the run ends through its normal path, writing
+  its checkpoint and folder and printing the resume command;
+- a second signal ends the process at once: every file of the run folder is replaced
+  atomically, so what is on disk is still whole (the last checkpoint).
 """
 
 from __future__ import annotations
 
+import os
 import signal
 from typing import Any
 
@@ -16,12 +23,18 @@ CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
 
 
 class StopOnSignal:
-    """While active, SIGINT and SIGTERM ask `session` (once set) to stop."""
+    """While active, SIGINT and SIGTERM end the process, or after `defer()`, ask `session`
+    (once set) to stop."""
 
     def __init__(self):
         self.received: int | None = None
         self.session: Any = None
+        self.deferred = False
         self._before: dict[int, Any] = {}
+
+    def defer(self) -> None:
+        """From now on, a first signal stops the session (once set) instead of the process."""
+        self.deferred = True
 
     def __enter__(self) -> StopOnSignal:
         for number in CODES:
@@ -33,11 +46,16 @@ class StopOnSignal:
             signal.signal(number, handler)
 
     def _handle(self, number: int, frame: Any) -> None:
-        if self.received is not None:
-            raise KeyboardInterrupt
-        self.received = number
-        if self.session is not None:
-            self.session.stop("interrupted")
+        first = self.received is None
+        self.received = self.received or number
+        if first and self.deferred:
+            if self.session is not None:
+                self.session.stop("interrupted")
+            return
+        said = "interrupted" if first else "interrupted again: stopped at once"
+        os.write(2, f"{said}\n".encode())
+        os._exit(self.exit_code())
 
-    def exit_code(self, result: Any) -> int:
+    def exit_code(self) -> int:
+        """128 + the signal's number (130 when interrupted in another way)."""
         return CODES.get(self.received, 130)

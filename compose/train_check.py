@@ -4,6 +4,7 @@ the data against the inputs, and metrics the loss can give."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from blocks import BLOCKS
 from compose import data, metrics, optim
@@ -28,7 +29,8 @@ def train_problems(
         )
     out.extend(optim.problems(train))
     out.extend(_device_problems(train))
-    out.extend(data.problems(train, recipe.inputs))
+    # A recipe read from text has the file "<recipe>": its folder, ".", is the current one.
+    out.extend(data.problems(train, recipe.inputs, Path(recipe.file).parent))
     node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)
     if node is not None and node.use and train.metrics:
         out.append(

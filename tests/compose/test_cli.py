@@ -111,3 +111,51 @@ def test_blocks_name_shows_state_and_randomness(capsys):
     assert "running state (kept in the model, not trained):\n  mean (features,) running mean" in out
     assert main(["blocks", "dropout"]) == 0
     assert "random: acts only while training" in capsys.readouterr().out
+
+
+def test_run_without_a_train_section_is_a_located_problem(cli):
+    text = "inputs: {x: [2]}\nnodes:\n  h: {block: relu, in: x}\noutputs: [h]\n"
+    code, out, err = cli(text, "run", "r.yaml", "--out", "out", "--quiet")
+    assert (code, err) == (2, ["r.yaml:1:1: expected a train section to run, got none"])
+
+
+def test_run_that_gives_a_non_finite_loss_names_the_node_and_exits_1(cli, tmp_path):
+    bad = XOR.replace(
+        "bend: {block: sigmoid, in: hidden}", "bend: {block: log, in: hidden}"
+    ).replace("hidden: {block: linear, in: x, out: 2}",
+              "hidden: {block: linear, in: x, out: 2, bias: {init: zeros}}")  # fmt: skip
+    code, out, err = cli(bad, "run", "r.yaml", "--out", "out", "--quiet")
+    assert code == 1
+    assert err == [
+        "stopped: node 'bend' (log) gave nan at step 1: its input went below 0 (to -1.51)"
+    ]
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["failure"] == {"step": 1, "node": "bend"}
+
+
+def test_run_prints_plain_lines_when_not_on_a_terminal(cli):
+    code, out, err = cli(XOR, "run", "r.yaml", "--out", "out", "--set", "train.steps=30")
+    assert code == 0
+    assert err[0].startswith("recipe step 1/30 ") and " steps/s  loss " in err[0]
+    assert len(err) == 30 and err[-1].startswith("recipe step 30/30 ")
+
+
+def test_progress_fits_eighty_columns():
+    from compose.progress import fit
+
+    values = ["loss 0.6931", "accuracy 0.5", "val_loss 0.7", "val_accuracy 0.5"]
+    assert fit(values, 22) == "loss 0.6931"
+    assert fit(values, 80 - 58) == "loss 0.6931"
+    assert fit(values, 40) == "loss 0.6931  accuracy 0.5  val_loss 0.7"
+
+
+def test_run_resumes_and_init_from_reports(cli, tmp_path):
+    code, out, err = cli(XOR, "run", "r.yaml", "--out", "first", "--quiet")
+    assert code == 0
+    code, out, err = cli(XOR, "run", "--resume", "first", "--quiet", "--set", "train.steps=20")
+    assert code == 0 and out.startswith("recipe: trained 20 steps in ")
+    code, out, err = cli(XOR, "run", "r.yaml", "--init-from", "first", "--out", "second", "--quiet")
+    assert code == 0
+    assert "started from 4 of 4 trained weights" in out.splitlines()
+    code, out, err = cli(XOR, "run", "r.yaml", "--resume", "first")
+    assert (code, err) == (2, ["compose run: expected a recipe, or --resume RUN_DIR, got both"])

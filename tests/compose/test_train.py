@@ -8,9 +8,11 @@ import numpy as np
 import pytest
 
 import compose
-from compose.train import Batches, train
+from compose.train import train
 
 RECIPES = Path(__file__).parents[2] / "recipes"
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+XOR_Y = np.array([0, 1, 1, 0], np.float32)
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +35,7 @@ def test_xor_reaches_full_accuracy(xor_run):
 def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
     result, folder, logged = xor_run
     assert sorted(p.name for p in folder.iterdir()) == [
+        "checkpoint.ckpt",
         "metrics.jsonl",
         "model.eqx",
         "recipe.yaml",
@@ -41,11 +44,16 @@ def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
     lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
     assert lines == logged
     assert [r["step"] for r in lines] == list(range(20, 2001, 20))
-    assert all({"step", "loss", "accuracy"} <= set(r) for r in lines)
+    assert all({"step", "loss", "accuracy", "seconds"} == set(r) for r in lines)
     assert lines[-1]["loss"] < lines[0]["loss"]
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["steps"] == 2000 and summary["seconds"] > 0
-    assert summary["metrics"] == {"loss": lines[-1]["loss"], "accuracy": 1.0}
+    assert summary["status"] == "finished" and summary["steps"] == summary["of"] == 2000
+    assert summary["seconds"] > 0
+    assert summary["metrics"] == result.metrics
+    # The final loss is measured on the four points, independently of the trainer.
+    probs = np.array([float(result.model({"x": x})["prob"][0]) for x in XOR_X])
+    bce = -np.mean(XOR_Y * np.log(probs) + (1 - XOR_Y) * np.log(1 - probs))
+    assert summary["metrics"]["loss"] == pytest.approx(bce, rel=1e-4)
     assert compose.load(folder / "recipe.yaml").name == "xor"
 
 
@@ -78,14 +86,6 @@ def test_validation_split_and_epochs(tmp_path):
     assert result.steps == 4
     lines = (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()
     assert {"val_loss", "val_accuracy"} <= set(json.loads(lines[-1]))
-
-
-def test_batches_cover_each_epoch_once():
-    batches = Batches(10, 4, np.random.default_rng(0))
-    idx = np.concatenate([batches.take(1), batches.take(3), batches.take(2)])
-    assert idx.shape == (6, 4)
-    for epoch in (idx[:2], idx[2:4], idx[4:6]):
-        assert len(set(epoch.ravel().tolist())) == 8  # two full batches, no repeats
 
 
 def test_schedule_clip_and_penalty_train(tmp_path):
@@ -128,23 +128,11 @@ def test_an_interrupted_run_keeps_its_weights_and_says_so(tmp_path):
     assert result.stopped == "interrupted" and result.steps == 40
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["stopped"] == "interrupted" and summary["steps"] == 40
+    assert summary["status"] == "stopped"
     _, model = compose.load_run(tmp_path / "run")
     assert jnp.array_equal(
         model.weights["hidden"]["weight"], result.model.weights["hidden"]["weight"]
     )
-
-
-def test_a_diverging_run_stops_and_writes_strict_json(tmp_path):
-    recipe = compose.load(RECIPES / "xor.yaml", overrides=[
-        "train.optimizer.adam.learning_rate=1.0e+30", "nodes.prob={block: log, in: logit}",
-    ])  # fmt: skip
-    result = train(recipe, folder=tmp_path / "run")
-    assert result.stopped.startswith("the loss became nan by step ")
-    assert result.steps < 2000
-    summary = json.loads((tmp_path / "run" / "summary.json").read_text())  # strict: no NaN
-    assert summary["stopped"] == result.stopped and summary["metrics"]["loss"] is None
-    for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines():
-        json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
 
 
 def test_default_run_folder_stays_inside_runs(tmp_path):
@@ -156,24 +144,23 @@ def test_default_run_folder_stays_inside_runs(tmp_path):
 
 
 def test_an_interrupt_during_evaluation_leaves_a_consistent_folder(tmp_path, monkeypatch):
-    import compose.train as trainer
+    import compose.session as session_module
 
     calls = {"n": 0}
-    real = trainer._floats
+    real = session_module.Session.evaluate
 
-    def interrupting(values):
+    def interrupting(self, model, part=""):
         calls["n"] += 1
-        if calls["n"] == 3:  # the third log's evaluation: its chunk has run, nothing logged
+        if calls["n"] == 3:  # the third validation: its chunk has run, nothing logged
             raise KeyboardInterrupt
-        return real(values)
+        return real(self, model, part)
 
-    monkeypatch.setattr(trainer, "_floats", interrupting)
-    result = train(compose.load(RECIPES / "xor.yaml"), folder=tmp_path / "run")
+    monkeypatch.setattr(session_module.Session, "evaluate", interrupting)
+    recipe = compose.load(RECIPES / "spirals.yaml", overrides=["train.steps=200"])
+    result = train(recipe, folder=tmp_path / "run")
     lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert [r["step"] for r in lines] == [20, 40]
-    assert summary["steps"] == result.steps == 40 and summary["stopped"] == "interrupted"
+    assert [r["step"] for r in lines] == [2, 4]
+    assert summary["steps"] == result.steps == 4 and summary["stopped"] == "interrupted"
     _, model = compose.load_run(tmp_path / "run")
-    assert jnp.array_equal(
-        model.weights["hidden"]["weight"], result.model.weights["hidden"]["weight"]
-    )
+    assert jnp.array_equal(model.weights["h1"]["weight"], result.model.weights["h1"]["weight"])

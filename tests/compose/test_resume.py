@@ -1,0 +1,199 @@
+"""Nothing lost: checkpoints written whole, damage detected, a killed run resumed to the
+same weights bit for bit, and Ctrl-C or SIGTERM at any moment ending cleanly."""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+import compose
+from compose import checkpoint
+from compose.cli import main
+from compose.train import train
+
+RECIPES = Path(__file__).parents[2] / "recipes"
+LONG = ["train.steps=60000", "train.log_every=500", "train.checkpoint={every: 2000}"]
+
+
+def xor(*overrides):
+    return compose.load(RECIPES / "xor.yaml", overrides=list(overrides))
+
+
+def weights_equal(a, b) -> bool:
+    leaves_a, leaves_b = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    return len(leaves_a) == len(leaves_b) and all(
+        np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(leaves_a, leaves_b, strict=True)
+    )
+
+
+def metric_lines(folder: Path) -> list[dict]:
+    lines = [json.loads(x) for x in (folder / "metrics.jsonl").read_text().splitlines()]
+    return [{k: v for k, v in r.items() if k != "seconds"} for r in lines]
+
+
+def compose_run(*args, **kwargs):
+    command = [sys.executable, "-m", "compose.cli", "run", *args]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+
+
+def checkpoint_step(folder: Path) -> int:
+    """The step of the folder's checkpoint, -1 while there is none (read without jax)."""
+    try:
+        raw = (folder / checkpoint.FILE).read_bytes()
+        return json.loads(raw.split(b"\n", 2)[1])["step"]
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
+    straight = train(xor("train.steps=400", "train.checkpoint={every: 100}"))
+
+    def interrupt(record):
+        if record["step"] == 180:
+            raise KeyboardInterrupt
+
+    first = train(
+        xor("train.steps=400", "train.checkpoint={every: 100}"),
+        folder=tmp_path / "run",
+        on_log=interrupt,
+    )
+    assert first.stopped == "interrupted" and first.steps == 180
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "stopped" and summary["steps"] == 180
+    resumed = train(
+        compose.load(tmp_path / "run" / "recipe.yaml"), folder=tmp_path / "run", resume=True
+    )
+    assert resumed.steps == 400 and not resumed.stopped
+    assert weights_equal(resumed.model.weights, straight.model.weights)
+    assert [r["step"] for r in metric_lines(tmp_path / "run")] == list(range(4, 401, 4))
+
+
+def test_a_run_killed_with_sigkill_resumes_bit_for_bit(tmp_path):
+    recipe = str(RECIPES / "xor.yaml")
+    sets = [a for item in LONG for a in ("--set", item)]
+    killed = tmp_path / "killed"
+    process = compose_run(recipe, "--out", str(killed), "--quiet", *sets)
+    deadline = time.monotonic() + 300
+    while checkpoint_step(killed) < 2000 and process.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.005)
+    process.kill()
+    process.wait()
+    summary = json.loads((killed / "summary.json").read_text())
+    assert summary["status"] == "running", "the run ended before it could be killed"
+    at = checkpoint_step(killed)
+    assert 2000 <= at < 60000
+    done = subprocess.run(
+        [sys.executable, "-m", "compose.cli", "run", "--resume", str(killed), "--quiet"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    straight = train(xor(*LONG), folder=tmp_path / "straight")
+    _, model = compose.load_run(killed)
+    assert weights_equal(model.weights, straight.model.weights)
+    assert metric_lines(killed) == metric_lines(tmp_path / "straight")
+    assert json.loads((killed / "summary.json").read_text())["status"] == "finished"
+
+
+@pytest.mark.parametrize("attempt", range(6))
+def test_a_signal_at_any_moment_ends_cleanly(tmp_path, attempt):
+    rng = random.Random(attempt)
+    number = rng.choice([signal.SIGINT, signal.SIGTERM])
+    folder = tmp_path / "run"
+    process = compose_run(str(RECIPES / "xor.yaml"), "--out", str(folder), "--quiet", *[
+        a for item in LONG for a in ("--set", item)
+    ])  # fmt: skip
+    time.sleep(rng.uniform(0.1, 4.0))  # before ~0.05 s Python has not run our code yet
+    process.send_signal(number)
+    out, err = (text.decode() for text in process.communicate(timeout=120))
+    assert process.returncode in (0, 128 + number), (process.returncode, err)
+    assert "Traceback" not in err and "Segmentation" not in err
+    if not (folder / "summary.json").exists():  # stopped before the run folder was begun
+        assert "interrupted" in err and not folder.exists()
+        return
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] in ("stopped", "finished")
+    assert all(r["step"] <= summary["steps"] for r in metric_lines(folder))
+    _, model = compose.load_run(folder)  # the weights load back
+    if summary["status"] == "stopped":
+        assert f"resume: compose run --resume {folder}" in out
+        assert checkpoint_step(folder) == summary["steps"]
+
+
+def test_a_damaged_checkpoint_is_detected_and_the_previous_one_used(tmp_path):
+    train(xor("train.steps=200", "train.checkpoint={every: 100}"), folder=tmp_path / "run")
+    path = tmp_path / "run" / checkpoint.FILE
+    raw = bytearray(path.read_bytes())
+    raw[-5] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    session = compose.Session(xor("train.steps=200")).prepare()
+    with pytest.raises(checkpoint.CheckpointError, match="damaged"):
+        checkpoint.read(path, session.state_tree())
+    tree, header, warnings = checkpoint.latest(tmp_path / "run", session.state_tree())
+    assert header["step"] == 100  # the newest is damaged; the one before it is whole
+    assert len(warnings) == 1 and "damaged" in warnings[0]
+
+
+def test_a_checkpoint_holds_the_state_and_no_pickle(tmp_path):
+    train(xor("train.steps=100"), folder=tmp_path / "run")
+    raw = (tmp_path / "run" / checkpoint.FILE).read_bytes()
+    assert raw.startswith(checkpoint.MAGIC) and b"\x80\x04" not in raw[:200]
+    header = json.loads(raw.split(b"\n", 2)[1])
+    assert header["step"] == 100 and header["seed"] == 0 and "sha256" in header
+
+
+def test_out_refuses_a_folder_that_is_not_new(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "recipe.yaml").write_text("# my own recipe\n")
+    (tmp_path / "file").write_text("x")
+    recipe = str(RECIPES / "xor.yaml")
+    assert main(["run", recipe, "--out", "mine", "--quiet"]) == 2
+    assert main(["run", recipe, "--out", "file", "--quiet"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "mine: expected a new or empty folder for the run, got one holding recipe.yaml",
+        "file: expected a folder for the run, got a file",
+    ]
+    assert (tmp_path / "mine" / "recipe.yaml").read_text() == "# my own recipe\n"
+
+
+def test_resume_needs_a_run_folder(tmp_path, capsys):
+    assert main(["run", "--resume", str(tmp_path), "--quiet"]) == 2
+    assert capsys.readouterr().err == (
+        f"compose run: --resume {tmp_path}: expected a run folder (with recipe.yaml and "
+        "summary.json), got none there\n"
+    )
+
+
+def test_the_run_folder_is_self_contained(tmp_path):
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "enc.yaml").write_text(
+        "inputs: {x: [2]}\nnodes:\n  h: {block: linear, in: x, out: 2}\n"
+        "  a: {block: sigmoid, in: h}\noutputs: [a]\n"
+    )
+    text = (
+        (RECIPES / "xor.yaml")
+        .read_text()
+        .replace("{block: linear, in: x, out: 2}", "{network: parts/enc.yaml, in: x}")
+        .replace("{block: sigmoid, in: hidden}", "{block: scale, in: hidden, by: 1.0}")
+    )
+    (tmp_path / "main.yaml").write_text(text)
+    result = train(compose.load(tmp_path / "main.yaml", overrides=["train.steps=50"]),
+                   folder=tmp_path / "run")  # fmt: skip
+    moved = tmp_path / "elsewhere" / "run"
+    moved.parent.mkdir()
+    os.rename(tmp_path / "run", moved)
+    (tmp_path / "parts" / "enc.yaml").unlink()
+    recipe, model = compose.load_run(moved)
+    assert recipe.train.steps == 50  # the override is part of the saved recipe
+    assert weights_equal(model.weights, result.model.weights)

@@ -1,0 +1,222 @@
+"""The training session: advanced by chunks, driven from another thread, fed arrays from
+Python, refusing non-finite steps, stopping early, starting from a trained run."""
+
+import json
+import threading
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import compose
+from compose.batches import Batches
+from compose.listener import Listener
+from compose.session import MAX_CHUNK, Session
+from compose.train import train
+
+RECIPES = Path(__file__).parents[2] / "recipes"
+XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+XOR_Y = np.array([[0], [1], [1], [0]], np.float32)
+
+
+def xor(*overrides):
+    return compose.load(RECIPES / "xor.yaml", overrides=list(overrides))
+
+
+class Recorder(Listener):
+    def __init__(self):
+        self.events = []
+
+    def started(self, session):
+        self.events.append(("started", session.step, session.total))
+
+    def logged(self, session, record):
+        assert session.record is record and session.step == record["step"]
+        self.events.append(("logged", record["step"]))
+
+    def finished(self, session, result):
+        self.events.append(("finished", result.steps, result.stopped))
+
+
+def test_a_session_advances_one_log_point_at_a_time():
+    recorder = Recorder()
+    session = Session(xor("train.steps=100"), listeners=[recorder]).prepare()
+    assert (session.step, session.total) == (0, 100)
+    record = session.advance()
+    assert record["step"] == 1 and session.step == 1  # 100 steps log every step
+    assert set(record) == {"step", "loss", "accuracy", "seconds"}
+    record = session.advance(steps=10)
+    assert record["step"] == 2  # never past the next log point
+    rest = list(session)
+    assert [r["step"] for r in rest] == list(range(3, 101))
+    assert session.done and session.advance() is None
+    assert recorder.events[0] == ("started", 0, 100)
+    assert recorder.events[-1] == ("finished", 100, "")
+    assert [e[1] for e in recorder.events if e[0] == "logged"] == list(range(1, 101))
+
+
+def test_chunks_are_bounded_however_long_the_run():
+    session = Session(xor("train.steps=2000000000")).prepare()
+    assert session.next_stop() == MAX_CHUNK
+    record = session.advance()
+    assert record["step"] == MAX_CHUNK and not session.done
+    assert session.batches.take(0, 3).shape == (3, 4)
+
+
+def test_listeners_every_adds_log_points():
+    class Every7(Listener):
+        every = 7
+
+    session = Session(xor("train.steps=20", "train.log_every=10"), listeners=[Every7()])
+    steps = [r["step"] for r in session.prepare()]
+    assert steps == [7, 10, 14, 20]
+
+
+def test_pause_step_resume_and_stop_from_another_thread():
+    session = Session(xor("train.steps=100000", "train.log_every=50")).prepare()
+    seen = threading.Event()
+
+    class Signal(Listener):
+        def logged(self, s, record):
+            seen.set()
+
+    session.listeners.append(Signal())
+    session.pause()
+    runner = threading.Thread(target=session.run)
+    runner.start()
+    assert not seen.wait(0.3) and session.step == 0  # paused before the first chunk
+    session.step_once()
+    assert seen.wait(30)
+    assert session.step == 1
+    seen.clear()
+    session.resume()
+    assert seen.wait(30)
+    session.stop("stopped from the editor")
+    runner.join(30)
+    assert not runner.is_alive()
+    result = session.result
+    assert result.stopped == "stopped from the editor"
+    assert 1 < result.steps < 100000 and result.steps == session.step
+
+
+def test_training_on_arrays_from_python(tmp_path):
+    data = {"x": jnp.asarray(np.tile(XOR_X, (4, 1))), "y": np.tile(XOR_Y, (4, 1))}
+    val = {"x": XOR_X, "y": XOR_Y}
+    result = compose.train(xor("train.steps=600"), data=data, val=val, test=val)
+    assert result.metrics["val_accuracy"] == 1.0 and result.metrics["test_accuracy"] == 1.0
+    # The final loss is measured on the given arrays, independently of the session.
+    probs = jax.vmap(lambda x: result.model({"x": x})["prob"])(XOR_X)
+    bce = -np.mean(XOR_Y * np.log(probs) + (1 - XOR_Y) * np.log(1 - probs))
+    assert result.metrics["val_loss"] == pytest.approx(bce, rel=1e-4)
+
+
+def test_arrays_that_do_not_fit_the_inputs_are_located_problems():
+    with pytest.raises(compose.RecipeError) as err:
+        compose.train(xor(), data={"x": np.zeros((8, 3)), "y": np.zeros((8, 1))})
+    assert "input 'x'" in str(err.value) and "(3,)" in str(err.value)
+
+
+def test_a_non_finite_step_is_refused_named_and_the_last_good_weights_kept():
+    recipe = compose.loads(
+        """
+inputs: {x: [2], y: [1]}
+nodes:
+  hidden: {block: linear, in: x, out: 2, weight: {init: zeros}, bias: {init: zeros}}
+  act: {block: relu, in: hidden}
+  logged: {block: log, in: act}
+  logit: {block: linear, in: logged, out: 1}
+  loss: {block: mse, in: {pred: logit, target: y}}
+outputs: [logit]
+loss: loss
+train: {data: {dataset: xor}, batch: 4, steps: 10, optimizer: {adam: {learning_rate: 0.1}}}
+"""
+    )
+    result = train(recipe)
+    assert result.stopped == "node 'logged' (log) gave -inf at step 1: its input reached 0"
+    assert result.failure.node == "logged" and result.steps == 0
+    start = compose.build(recipe, jax.random.fold_in(jax.random.key(0), 0))
+    for node, slots in start.weights.items():
+        for slot, array in slots.items():
+            assert jnp.array_equal(result.model.weights[node][slot], array)
+
+
+def test_a_diverging_run_stops_at_the_step_and_never_keeps_non_finite_weights(tmp_path):
+    recipe = xor("train.optimizer.adam.learning_rate=1.0e+30", "nodes.prob={block: log, in: logit}")
+    result = train(recipe, folder=tmp_path / "run")
+    assert result.failure is not None and result.steps < 2000
+    assert result.stopped.startswith(f"node '{result.failure.node}' (")
+    assert f"at step {result.steps + 1}" in result.stopped
+    leaves = jax.tree_util.tree_leaves(result.model.weights)
+    assert all(bool(jnp.all(jnp.isfinite(w))) for w in leaves)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["steps"] == result.steps
+    for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines():
+        json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+
+
+def test_early_stopping_keeps_the_best_weights(tmp_path):
+    recipe = compose.load(
+        RECIPES / "spirals.yaml",
+        overrides=[
+            "train.steps=3000",
+            "train.log_every=50",
+            "train.early_stop={metric: val_loss, patience: 3}",
+            "train.optimizer.adam.learning_rate=0.3",  # too high: validation loss wanders
+        ],
+    )
+    lines = []
+    result = train(recipe, folder=tmp_path / "run", on_log=lines.append)
+    best = min((r for r in lines if "val_loss" in r), key=lambda r: r["val_loss"])
+    assert result.best_step == best["step"]
+    if result.stopped:
+        assert result.stopped.startswith("early stop: val_loss did not improve for 3")
+        assert lines[-1]["step"] == best["step"] + 3 * 50
+    assert result.metrics["val_loss"] == pytest.approx(best["val_loss"], rel=1e-5)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["best_step"] == best["step"]
+    _, saved = compose.load_run(tmp_path / "run")
+    assert jnp.array_equal(saved.weights["h1"]["weight"], result.model.weights["h1"]["weight"])
+
+
+def test_early_stopping_on_a_metric_that_is_never_logged_is_a_problem():
+    with pytest.raises(compose.RecipeError) as err:
+        train(xor("train.early_stop={metric: val_loss}"))
+    assert "early_stop: expected a logged metric (accuracy, loss), got 'val_loss'" in str(err.value)
+    assert "add val: 0.2 to train.data" in str(err.value)
+
+
+def test_init_from_takes_the_weights_that_fit(tmp_path):
+    first = train(xor(), folder=tmp_path / "first")
+    wider = xor("nodes.hidden.out=3", "train.steps=1")
+    session = Session(wider, init_from=tmp_path / "first").prepare()
+    _, taken, kept = session.taken_from
+    assert taken == ["['logit']['bias']"] and sorted(kept) == [
+        "['hidden']['bias']",
+        "['hidden']['weight']",
+        "['logit']['weight']",
+    ]
+    assert jnp.array_equal(
+        session.model.weights["logit"]["bias"], first.model.weights["logit"]["bias"]
+    )
+    same = Session(xor("train.steps=1"), init_from=tmp_path / "first").prepare()
+    assert same.evaluate(same.model)["accuracy"] == 1.0  # the trained XOR solution
+
+
+def test_batches_depend_on_seed_and_step_only():
+    whole = Batches(10, 4, seed=3).take(0, 7)
+    pieces = np.concatenate(
+        [Batches(10, 4, seed=3).take(s, n) for s, n in ((0, 3), (3, 1), (4, 3))]
+    )
+    assert np.array_equal(whole, pieces)
+    for epoch in (whole[0:2], whole[2:4], whole[4:6]):
+        assert len(set(epoch.ravel().tolist())) == 8  # two full batches, no repeats
+    assert not np.array_equal(whole, Batches(10, 4, seed=4).take(0, 7))
+
+
+def test_a_recipe_without_a_train_section_cannot_run():
+    recipe = compose.loads("inputs: {x: [2]}\nnodes:\n  h: {block: relu, in: x}\noutputs: [h]\n")
+    with pytest.raises(compose.RecipeError) as err:
+        Session(recipe)
+    assert str(err.value) == "<recipe>:1:1: expected a train section to run, got none"
