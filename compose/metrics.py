@@ -70,7 +70,7 @@ def problems(train: Train, loss_block: Block | None, pred_shape: Shape | None) -
                 out.append(
                     Problem(
                         where,
-                        f"metric '{name}': expected more than {k} classes, "
+                        f"metric '{name}': expected more than {k} class{'es' if k > 1 else ''}, "
                         f"got a prediction of shape {pred_shape}",
                     )
                 )
