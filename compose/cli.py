@@ -30,6 +30,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="run folder, new or empty (default: runs/NAME-DATE-TIME)")
     run.add_argument("--resume", metavar="RUN_DIR", help="go on with a run from its checkpoint")
     run.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run's weights")
+    run.add_argument(
+        "--coordinator",
+        metavar="HOST:PORT",
+        help="join a run over several hosts (jax.distributed); give --hosts and --host-id too",
+    )
+    run.add_argument("--hosts", type=int, metavar="N", help="how many hosts join the run")
+    run.add_argument("--host-id", type=int, metavar="I", help="this host's number, 0 to N-1")
     check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     blocks = sub.add_parser("blocks", help="list the blocks, or show one")
@@ -104,6 +111,10 @@ def _train(args: argparse.Namespace, signals) -> int:
         print("compose run: expected a recipe, or --resume RUN_DIR, got "
               f"{'both' if args.recipe else 'neither'}", file=sys.stderr)  # fmt: skip
         return 2
+    if args.coordinator:
+        import jax
+
+        jax.distributed.initialize(args.coordinator, args.hosts, args.host_id)
     if args.resume:
         folder = Path(args.resume)
         if not is_run(folder):

@@ -12,6 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import jax
+
 from compose.check import check
 from compose.checkpoint import Checkpoints
 from compose.listener import Listener
@@ -78,7 +80,7 @@ def make_session(
     if checked.recipe.train is None:
         return Session(checked, **options)  # it raises the located problem
     written: list[Listener] = []
-    if folder is not None:
+    if folder is not None and jax.process_index() == 0:  # one host writes the run folder
         text = resolved_text(checked.recipe)
         every = checked.recipe.train.checkpoint_every
         written = [RunFolder(folder, text, resume=resume), Checkpoints(folder, every)]
