@@ -56,6 +56,8 @@ def read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any]]:
         meta = json.loads(raw[len(MAGIC) : line_end])
     except (ValueError, UnicodeDecodeError):
         raise CheckpointError(f"{path}: damaged (its header is not readable)") from None
+    if not isinstance(meta, dict) or not {"bytes", "sha256", "step"} <= set(meta):
+        raise CheckpointError(f"{path}: damaged (its header lacks the step or checksum)")
     payload = raw[line_end + 1 :]
     if len(payload) != meta.get("bytes") or hashlib.sha256(payload).hexdigest() != meta.get(
         "sha256"

@@ -102,6 +102,7 @@ def _train(args: argparse.Namespace, signals) -> int:
     from pathlib import Path
 
     from compose.api import check, load
+    from compose.checkpoint import CheckpointError
     from compose.progress import TrainingProgress
     from compose.run_folder import RECIPE, default_dir, is_run
     from compose.train import make_session
@@ -140,12 +141,16 @@ def _train(args: argparse.Namespace, signals) -> int:
             listeners=[progress],
         )
         signals.session = session
-        session.prepare(resume=folder if args.resume else None)
+        try:
+            session.prepare(resume=folder if args.resume else None)
+        except CheckpointError as err:
+            print(f"compose run: --resume: {err}", file=sys.stderr)
+            return 2
+        for warning in session.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         if signals.received:
             session.stop("interrupted")
         result = session.run()
-    for warning in session.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
     _report(checked.recipe.name, session, result, folder)
     if signals.received:
         print(f"resume: compose run --resume {folder}")

@@ -198,3 +198,12 @@ def test_the_run_folder_is_self_contained(tmp_path):
     recipe, model = compose.load_run(moved)
     assert recipe.train.steps == 50  # the override is part of the saved recipe
     assert weights_equal(model.weights, result.model.weights)
+
+
+def test_resume_without_a_whole_checkpoint_is_refused(tmp_path, capsys):
+    train(xor("train.steps=20"), folder=tmp_path / "run")
+    (tmp_path / "run" / checkpoint.FILE).write_bytes(checkpoint.MAGIC + b"{}\n")
+    assert main(["run", "--resume", str(tmp_path / "run"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"compose run: --resume: {tmp_path / 'run'}: expected a checkpoint ")
+    assert "damaged (its header lacks the step or checksum)" in err
