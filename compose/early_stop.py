@@ -25,7 +25,8 @@ class EarlyStopping:
             return
         sign = 1.0 if self.rule.mode == "min" else -1.0
         if self.best is None or sign * (self.best - value) > self.rule.min_delta:
-            self.best, self.best_step, self.best_model, self.waited = value, record["step"], model, 0
+            self.best, self.best_step, self.best_model = value, record["step"], model
+            self.waited = 0
         else:
             self.waited += 1
 

@@ -19,7 +19,8 @@ from compose.recipe import Train
 CLASSIFYING = ("accuracy", "top5_accuracy")  # examples; any topK_accuracy is accepted
 REGRESSING = ("mse", "mae")
 METRICS = CLASSIFYING + REGRESSING
-_TOP_K = re.compile(r"top([1-9][0-9]*)_accuracy")
+TOP_K_PATTERN = r"^top([1-9][0-9]*)_accuracy$"
+_TOP_K = re.compile(TOP_K_PATTERN)
 
 
 def top_k(name: str) -> int | None:

@@ -12,8 +12,9 @@ from typing import Any
 
 from blocks import BLOCKS, INITIALIZERS, Block, Hyper
 from blocks.block import positive
-from compose.data import DATASETS, VAL
-from compose.metrics import METRICS
+from compose.data_sklearn import SETS
+from compose.datasets import DATASETS
+from compose.metrics import METRICS, TOP_K_PATTERN
 from compose.parse import INSTANCE_KEYS, NETWORK_KEYS, TOP_KEYS
 from compose.train_spec import TRAIN_KEYS
 
@@ -50,6 +51,7 @@ def recipe_schema() -> Schema:
                 "else": _keyed("block", {b.name: _block(b) for b in BLOCKS.values()}),
             },
             "instance": _instance(),
+            "held_out": _data_source(held_out=True),
             "weight": {
                 "description": "a weight source: a name to wire (node, input or node.weight), "
                 "{init: NAME, ...} or {network: ..., in: ...}; absent: learned, default init",
@@ -230,10 +232,9 @@ def _train() -> Schema:
         }
         return {"anyOf": [by_name, {"type": "string"}], "description": doc, "examples": examples}
 
-    datasets = {d.name: _args(d.args + (VAL,), doc=d.doc, params=False) for d in DATASETS.values()}
     coefficient = number("coefficient", "number", minimum=0)
     keys = {
-        "data": {**_keyed("dataset", datasets), "description": "a built-in data set"},
+        "data": _data_source(held_out=False),
         "batch": {**number("examples per step", exclusiveMinimum=0), "default": 32},
         "steps": number("optimiser steps (give steps or epochs)", exclusiveMinimum=0),
         "epochs": number("full passes over the data (give steps or epochs)", exclusiveMinimum=0),
@@ -260,7 +261,10 @@ def _train() -> Schema:
             "additionalProperties": False,
             "description": "one of {l1: coefficient} or {l2: coefficient}, over learned weights",
         },
-        "metrics": {"type": "array", "items": {"enum": list(METRICS)}},
+        "metrics": {
+            "type": "array",
+            "items": {"anyOf": [{"enum": list(METRICS)}, {"pattern": TOP_K_PATTERN}]},
+        },
         "validate": {
             "type": "object",
             "properties": {"every": number("steps between validations", exclusiveMinimum=0)},
@@ -268,6 +272,29 @@ def _train() -> Schema:
             "additionalProperties": False,
         },
         "log_every": number("steps between logs (default: total steps / 100)", exclusiveMinimum=0),
+        "early_stop": {
+            "type": "object",
+            "properties": {
+                "metric": {"type": "string", "default": "val_loss"},
+                "patience": {**number("evaluations without improvement", exclusiveMinimum=0)},
+                "min_delta": number("the least change that counts", "number", minimum=0),
+                "mode": {"enum": ["min", "max"]},
+            },
+            "additionalProperties": False,
+            "description": "stop when a metric stops improving",
+        },
+        "checkpoint": {
+            "type": "object",
+            "properties": {"every": number("steps between checkpoints", exclusiveMinimum=0)},
+            "required": ["every"],
+            "additionalProperties": False,
+        },
+        "devices": {
+            "anyOf": [{"const": "all"}, {"type": "integer", "minimum": 1}],
+            "default": "all",
+            "description": "how many devices to train on",
+        },
+        "init_from": {"type": "string", "description": "a run folder whose weights start this run"},
         "seed": {**number("seed", minimum=0, maximum=2**32 - 1), "default": 0},
     }
     return {
@@ -277,4 +304,89 @@ def _train() -> Schema:
         "required": ["data", "optimizer"],
         "oneOf": [{"required": ["steps"]}, {"required": ["epochs"]}],
         "additionalProperties": False,
+    }
+
+
+def _data_source(*, held_out: bool) -> Schema:
+    """`train.data`, or with `held_out` a `val:` or `test:` source of its own (which takes
+    no split keys; a generated one takes its `seed`)."""
+    seed = {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 2**32 - 1,
+        "default": 0,
+        "description": "seeds the shuffle and a generated set",
+    }
+    fraction = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
+    held = {"anyOf": [fraction, {"$ref": "#/$defs/held_out"}]}
+    common = {
+        "val": {**held, "description": "the fraction held out for validation, or a source"},
+        "test": {**held, "description": "the fraction held out for testing, or a source"},
+        "shuffle": {"type": "boolean", "default": True, "description": "shuffle before splitting"},
+        "seed": seed,
+        "standardize": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "arrays z-scored with the training part's mean and deviation",
+        },
+    }
+    if held_out:
+        common = {}
+    datasets = {}
+    for d in DATASETS.values():
+        case = _args(tuple(a for a in d.args if a.name != "seed"), doc=d.doc, params=False)
+        case["properties"].update(common or {"seed": seed})
+        datasets[d.name] = case
+
+    def of_file(kind: str, doc: str, **more: Schema) -> Schema:
+        return {
+            "properties": {kind: {"type": "string", "description": doc}, **more, **common},
+            "required": [kind, *more],
+            "additionalProperties": False,
+        }
+
+    kinds = {
+        "dataset": _keyed("dataset", datasets),
+        "npz": of_file("npz", "a .npz file of arrays named like the inputs"),
+        "csv": of_file("csv", "a .csv file with a header row", columns=_columns()),
+        "sklearn": {
+            "properties": {"sklearn": {"enum": list(SETS)}, **common},
+            "required": ["sklearn"],
+            "additionalProperties": False,
+        },
+    }
+    return {
+        "type": "object",
+        "description": "a data source: {dataset: NAME}, {npz: FILE}, {csv: FILE, columns: ...} "
+        "or {sklearn: NAME}; files are relative to the recipe",
+        "anyOf": [{"required": [kind]} for kind in kinds],
+        "allOf": [{"if": {"required": [k]}, "then": case} for k, case in kinds.items()],
+    }
+
+
+def _columns() -> Schema:
+    name = {"type": ["string", "integer"], "description": "a column named in the header"}
+    onehot = {
+        "type": "object",
+        "properties": {
+            "onehot": {**name, "description": "a column, one-hot encoded"},
+            "classes": {
+                "type": "array",
+                "items": {"type": ["string", "number"]},
+                "minItems": 1,
+                "description": "the classes in order (default: the column's values, sorted)",
+            },
+        },
+        "required": ["onehot"],
+        "additionalProperties": False,
+    }
+    column = {"anyOf": [name, onehot]}
+    return {
+        "type": "object",
+        "propertyNames": {"pattern": IDENTIFIER},
+        "additionalProperties": {
+            "anyOf": [column, {"type": "array", "items": column, "minItems": 1}]
+        },
+        "minProperties": 1,
+        "description": "each input's columns in order, e.g. {x: [x1, x2], y: {onehot: label}}",
     }

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from blocks import Hyper
+from compose.data_spec import read_data
 from compose.reader import Reader
-from compose.recipe import Call, Train
+from compose.recipe import Call, EarlyStop, Train
 
 TRAIN_KEYS = (
     "data",
@@ -21,8 +22,11 @@ TRAIN_KEYS = (
     "validate",
     "log_every",
     "seed",
+    "early_stop",
+    "checkpoint",
+    "devices",
+    "init_from",
 )
-NOT_YET = {key: f"'{key}' is not supported yet" for key in ("early_stop", "checkpoint", "devices")}
 
 
 def parse_train(reader: Reader, value: Any, path: tuple = ("train",)) -> Train | None:
@@ -32,26 +36,24 @@ def parse_train(reader: Reader, value: Any, path: tuple = ("train",)) -> Train |
     return train_reader.train(value, path)
 
 
+def _positive(value: Any) -> str | None:
+    return None if value > 0 else "a positive value"
+
+
 class _TrainReader(Reader):
     def train(self, value: Any, path: tuple) -> Train | None:
         spec = self.mapping(value, path)
         if spec is None:
             return None
         spec = {k: v for k, v in spec.items() if v is not None}  # null unsets a key
-        self.known_keys(spec, path, TRAIN_KEYS, "train", NOT_YET)
+        self.known_keys(spec, path, TRAIN_KEYS, "train")
 
         def number(key: str, kind: type, default: Any, check=None) -> Any:
             if spec.get(key) is None:  # absent, or null to unset it (`--set train.steps=null`)
                 return default
             return self.typed(spec[key], path + (key,), Hyper(key, kind, check=check))
 
-        positive = lambda v: None if v > 0 else "a positive value"  # noqa: E731
-        data = self.call(
-            spec.get("data"),
-            path + ("data",),
-            "a data source like {dataset: xor}",
-            name_key="dataset",
-        )
+        data = read_data(self, spec.get("data"), path + ("data",))
         optimizer = self.call(
             spec.get("optimizer"),
             path + ("optimizer",),
@@ -64,8 +66,8 @@ class _TrainReader(Reader):
                 path + ("schedule",),
                 "a schedule like {cosine_decay_schedule: {decay_steps: 1000}}",
             )
-        steps = number("steps", int, None, positive)
-        epochs = number("epochs", int, None, positive)
+        steps = number("steps", int, None, _positive)
+        epochs = number("epochs", int, None, _positive)
         if (steps is None) == (epochs is None) and not self._failed(path, ("steps", "epochs")):
             self.bad(
                 path,
@@ -79,35 +81,85 @@ class _TrainReader(Reader):
         if not (isinstance(metrics, list) and all(isinstance(m, str) for m in metrics)):
             self.expect(path + ("metrics",), "a list of metric names like [accuracy]", metrics)
             metrics = []
-        validate_every = None
-        if "validate" in spec:
-            validate = self.mapping(spec["validate"], path + ("validate",), "{every: N}") or {}
-            self.known_keys(validate, path + ("validate",), ("every",), "validate")
-            validate_every = self.typed(
-                validate.get("every"),
-                path + ("validate", "every"),
-                Hyper("every", int, check=positive),
-            )
+        validate_every = self.every(spec, "validate", path)
+        early_stop = self.early_stop(spec["early_stop"], path) if "early_stop" in spec else None
+        checkpoint_every = self.every(spec, "checkpoint", path)
+        devices = self.devices(spec.get("devices", "all"), path + ("devices",))
+        init_from = spec.get("init_from")
+        if init_from is not None and not isinstance(init_from, str):
+            self.expect(path + ("init_from",), "the path of a run folder", init_from)
+            init_from = None
         where = {key: self.at(path + (key,)) for key in spec}
         where["train"] = self.at(path, key=True)
         if data is None or optimizer is None:
             return None
         return Train(
             data=data,
-            batch=number("batch", int, 32, positive) or 32,
+            batch=number("batch", int, 32, _positive) or 32,
             steps=steps,
             epochs=epochs,
             optimizer=optimizer,
             schedule=schedule,
-            clip=number("clip", float, None, positive),
+            clip=number("clip", float, None, _positive),
             penalty=penalty,
             metrics=tuple(metrics),
             validate_every=validate_every,
-            log_every=number("log_every", int, None, positive),
+            early_stop=early_stop,
+            checkpoint_every=checkpoint_every,
+            devices=devices,
+            init_from=init_from,
+            log_every=number("log_every", int, None, _positive),
             seed=number("seed", int, 0, lambda v: None if 0 <= v < 2**32 else "0 to 2**32 - 1")
             or 0,
             where=where,
         )
+
+    def every(self, spec: dict, key: str, path: tuple) -> int | None:
+        """N of `key: {every: N}`, or None when the key is absent."""
+        if key not in spec:
+            return None
+        value = self.mapping(spec[key], path + (key,), "{every: N}") or {}
+        self.known_keys(value, path + (key,), ("every",), key)
+        return self.typed(
+            value.get("every"), path + (key, "every"), Hyper("every", int, check=_positive)
+        )
+
+    def early_stop(self, value: Any, path: tuple) -> EarlyStop | None:
+        """`{metric: val_loss, patience: 10, min_delta: 0.0, mode: min}`; mode follows the
+        metric (min for losses and errors, max for accuracies) unless given."""
+        path = path + ("early_stop",)
+        spec = self.mapping(value, path, "{metric: val_loss, patience: 10}")
+        if spec is None:
+            return None
+        self.known_keys(spec, path, ("metric", "patience", "min_delta", "mode"), "early_stop")
+        metric = spec.get("metric", "val_loss")
+        if not isinstance(metric, str):
+            self.expect(path + ("metric",), "a metric name like val_loss", metric)
+            return None
+        patience = self.typed(
+            spec.get("patience", 10), path + ("patience",), Hyper("patience", int, check=_positive)
+        )
+        min_delta = self.typed(
+            spec.get("min_delta", 0.0),
+            path + ("min_delta",),
+            Hyper("min_delta", float, check=lambda v: None if v >= 0 else "a value >= 0"),
+        )
+        mode = spec.get("mode", "max" if metric.endswith("accuracy") else "min")
+        if mode not in ("min", "max"):
+            self.expect(path + ("mode",), "min or max", mode)
+            return None
+        if patience is None or min_delta is None:
+            return None
+        return EarlyStop(metric, patience, mode, min_delta)
+
+    def devices(self, value: Any, path: tuple) -> int | None:
+        """None for `all`, else a positive count."""
+        if value == "all":
+            return None
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return value
+        self.expect(path, "all or a positive number of devices", value)
+        return None
 
     def _failed(self, path: tuple, keys: tuple[str, ...]) -> bool:
         """Whether a problem was already reported at one of these keys."""

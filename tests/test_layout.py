@@ -24,7 +24,9 @@ def test_blocks_import_jax_and_the_standard_library_only():
         assert names <= STDLIB_AND_JAX, f"{path.name} imports {names - STDLIB_AND_JAX}"
 
 
-@pytest.mark.parametrize("library, home", [("yaml", "source.py"), ("optax", "optim.py")])
+@pytest.mark.parametrize(
+    "library, home", [("yaml", "source.py"), ("optax", "optim.py"), ("sklearn", "data_sklearn.py")]
+)
 def test_each_library_has_one_home_in_compose(library, home):
     users = {path.name for path, names in imports("compose") if library in names}
     assert users == {home}

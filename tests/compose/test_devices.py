@@ -20,8 +20,8 @@ SCRIPT = textwrap.dedent(
         recipe = compose.load(sys.argv[1], overrides=["train.steps=40", *overrides])
         logged = []
         result = train(recipe, on_log=logged.append)
-        sharding = jax.tree_util.tree_leaves(result.model.weights)[0].sharding
-        return [r["loss"] for r in logged], [r["val_loss"] for r in logged], len(sharding.device_set)
+        on = len(jax.tree_util.tree_leaves(result.model.weights)[0].sharding.device_set)
+        return [r["loss"] for r in logged], [r["val_loss"] for r in logged], on
 
     four = losses("train.devices=4")
     one = losses("train.devices=1")

@@ -152,7 +152,7 @@ def test_networks_and_params_validate():
         ({"data": {"dataset": "spiral", "n": 10.5}}, "10.5"),
         ({"data": {"dataset": "xor", "n": 10}}, "'n' was unexpected"),
         ({"metrics": ["acuracy"]}, "'acuracy' is not one of"),
-        ({"early_stop": 3}, "'early_stop' was unexpected"),
+        ({"early_stopping": 3}, "'early_stopping' was unexpected"),
         ({"optimizer": {"adam": {}, "sgd": {}}}, "has too many properties"),
     ],
 )
@@ -162,6 +162,48 @@ def test_train_slips_fail_validation(change, fragment):
     recipe["train"] = {k: v for k, v in recipe["train"].items() if v is not None}
     found = errors(recipe)
     assert fragment in " ".join(_messages(found))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"dataset": "spiral", "n": 200, "val": 0.2, "test": 0.1, "seed": 3, "shuffle": False},
+        {"dataset": "circle", "noise": 0.1, "standardize": ["x"]},
+        {"dataset": "sine", "low": -1.0, "high": 1.0},
+        {"npz": "data/points.npz", "val": {"npz": "data/val.npz"}},
+        {"csv": "data/points.csv", "columns": {"x": ["x1", "x2"], "y": ["label"]}},
+        {
+            "csv": "points.csv",
+            "columns": {"x": ["x1", {"onehot": "kind"}], "y": {"onehot": "label"}},
+        },
+        {"csv": "p.csv", "columns": {"y": {"onehot": "label", "classes": ["a", "b", 3]}}},
+        {"sklearn": "digits", "val": 0.2, "test": {"dataset": "spiral", "seed": 1}},
+    ],
+)
+def test_every_form_of_data_validates(data):
+    recipe = copy.deepcopy(XOR)
+    recipe["train"]["data"] = data
+    assert errors(recipe) == []
+
+
+@pytest.mark.parametrize(
+    "data, fragment",
+    [
+        ({"datset": "xor"}, "is not valid under any of the given schemas"),
+        ({"npz": "a.npz", "csv": "b.csv"}, "'csv' was unexpected"),
+        ({"csv": "a.csv"}, "'columns' is a required property"),
+        ({"csv": "a.csv", "columns": {"x": {"onehot": "c", "clases": []}}}, "'clases'"),
+        ({"sklearn": "digit"}, "'digit' is not one of"),
+        ({"npz": "a.npz", "val": 1.5}, "1.5"),
+        ({"npz": "a.npz", "val": {"npz": "v.npz", "val": 0.1}}, "'val' was unexpected"),
+        ({"npz": "a.npz", "n": 10}, "'n' was unexpected"),
+        ({"dataset": "xor", "shuffle": "yes"}, "'yes' is not of type 'boolean'"),
+    ],
+)
+def test_data_slips_fail_validation(data, fragment):
+    recipe = copy.deepcopy(XOR)
+    recipe["train"]["data"] = data
+    assert fragment in " ".join(_messages(errors(recipe)))
 
 
 def test_hyperparameters_carry_their_docs_and_defaults():
