@@ -159,6 +159,8 @@ class Session:
     def _data(self) -> datasets.Split:
         names = [i.name for i in self.checked.recipe.inputs]
         if self._given["train"] is None:
+            if self._given["val"] is not None or self._given["test"] is not None:
+                raise TypeError("val= and test= arrays go with data= arrays, got no data=")
             base = Path(self.checked.recipe.file).parent
             return datasets.load(self.spec.data, names, base)
         inputs = self.checked.recipe.inputs
@@ -168,14 +170,17 @@ class Session:
             if arrays is not None
             for p in datasets.array_problems(arrays, inputs, what=f"{part} data")
         ]
+        n = len(next(iter(self._given["train"].values()), ()))
+        if not problems and n < self.spec.batch:
+            where = self.spec.where.get("batch", self.spec.where["train"])
+            message = (
+                f"expected a batch of at most the {n} examples of data=, got {self.spec.batch}"
+            )
+            problems.append(Problem(where, message))
         if problems:
             raise RecipeError(problems)
         as_numpy = lambda a: {k: np.asarray(a[k]) for k in names} if a is not None else {}  # noqa: E731
-        return datasets.Split(
-            as_numpy(self._given["train"]),
-            as_numpy(self._given["val"]),
-            as_numpy(self._given["test"]),
-        )
+        return datasets.Split(*(as_numpy(self._given[part]) for part in ("train", "val", "test")))
 
     def _start_weights(self, model: Composed) -> tuple[Composed, list[str], list[str]]:
         """(model, weights taken, weights left as initialised) from `init_from`, if any."""

@@ -220,3 +220,12 @@ def test_a_recipe_without_a_train_section_cannot_run():
     with pytest.raises(compose.RecipeError) as err:
         Session(recipe)
     assert str(err.value) == "<recipe>:1:1: expected a train section to run, got none"
+
+
+def test_arrays_fewer_than_a_batch_are_a_located_problem():
+    with pytest.raises(compose.RecipeError) as err:
+        compose.train(xor(), data={"x": XOR_X[:2], "y": XOR_Y[:2]})
+    assert str(err.value) == (
+        f"{RECIPES / 'xor.yaml'}:20:10: train.batch: expected a batch of at most the 2 "
+        "examples of data=, got 4"
+    )
