@@ -179,8 +179,9 @@ class Session:
             problems.append(Problem(where, message))
         if problems:
             raise RecipeError(problems)
-        as_numpy = lambda a: {k: np.asarray(a[k]) for k in names} if a is not None else {}  # noqa: E731
-        return datasets.Split(*(as_numpy(self._given[part]) for part in ("train", "val", "test")))
+        return datasets.Split(
+            *(_numpy(self._given[part], names) for part in ("train", "val", "test"))
+        )
 
     def _start_weights(self, model: Composed) -> tuple[Composed, list[str], list[str]]:
         """(model, weights taken, weights left as initialised) from `init_from`, if any."""
@@ -451,6 +452,15 @@ def take_weights(model: Composed, trained: Composed) -> tuple[Composed, list[str
 
     weights = jax.tree_util.tree_map_with_path(pick, model.weights)
     return eqx.tree_at(lambda m: m.weights, model, weights), taken, kept
+
+
+def _numpy(arrays: Mapping[str, Any] | None, names: list[str]) -> dict[str, np.ndarray]:
+    """The named arrays as numpy; booleans and floats as float32, as data files give them."""
+    out = {}
+    for name in names if arrays is not None else ():
+        array = np.asarray(arrays[name])
+        out[name] = array.astype(np.float32) if array.dtype.kind in "bf" else array
+    return out
 
 
 def _ordered(values: Mapping[str, Any]) -> dict[str, Any]:
