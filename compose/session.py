@@ -313,6 +313,12 @@ class Session:
             return {}
         return {f"val_{k}": v for k, v in self.evaluate(model, "val_").items()}
 
+    def batch(self, step: int | None = None) -> dict[str, jax.Array]:
+        """The training batch of `step` (0-based; default: the next step to take), arrays
+        with a leading batch axis: what looking inside at a log point should look at."""
+        row = self.batches.take(self.step if step is None else step, 1)[0]
+        return {k: a[row] for k, a in self.arrays.items()}
+
     def evaluate(self, model: Composed, part: str = "") -> dict[str, float]:
         """Loss and metrics of `model` on the training ("") , "val_" or "test_" set."""
         return {
