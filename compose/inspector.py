@@ -51,7 +51,7 @@ def inspect(model: Composed, batch: Mapping[str, jax.Array]) -> Inspection:
         loss=float(loss),
         activations={p: activations[p] for p in order},
         gradients={p: gradients[p] for p in order},
-        weight_gradients=_flat_weights(weight_grads),
+        weight_gradients=flat_weights(weight_grads),
     )
 
 
@@ -114,11 +114,12 @@ def _flat(tree: dict, prefix: str = "") -> dict[str, jax.Array]:
     return out
 
 
-def _flat_weights(tree: dict, prefix: str = "") -> dict[str, jax.Array]:
+def flat_weights(tree: dict, prefix: str = "") -> dict[str, jax.Array]:
+    """Nested weights to {"path.slot": array} (`net/node.slot` inside a network)."""
     out = {}
     for name, value in tree.items():
         if isinstance(value, dict) and all(isinstance(v, dict) for v in value.values()):
-            out.update(_flat_weights(value, f"{prefix}{name}/"))
+            out.update(flat_weights(value, f"{prefix}{name}/"))
         elif isinstance(value, dict):
             out.update({f"{prefix}{name}.{slot}": array for slot, array in value.items()})
     return out

@@ -236,6 +236,11 @@ class Session:
     # -- advancing -------------------------------------------------------------------------
 
     @property
+    def log_interval(self) -> int:
+        """Steps between the session's own log points."""
+        return self._every
+
+    @property
     def done(self) -> bool:
         """Whether training has ended: all steps taken, stopped, or failed."""
         return self.result is not None or (self.prepared and self.step >= self.total)

@@ -17,6 +17,7 @@ import jax
 from compose.check import check
 from compose.checkpoint import Checkpoints
 from compose.listener import Listener
+from compose.norms import NormLog
 from compose.problems import RecipeError
 from compose.recipe import Recipe
 from compose.report import Checked
@@ -83,7 +84,11 @@ def make_session(
     if folder is not None and jax.process_index() == 0:  # one host writes the run folder
         text = resolved_text(checked.recipe)
         every = checked.recipe.train.checkpoint_every
-        written = [RunFolder(folder, text, resume=resume), Checkpoints(folder, every)]
+        written = [
+            RunFolder(folder, text, resume=resume),
+            Checkpoints(folder, every),
+            NormLog(folder),
+        ]
     return Session(checked, listeners=[*written, *listeners], **options)
 
 

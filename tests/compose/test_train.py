@@ -38,6 +38,7 @@ def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
         "checkpoint.ckpt",
         "metrics.jsonl",
         "model.eqx",
+        "norms.jsonl",
         "recipe.yaml",
         "summary.json",
     ]
