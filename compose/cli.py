@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--resume", metavar="RUN_DIR", help="go on with a run from its checkpoint")
     run.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run's weights")
     run.add_argument(
+        "--overfit", type=int, metavar="N", help="train on the first N examples only: can it fit?"
+    )
+    run.add_argument(
         "--coordinator",
         metavar="HOST:PORT",
         help="join a run over several hosts (jax.distributed); give --hosts and --host-id too",
@@ -138,6 +141,7 @@ def _train(args: argparse.Namespace, signals) -> int:
             folder=folder,
             resume=bool(args.resume),
             init_from=args.init_from,
+            overfit=args.overfit,
             listeners=[progress],
         )
         signals.session = session
@@ -182,6 +186,8 @@ def _report(name: str, session, result, folder) -> None:
         print(
             f"started from {len(taken[1])} of {len(taken[1]) + len(taken[2])} trained weights{new}"
         )
+    for note in result.notes:
+        print(f"note: {note}")
     print(f"run folder: {folder}")
 
 

@@ -118,6 +118,8 @@ class RunFolder(Listener):
                 summary["stopped"] = result.stopped
             if result.best_step is not None:
                 summary["best_step"] = result.best_step
+            if result.notes:
+                summary["notes"] = list(result.notes)
             if result.failure:
                 summary["failure"] = {"step": result.failure.step, "node": result.failure.node}
         taken = getattr(session, "taken_from", None)

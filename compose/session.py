@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from compose import checkpoint, optim
+from compose import checkpoint, optim, verdicts
 from compose import data as datasets
 from compose.api import build, load_run
 from compose.batches import Batches
@@ -62,6 +62,7 @@ class Result:
     stopped: str = ""
     best_step: int | None = None
     failure: Failure | None = None
+    notes: tuple[str, ...] = ()  # plain words on what the run reached (compose.verdicts)
 
 
 class Session:
@@ -69,7 +70,8 @@ class Session:
 
     data: arrays by input name to train on instead of the recipe's data source (numpy
     or jax, leading axis = examples); val and test likewise. init_from: a run folder whose
-    weights start this run (overrides `train.init_from`).
+    weights start this run (overrides `train.init_from`). overfit: train on the first N
+    training examples only (the debugging checklist's first test: can it fit a few?).
     """
 
     def __init__(
@@ -81,6 +83,7 @@ class Session:
         test: Mapping[str, Any] | None = None,
         listeners: Sequence[Listener] = (),
         init_from: str | Path | None = None,
+        overfit: int | None = None,
     ):
         checked = recipe if isinstance(recipe, Checked) else check(recipe)
         if checked.problems:
@@ -93,6 +96,8 @@ class Session:
         self.listeners = list(listeners)
         self._given = {"train": data, "val": val, "test": test}
         self._init_from = init_from
+        self.overfit = overfit
+        self.first_loss: float | None = None  # the loss before training, for the verdicts
         self.step = 0  # steps taken
         self.total = 0  # steps the run will take, known once the data is
         self.record: dict[str, Any] = {}
@@ -113,6 +118,11 @@ class Session:
         the listeners that training can start."""
         checked, spec = self.checked, self.spec
         split = self._data()
+        if self.overfit:
+            split = datasets.Split({k: v[: self.overfit] for k, v in split.train.items()}, {}, {})
+            self.spec = replace(spec, batch=min(spec.batch, self.overfit))
+            spec = self.spec
+        self.chance = self._chance(split.train)
         self.placement = Placement(spec.devices)
         n = len(next(iter(split.train.values())))
         self.total = spec.steps or spec.epochs * (n // spec.batch)
@@ -150,6 +160,8 @@ class Session:
         if resume is not None:
             tree, header, self.warnings = checkpoint.latest(Path(resume), self.state_tree())
             self.restore(tree, header)
+        else:  # where the loss starts, for the verdicts at the end
+            self.first_loss = self.evaluate(self.model)["loss"]
         for listener in self.listeners:
             listener.started(self)
         if self.step >= self.total:
@@ -182,6 +194,17 @@ class Session:
         return datasets.Split(
             *(_numpy(self._given[part], names) for part in ("train", "val", "test"))
         )
+
+    def _chance(self, train: Mapping[str, np.ndarray]) -> float | None:
+        """Chance accuracy on the training targets, when accuracy is a metric."""
+        if "accuracy" not in self.spec.metrics:
+            return None
+        plan = self.checked.plan
+        loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+        target = loss_step.args[1] if len(loss_step.args) > 1 else None
+        if target is None or target.kind != "input" or target.name not in train:
+            return None
+        return verdicts.chance_accuracy(np.asarray(train[target.name]))
 
     def _start_weights(self, model: Composed) -> tuple[Composed, list[str], list[str]]:
         """(model, weights taken, weights left as initialised) from `init_from`, if any."""
@@ -404,9 +427,18 @@ class Session:
         elif self.record:
             final = {k: v for k, v in self.record.items() if k not in ("step", "seconds")}
         self.stopped = stopped or self.stopped
-        self.result = Result(
-            model, self.step, self.seconds, final, None, self.stopped, best_step, self.failure
+        heaviest = max(
+            (float(jnp.max(jnp.abs(w))) for w in jax.tree_util.tree_leaves(model.weights)),
+            default=0.0,
         )
+        said = verdicts.notes(
+            final, self.first_loss, chance=self.chance, overfit=self.overfit,
+            heaviest_weight=heaviest,
+        )  # fmt: skip
+        self.result = Result(
+            model, self.step, self.seconds, final, None, self.stopped, best_step, self.failure,
+            tuple(said),
+        )  # fmt: skip
         for listener in self.listeners:
             listener.finished(self, self.result)
         return self.result
@@ -428,6 +460,7 @@ class Session:
         data order and the random blocks' keys), time spent, last record, early stopping."""
         header = {"step": self.step, "seed": self.spec.seed, "seconds": self.seconds}
         header["record"] = self.record
+        header["first_loss"] = self.first_loss
         if self.early:
             header["early_stop"] = self.early.state()
         return header
@@ -438,6 +471,7 @@ class Session:
         self.opt_state = self.placement.replicated(tree["opt_state"])
         self.step, self.seconds = header["step"], header["seconds"]
         self.record = header.get("record") or {}
+        self.first_loss = header.get("first_loss")
         if self.early and "early_stop" in header:
             self.early.restore(header["early_stop"], tree.get("best"))
 
