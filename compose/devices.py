@@ -42,7 +42,8 @@ class Placement:
         return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
 
     def indices(self, indices: np.ndarray) -> Any:
-        """A chunk's example indices (steps, batch), split along the batch axis."""
+        """A chunk's example indices (..., steps, batch), split along the batch axis."""
         if self.mesh is None:
             return jax.device_put(indices)
-        return jax.device_put(indices, NamedSharding(self.mesh, PartitionSpec(None, AXIS)))
+        spec = PartitionSpec(*([None] * (indices.ndim - 1)), AXIS)
+        return jax.device_put(indices, NamedSharding(self.mesh, spec))

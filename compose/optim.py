@@ -10,6 +10,7 @@ import functools
 import inspect
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import optax
 
@@ -159,11 +160,39 @@ def learning_rate(train: Train) -> Any:
     return getattr(optax, train.schedule.name)(**sched_args)
 
 
-def make(train: Train) -> Optimizer:
-    """The optax transformation the recipe asks for, with gradient clipping first if set."""
+def make(train: Train, *, inject: bool = False) -> Optimizer:
+    """The optax transformation the recipe asks for, with gradient clipping first if set.
+
+    With `inject`, its numeric arguments live in its state (optax.inject_hyperparams), so
+    that each member of a population can hold its own (see `with_hyperparams`)."""
     args = dict(train.optimizer.args)
     args["learning_rate"] = learning_rate(train)
-    opt = getattr(optax, train.optimizer.name)(**args)
+    factory = getattr(optax, train.optimizer.name)
+    opt = (optax.inject_hyperparams(factory) if inject else factory)(**args)
     if train.clip:
         opt = optax.chain(optax.clip_by_global_norm(train.clip), opt)
     return opt
+
+
+def with_hyperparams(opt_state: Any, values: dict[str, Any]) -> Any:
+    """`opt_state` (of an optimizer made with inject=True) holding `values` for its
+    injected hyperparameters, e.g. {"learning_rate": array of one rate per variant}."""
+
+    def put(state):
+        if hasattr(state, "hyperparams"):
+            return state._replace(hyperparams={**state.hyperparams, **values})
+        return state
+
+    return jax.tree_util.tree_map(put, opt_state, is_leaf=lambda s: hasattr(s, "hyperparams"))
+
+
+def numeric_arguments(name: str) -> list[str]:
+    """The arguments of optax optimizer `name` that take a number (what a population may
+    vary), learning_rate first."""
+    params = optimizers()[name].parameters
+    return [
+        n
+        for n, p in params.items()
+        if n == "learning_rate"
+        or (isinstance(p.default, (int, float)) and not isinstance(p.default, bool))
+    ]

@@ -59,7 +59,11 @@ class TrainingProgress(Listener):
         seconds = record["seconds"] - self.last_seconds
         rate = f"{steps / seconds:,.0f}" if seconds > 0 else "-"
         self.last_step, self.last_seconds = record["step"], record["seconds"]
-        values = [f"{k} {v:.4g}" for k, v in record.items() if k not in ("step", "seconds")]
+        values = [
+            f"{k} {v:.4g}"
+            for k, v in record.items()
+            if k not in ("step", "seconds") and isinstance(v, float)
+        ]
         if self.live:
             room = max(0, self.console.width - FIXED_WIDTH)
             self.progress.update(

@@ -19,6 +19,11 @@ DATA_FILE_KEYS = ("npz", "csv")  # data sources whose value is a path
 
 def resolved_text(recipe: Recipe) -> str:
     """YAML text of `recipe`, self-contained (see the module's docstring)."""
+    return dump_text(resolved_document(recipe))
+
+
+def resolved_document(recipe: Recipe) -> dict[str, Any]:
+    """`recipe`'s document as plain data, self-contained (see the module's docstring)."""
     document = copy.deepcopy(dict(recipe.data))
     base = Path(recipe.file).parent
     _inline_networks(document, base, seen=(str(Path(recipe.file).resolve()),))
@@ -27,7 +32,7 @@ def resolved_text(recipe: Recipe) -> str:
         _absolute_data_paths(train.get("data"), base)
         if isinstance(train.get("init_from"), str):
             train["init_from"] = str((base / train["init_from"]).resolve())
-    return dump_text(document)
+    return document
 
 
 def _inline_networks(document: Any, base: Path, seen: tuple[str, ...]) -> None:

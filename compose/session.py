@@ -116,39 +116,9 @@ class Session:
         """Load the data, build the model and optimizer, compile the training chunk; with
         `resume`, continue from the newest whole checkpoint in that run folder. Then tell
         the listeners that training can start."""
-        checked, spec = self.checked, self.spec
-        split = self._data()
-        if self.overfit:
-            split = datasets.Split({k: v[: self.overfit] for k, v in split.train.items()}, {}, {})
-            self.spec = replace(spec, batch=min(spec.batch, self.overfit))
-            spec = self.spec
-        self.chance = self._chance(split.train)
-        self.placement = Placement(spec.devices)
-        n = len(next(iter(split.train.values())))
-        self.total = spec.steps or spec.epochs * (n // spec.batch)
-        self.batches = Batches(n, spec.batch, spec.seed)
-        self.arrays = self.placement.replicated({k: jnp.asarray(v) for k, v in split.train.items()})
-        self.eval_sets = {
-            prefix: self.placement.replicated({k: jnp.asarray(v[:cap]) for k, v in arrays.items()})
-            for prefix, arrays, cap in (
-                ("", split.train, EVAL_CAP),
-                ("val_", split.val, None),
-                ("test_", split.test, None),
-            )
-            if arrays and len(next(iter(arrays.values()))) > 0
-        }
-        key = jax.random.key(spec.seed)
-        model = build(checked, jax.random.fold_in(key, 0))
-        self.taken_from = self._start_weights(model)
-        model = self.taken_from[0]
-        self.optimizer = optim.make(spec)
-        self.model = self.placement.replicated(model)
-        self.opt_state = self.placement.replicated(self.optimizer.init(self.model.weights))
-        noise_key = jax.random.fold_in(key, 1) if checked.plan.random else None
-        params, self._static = eqx.partition(self.model, eqx.is_array)
-        step = make_step(self.optimizer, spec.penalty, spec.metrics)
-        self._run_chunk = chunk_runner(step, self._static, noise_key, self.placement.batch)
-        self._evaluate = evaluator(checked.plan, spec.metrics)
+        self._prepare_data()
+        self._prepare_training()
+        spec = self.spec
         self.early = EarlyStopping(spec.early_stop) if spec.early_stop else None
         if self.early:
             self._check_early_stop()
@@ -167,6 +137,45 @@ class Session:
         if self.step >= self.total:
             self.finish("")
         return self
+
+    def _prepare_data(self) -> None:
+        """The training arrays on the devices, the order of batches, the evaluation sets."""
+        spec = self.spec
+        split = self._data()
+        if self.overfit:
+            split = datasets.Split({k: v[: self.overfit] for k, v in split.train.items()}, {}, {})
+            self.spec = spec = replace(spec, batch=min(spec.batch, self.overfit))
+        self.chance = self._chance(split.train)
+        self.placement = Placement(spec.devices)
+        n = len(next(iter(split.train.values())))
+        self.total = spec.steps or spec.epochs * (n // spec.batch)
+        self.batches = Batches(n, spec.batch, spec.seed)
+        self.arrays = self.placement.replicated({k: jnp.asarray(v) for k, v in split.train.items()})
+        self.eval_sets = {
+            prefix: self.placement.replicated({k: jnp.asarray(v[:cap]) for k, v in arrays.items()})
+            for prefix, arrays, cap in (
+                ("", split.train, EVAL_CAP),
+                ("val_", split.val, None),
+                ("test_", split.test, None),
+            )
+            if arrays and len(next(iter(arrays.values()))) > 0
+        }
+
+    def _prepare_training(self) -> None:
+        """The model, the optimizer and its state, and the chunk runner (not yet compiled)."""
+        checked, spec = self.checked, self.spec
+        key = jax.random.key(spec.seed)
+        model = build(checked, jax.random.fold_in(key, 0))
+        self.taken_from = self._start_weights(model)
+        model = self.taken_from[0]
+        self.optimizer = optim.make(spec)
+        self.model = self.placement.replicated(model)
+        self.opt_state = self.placement.replicated(self.optimizer.init(self.model.weights))
+        noise_key = jax.random.fold_in(key, 1) if checked.plan.random else None
+        _, self._static = eqx.partition(self.model, eqx.is_array)
+        step = make_step(self.optimizer, spec.penalty, spec.metrics)
+        self._run_chunk = chunk_runner(step, self._static, noise_key, self.placement.batch)
+        self._evaluate = evaluator(checked.plan, spec.metrics)
 
     def _data(self) -> datasets.Split:
         names = [i.name for i in self.checked.recipe.inputs]
@@ -250,11 +259,15 @@ class Session:
         """The chunk runner compiled for `length` steps (each length compiles once)."""
         if length not in self._compiled:
             params, _ = eqx.partition(self.model, eqx.is_array)
-            indices = self.placement.indices(np.zeros((length, self.spec.batch), np.int32))
+            indices = self.placement.indices(self._take(0, length))
             numbers = np.zeros(length, np.int32)
             lowered = self._run_chunk.lower(params, self.opt_state, self.arrays, indices, numbers)
             self._compiled[length] = lowered.compile()
         return self._compiled[length]
+
+    def _take(self, start: int, steps: int) -> np.ndarray:
+        """The example indices of `steps` steps from `start`, shape (steps, batch)."""
+        return self.batches.take(start, steps)
 
     # -- advancing -------------------------------------------------------------------------
 
@@ -289,7 +302,7 @@ class Session:
             return None
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
-        indices = self.batches.take(start, stop - start)
+        indices = self._take(start, stop - start)
         began = time.perf_counter()
         params, _ = eqx.partition(self.model, eqx.is_array)
         params, opt_state, bad, values = self._compiled_for(stop - start)(
@@ -310,12 +323,8 @@ class Session:
         seconds = self.seconds + time.perf_counter() - began
         record["seconds"] = seconds
         # Everything moves at once, so the session always agrees with itself.
-        self.model, self.opt_state, self.step, self.seconds = (
-            model,
-            opt_state,
-            start + taken,
-            seconds,
-        )
+        self.model, self.opt_state = model, opt_state
+        self.step, self.seconds = start + taken, seconds
         if taken:
             self.record = record
             if self.early:

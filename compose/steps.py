@@ -111,7 +111,13 @@ def all_finite(tree) -> jax.Array:
 
 
 def chunk_runner(
-    step: Callable, static, key: jax.Array | None, batch_sharding=None, *, guard: bool = True
+    step: Callable,
+    static,
+    key: jax.Array | None,
+    batch_sharding=None,
+    *,
+    guard: bool = True,
+    variants: bool = False,
 ) -> Callable:
     """`f(params, opt_state, arrays, indices, numbers) -> (params, opt_state, bad, values)`:
     several steps in one compiled call.
@@ -122,10 +128,24 @@ def chunk_runner(
     is its number (-1 if none), and the weights returned are the last good ones.
     values: each step's batch means, (steps,) each. `static` is the model's non-array part.
     `guard=False` takes every step unchecked (to measure what the check costs).
+    With `variants`, params, opt_state, indices, key and every output gain a leading axis
+    of variants (a population), stepped together by one vmapped program.
     """
+    chunk = _chunk(step, static, batch_sharding, guard)
+    if not variants:
+        return jax.jit(lambda params, opt_state, arrays, indices, numbers: chunk(
+            params, opt_state, arrays, indices, numbers, key
+        ))  # fmt: skip
+    each = jax.vmap(chunk, in_axes=(0, 0, None, 0, None, None if key is None else 0))
+    return jax.jit(lambda params, opt_state, arrays, indices, numbers: each(
+        params, opt_state, arrays, indices, numbers, key
+    ))  # fmt: skip
 
-    @jax.jit
-    def run_chunk(params, opt_state, arrays, indices, numbers):
+
+def _chunk(step: Callable, static, batch_sharding, guard: bool) -> Callable:
+    """The body of chunk_runner, for one model, before jit (and vmap)."""
+
+    def run_chunk(params, opt_state, arrays, indices, numbers, key):
         def body(carry, idx_number):
             params, opt_state, bad = carry
             idx, number = idx_number
