@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from compose.inspector import flat_weights, inspect
@@ -73,22 +74,33 @@ class NormLog(Listener):
 def norms(session: Session, previous: tuple[int, dict[str, np.ndarray]] | None) -> dict:
     """One line of norms for the session's current model, on its last step's batch."""
     seen = inspect(session.model, session.batch(session.step - 1))
+    now = flat_weights(session.model.weights)
+    sizes = jax.device_get(_sizes(seen.activations, seen.gradients, seen.weight_gradients, now))
     nodes = {
-        path: {
-            "grad": _norm(seen.gradients[path]),
-            "act": float(np.sqrt(np.mean(np.square(np.asarray(seen.activations[path]))))),
-        }
+        path: {"grad": float(sizes["grad"][path]), "act": float(sizes["act"][path])}
         for path in seen.activations
     }
-    now = _weights(session.model)
     weights = {}
     for name, array in now.items():
-        entry = {"norm": _norm(array), "grad": _norm(seen.weight_gradients[name])}
+        entry = {"norm": float(sizes["norm"][name]), "grad": float(sizes["weight_grad"][name])}
         if previous is not None and session.step > previous[0] and name in previous[1]:
-            moved = _norm(array - previous[1][name]) / (session.step - previous[0])
+            moved = _norm(np.asarray(array) - previous[1][name]) / (session.step - previous[0])
             entry["update"] = moved / entry["norm"] if entry["norm"] else math.inf
         weights[name] = entry
     return {"step": session.step, "nodes": nodes, "weights": weights}
+
+
+@jax.jit
+def _sizes(activations, gradients, weight_gradients, weights) -> dict[str, dict]:
+    """Every norm of a line in one compiled call, so only scalars leave the device."""
+    norm = lambda a: jnp.sqrt(jnp.sum(jnp.square(a)))  # noqa: E731
+    rms = lambda a: jnp.sqrt(jnp.mean(jnp.square(a)))  # noqa: E731
+    return {
+        "grad": jax.tree_util.tree_map(norm, gradients),
+        "act": jax.tree_util.tree_map(rms, activations),
+        "norm": jax.tree_util.tree_map(norm, weights),
+        "weight_grad": jax.tree_util.tree_map(norm, weight_gradients),
+    }
 
 
 def _weights(model) -> dict[str, np.ndarray]:
