@@ -295,6 +295,16 @@ def _train() -> Schema:
             "description": "how many devices to train on",
         },
         "init_from": {"type": "string", "description": "a run folder whose weights start this run"},
+        "vary": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "number"}, "minItems": 1},
+            "description": "a population: seed or optimizer.NAME.ARGUMENT -> values (a grid)",
+        },
+        "rewrite": {
+            "type": "boolean",
+            "default": True,
+            "description": "fuse unstable pairs (softmax -> cross_entropy); false: as written",
+        },
         "seed": {**number("seed", minimum=0, maximum=2**32 - 1), "default": 0},
     }
     return {

@@ -152,7 +152,9 @@ def test_an_interrupt_during_evaluation_leaves_a_consistent_folder(tmp_path, mon
 
     def interrupting(self, model, part=""):
         calls["n"] += 1
-        if calls["n"] == 3:  # the third validation: its chunk has run, nothing logged
+        # The first call measures the loss before training; the fourth is the third
+        # validation: its chunk has run, nothing is logged yet.
+        if calls["n"] == 4:
             raise KeyboardInterrupt
         return real(self, model, part)
 

@@ -1,0 +1,298 @@
+"""`compose plot`: the pictures of a run folder, as files a user opens."""
+
+import doctest
+import json
+import shutil
+import struct
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import compose
+from compose import data as datasets
+from compose import plot, plot_curves, plot_model
+from compose.cli import main
+from compose.plot import DPI
+from compose.plot_curves import PANEL
+from compose.plot_model import BOUNDARY, units_layout
+from tests.test_layout import imports
+
+RECIPES = Path(__file__).parents[2] / "recipes"
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def xor_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("xor") / "run"
+    compose.train(compose.load(RECIPES / "xor.yaml"), folder=folder)
+    (folder / plot.NORMS).unlink(missing_ok=True)  # each test says whether it has one
+    return folder
+
+
+@pytest.fixture(scope="module")
+def spirals_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("spirals") / "run"
+    overrides = ["train.steps=600", "train.data.n=400"]
+    compose.train(compose.load(RECIPES / "spirals.yaml", overrides=overrides), folder=folder)
+    (folder / plot.NORMS).unlink(missing_ok=True)
+    return folder
+
+
+def plot_cli(capsys, *args):
+    code = main(["plot", *map(str, args)])
+    out, err = capsys.readouterr()
+    return code, out.splitlines(), err.splitlines()
+
+
+def png_size(path):
+    """(width, height) from the PNG header, read without matplotlib."""
+    head = Path(path).read_bytes()[:24]
+    assert head[:8] == PNG, f"{path} is not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+def pixels(inches):
+    return tuple(round(v * DPI) for v in inches)
+
+
+def test_plot_writes_curves_boundary_and_units_and_prints_their_paths(xor_run, tmp_path, capsys):
+    out = tmp_path / "pictures"
+    code, lines, err = plot_cli(capsys, xor_run, "--out", out)
+    assert (code, err) == (0, [])
+    names = ["curves.png", "boundary.png", "units-hidden.png", "units-bend.png"]
+    assert lines == [str(out / name) for name in names]
+    assert png_size(out / "curves.png") == pixels((2 * PANEL[0], PANEL[1]))  # loss, accuracy
+    assert png_size(out / "boundary.png") == pixels(BOUNDARY)
+    assert png_size(out / "units-hidden.png") == pixels(units_layout(2).size)
+
+
+def test_plot_writes_into_the_run_folder_by_default(xor_run, tmp_path, capsys):
+    folder = shutil.copytree(xor_run, tmp_path / "run")
+    code, lines, _ = plot_cli(capsys, folder)
+    assert code == 0
+    assert lines[0] == str(folder / "plots" / "curves.png")
+    assert all(Path(line).parent == folder / "plots" for line in lines)
+
+
+def test_spirals_pictures_have_a_validation_curve_and_32_units_a_node(
+    spirals_run, tmp_path, capsys
+):
+    code, lines, _ = plot_cli(capsys, spirals_run, "--out", tmp_path)
+    assert code == 0
+    assert [Path(line).name for line in lines] == [
+        "curves.png",
+        "boundary.png",
+        "units-h1.png",
+        "units-a1.png",
+        "units-h2.png",
+        "units-a2.png",
+    ]
+    assert png_size(tmp_path / "units-a2.png") == pixels(units_layout(32).size)
+    records = plot.read_jsonl(spirals_run / "metrics.jsonl")
+    fig = plot_curves.curves_figure([("", records)])
+    assert [line.get_label() for line in fig.axes[0].lines] == ["training", "validation"]
+
+
+def decision_pixels(folder, png):
+    """The colours the grid computed and the PNG's pixels there, at the cell where the model
+    is surest of each class (away from the training points, drawn on top)."""
+    recipe, model = compose.load_run(folder)
+    found = plot_model.plane(model.plan)
+    arrays = datasets.load(recipe.train.data, [found.input, found.label], folder).train
+    points, target = arrays[found.input], arrays[found.label]
+    grid = plot_model.grid_values(model, found, plot_model.square(points))
+    fig = plot_model.boundary_figure(grid, found, points, target, title=recipe.name)
+    fig.canvas.draw()  # the same figure as the file's: its layout gives data -> pixels
+    probabilities = plot_model.class_probabilities(
+        grid.values[str(found.prediction)], found.classifies
+    )
+    colours = plot_model.class_colours(probabilities)
+    xs, ys = np.meshgrid(grid.xs, grid.ys)
+    near = np.min(np.hypot(xs[..., None] - points[:, 0], ys[..., None] - points[:, 1]), axis=-1)
+    inside = np.zeros_like(near, bool)  # away from the frame too
+    edge = len(grid.xs) // 10
+    inside[edge:-edge, edge:-edge] = True
+    from matplotlib.image import imread
+
+    image = imread(png)
+    seen = {}
+    for k in (0, 1):
+        score = np.where((probabilities[..., k] > 0.95) & inside, near, -1.0)
+        i, j = np.unravel_index(np.argmax(score), score.shape)
+        assert score[i, j] > 0, f"the model is nowhere sure of class {k}"
+        x, y = fig.axes[0].transData.transform((grid.xs[j], grid.ys[i]))
+        row, column = image.shape[0] - 1 - int(y), int(x)
+        seen[k] = (colours[i, j], image[row, column, :3])
+    return seen
+
+
+@pytest.mark.parametrize("run", ["xor_run", "spirals_run"])
+def test_decision_picture_shows_each_class_region_in_its_colour(run, request, tmp_path, capsys):
+    folder = request.getfixturevalue(run)
+    assert plot_cli(capsys, folder, "--out", tmp_path)[0] == 0
+    seen = decision_pixels(folder, tmp_path / "boundary.png")
+    for computed, drawn in seen.values():
+        np.testing.assert_allclose(drawn, computed, atol=0.03)
+    assert np.abs(seen[0][1] - seen[1][1]).max() > 0.3  # orange and blue, not alike
+    # Class 0 is orange (more red than blue), class 1 blue.
+    assert seen[0][1][0] > seen[0][1][2] and seen[1][1][2] > seen[1][1][0]
+
+
+def test_hidden_nodes_are_the_vectors_before_the_output_layer(xor_run, spirals_run):
+    _, xor = compose.load_run(xor_run)
+    assert plot_model.plane(xor.plan).hidden == ("hidden", "bend")
+    _, spirals = compose.load_run(spirals_run)
+    found = plot_model.plane(spirals.plan)
+    assert (found.input, found.label, found.hidden) == ("x", "y", ("h1", "a1", "h2", "a2"))
+
+
+SINE = """\
+name: sine
+inputs: {x: [1], y: [1]}
+nodes:
+  hidden: {block: linear, in: x, out: 8}
+  bend: {block: tanh, in: hidden}
+  out: {block: linear, in: bend, out: 1}
+  loss: {block: mse, in: {pred: out, target: y}}
+outputs: [out]
+loss: loss
+train:
+  data: {dataset: sine, n: 64}
+  batch: 16
+  steps: 20
+  optimizer: {adam: {learning_rate: 0.01}}
+"""
+
+
+def test_a_model_that_does_not_read_a_plane_gets_curves_only(tmp_path, capsys):
+    result = compose.train(compose.loads(SINE), folder=tmp_path / "run")
+    assert plot_model.plane(result.model.plan) is None
+    code, lines, err = plot_cli(capsys, tmp_path / "run", "--out", tmp_path / "out")
+    assert (code, err) == (0, [])
+    drawn = [Path(line).name for line in lines]
+    assert drawn == ["curves.png"] + (["norms.png"] if "norms.png" in drawn else [])
+
+
+def test_a_regression_over_the_plane_gets_its_prediction_drawn(tmp_path, capsys):
+    text = SINE.replace("x: [1]", "x: [2]").replace(
+        "dataset: sine, n: 64", "dataset: circle, n: 64"
+    )
+    compose.train(compose.loads(text), folder=tmp_path / "run")
+    code, lines, err = plot_cli(capsys, tmp_path / "run", "--out", tmp_path / "out")
+    assert (code, err) == (0, [])
+    drawn = [Path(line).name for line in lines if not line.endswith("norms.png")]
+    assert drawn == ["curves.png", "prediction.png", "units-hidden.png", "units-bend.png"]
+    assert png_size(tmp_path / "out" / "prediction.png") == pixels(BOUNDARY)
+
+
+def test_norms_picture_from_norms_jsonl(xor_run, tmp_path, capsys):
+    folder = shutil.copytree(xor_run, tmp_path / "run")
+    lines = [
+        {
+            "step": step,
+            "nodes": {
+                "hidden": {"grad": 10 / step**2, "act": 0.5},
+                "bend": {"grad": 0.3 / step, "act": 0.4},
+                "prob": {"grad": 0.0, "act": 0.5},
+            },
+            "weights": {
+                "hidden.weight": {"norm": 1.3, "grad": 0.04, "update": 0.01 / step},
+                "logit.weight": {
+                    "norm": 2.0,
+                    "grad": 0.02,
+                    "update": None if step == 100 else 1e-4,
+                },
+            },
+        }
+        for step in (100, 200, 300)
+    ]
+    (folder / plot.NORMS).write_text("".join(json.dumps(line) + "\n" for line in lines))
+    code, printed, err = plot_cli(capsys, folder, "--out", tmp_path / "out")
+    assert (code, err) == (0, [])
+    assert printed[1] == str(tmp_path / "out" / "norms.png")
+    assert png_size(printed[1]) == pixels((3 * PANEL[0], PANEL[1] + 0.7))
+    fig = plot_curves.norms_figure(lines)
+    grads, acts, updates = fig.axes
+    assert [line.get_label() for line in grads.lines] == ["hidden", "bend"]  # prob: always 0
+    assert grads.get_legend().get_title().get_text() == "always 0: prob"
+    assert [line.get_label() for line in acts.lines] == ["hidden", "bend", "prob"]
+    assert grads.get_yscale() == "log" and updates.get_yscale() == "log"
+    logit = next(line for line in updates.lines if line.get_label() == "logit.weight")
+    assert logit.get_xdata().tolist() == [200, 300]  # a null (not finite) is left out
+
+
+def test_a_population_draws_each_variant_and_their_spread(xor_run, tmp_path, capsys):
+    """A population's folder: its own metrics (the mean), variants/NAME/ run folders."""
+    folder = tmp_path / "population"
+    folder.mkdir()
+    for name in ("recipe.yaml", "summary.json", "metrics.jsonl"):
+        shutil.copy(xor_run / name, folder / name)
+    records = plot.read_jsonl(folder / "metrics.jsonl")
+    for name, scale in (("seed=0", 1.0), ("seed=1", 2.0), ("seed=2", 0.5)):
+        variant = shutil.copytree(xor_run, folder / "variants" / name)
+        text = "".join(json.dumps({**r, "loss": r["loss"] * scale}) + "\n" for r in records)
+        (variant / "metrics.jsonl").write_text(text)
+    assert [name for name, _ in plot.metric_series(folder)] == ["", "seed=0", "seed=1", "seed=2"]
+    code, lines, err = plot_cli(capsys, folder, "--out", tmp_path / "out")
+    assert (code, lines) == (0, [str(tmp_path / "out" / "curves.png")])
+    assert err == [
+        "warning: no pictures of the model: a population has one model per variant; "
+        f"for one: compose plot {folder / 'variants' / 'seed=0'}"
+    ]
+    fig = plot_curves.curves_figure(plot.metric_series(folder))
+    loss = fig.axes[0]
+    band = next(c for c in loss.collections if "3 variants" in c.get_label())
+    low, high = band.get_paths()[0].vertices[:, 1].min(), band.get_paths()[0].vertices[:, 1].max()
+    assert low == pytest.approx(min(r["loss"] for r in records) * 0.5, rel=1e-6)
+    assert high == pytest.approx(max(r["loss"] for r in records) * 2.0, rel=1e-6)
+    assert len(loss.lines) == 3 + 1  # each variant, and the mean
+    assert loss.lines[-1].get_label() == "training: mean of the variants"
+
+
+@pytest.mark.parametrize(
+    "make, got",
+    [
+        (lambda p: None, "nothing there"),
+        (lambda p: p.mkdir(), "an empty folder"),
+        (lambda p: p.write_text("x"), "a file"),
+        (lambda p: (p.mkdir(), (p / "recipe.yaml").write_text("x")), "one holding recipe.yaml"),
+    ],
+)
+def test_a_folder_that_is_not_a_run_exits_2(make, got, tmp_path, capsys):
+    where = tmp_path / "somewhere"
+    make(where)
+    code, lines, err = plot_cli(capsys, where)
+    assert (code, lines) == (2, [])
+    assert err == [
+        f"compose plot: {where}: expected a run folder (with recipe.yaml and summary.json), "
+        f"got {got}"
+    ]
+
+
+def test_without_matplotlib_the_message_says_how_to_install_it(xor_run, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib raises
+    code, lines, err = plot_cli(capsys, xor_run)
+    assert (code, lines) == (2, [])
+    assert err == [
+        "compose plot: expected matplotlib to draw with, got none installed: "
+        'pip install "blockcompose[plot]"'
+    ]
+
+
+def test_matplotlib_has_one_home_in_compose():
+    users = {path.name for path, names in imports("compose") if "matplotlib" in names}
+    assert users and all(name.startswith("plot") for name in users)
+
+
+def test_log_scale_only_for_a_positive_quantity_spanning_a_decade():
+    assert plot_curves.log_scale("loss", np.array([1.0, 0.05]))
+    assert not plot_curves.log_scale("loss", np.array([1.0, 0.5]))
+    assert not plot_curves.log_scale("accuracy", np.array([0.01, 1.0]))
+    assert not plot_curves.log_scale("mse", np.array([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("module", [plot, plot_curves, plot_model])
+def test_docstring_examples_run(module):
+    assert doctest.testmod(module).failed == 0
