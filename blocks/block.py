@@ -110,6 +110,10 @@ class Slot:
     fan_out: int = -2
 
 
+_SHAPES: dict[tuple, Shape] = {}  # Block.output_shape's answers (see there)
+_SHAPES_KEPT = 4096
+
+
 @dataclass(frozen=True, eq=False)  # hashed by identity: a block is one registry entry
 class Block:
     """A block: named inputs, hyperparameters, weight slots and a pure `apply`.
@@ -175,8 +179,28 @@ class Block:
         return {name: tuple(shape) for name, shape in found.items() if shape is not None}
 
     def output_shape(self, shapes: Sequence[Shape], hypers: Hypers) -> Shape:
-        """The output shape, derived by tracing `apply` abstractly (no FLOPs run)."""
+        """The output shape, derived by tracing `apply` abstractly (no FLOPs run).
 
+        Answers are remembered by (block, input shapes, hyperparameters): re-checking a
+        recipe after a one-node edit, as the editor does, traces only that node again."""
+        try:
+            key = (
+                self,
+                tuple(tuple(s) for s in shapes),
+                tuple((k, type(v), v) for k, v in sorted(hypers.items())),
+            )
+            found = _SHAPES.get(key)
+        except TypeError:  # a value that cannot be a key: trace every time
+            return self._traced_shape(shapes, hypers)
+        if found is None:
+            found = self._traced_shape(shapes, hypers)
+            if len(_SHAPES) >= _SHAPES_KEPT:
+                _SHAPES.clear()
+            if _SHAPES_KEPT:
+                _SHAPES[key] = found
+        return found
+
+    def _traced_shape(self, shapes: Sequence[Shape], hypers: Hypers) -> Shape:
         def abstract(found: dict[str, Shape]) -> dict:
             return {n: jax.ShapeDtypeStruct(s, jax.numpy.float32) for n, s in found.items()}
 
