@@ -1,0 +1,581 @@
+"""The editor app: the graph, the palette, the inspector, the problems and training.
+
+Attributes go down (the app hands each widget the scene it shows), messages come up (a
+widget says what the user chose, the app acts on it and re-checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from textual import on
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+
+import compose
+from tui import catalog
+from tui.graph import GraphView
+from tui.inspector import Inspector
+from tui.palette import Palette
+from tui.problems import ProblemList
+from tui.scene import Scene, empty_scene, scene_of, shape_text
+from tui.screens import Confirm, HelpScreen, Pick, Prompt
+from tui.training import Forward, TrainPanel
+from tui.values import Unreadable, ints, typed, words
+
+TABS = {
+    "node": "tab-node",
+    "blocks": "tab-blocks",
+    "problems": "tab-problems",
+    "train": "tab-train",
+}
+
+
+def open_document(path: Path) -> tuple[Any, Scene]:
+    """The document for `path` (a missing file starts a new recipe) and its scene; a file
+    that is not a recipe at all gives no document and a scene of its problems."""
+    try:
+        doc = compose.Document.open(path)
+    except compose.RecipeError as err:
+        return None, empty_scene(err.problems)
+    except (OSError, UnicodeDecodeError) as err:
+        reason = getattr(err, "strerror", None) or str(err)
+        return None, empty_scene([f"{path}: cannot read: {reason}"])
+    return doc, scene_of(doc)
+
+
+class EditorApp(App[int]):
+    """`compose edit RECIPE`: see, check, edit and train a recipe from the keyboard."""
+
+    CSS_PATH = "editor.tcss"
+    TITLE = "compose edit"
+
+    BINDINGS = [
+        Binding("q,ctrl+q", "quit", "Quit"),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+s", "save", "Save"),
+        Binding("a", "add", "Add"),
+        Binding("t", "train", "Train"),
+        Binding("space", "pause", "Pause/resume"),
+        Binding("n", "step", "Step one training step (paused)", show=False),
+        Binding("x", "stop", "Stop training", show=False),
+        Binding("slash", "filter", "Filter the blocks", show=False),
+        Binding("plus", "add_input", "Add or reshape an input", show=False),
+        Binding("r", "rename", "Rename the selected box", show=False),
+        Binding("d,delete", "delete", "Delete the selected box", show=False),
+        Binding("e", "edit_field", "Edit the selected node's first field", show=False),
+        Binding("w", "wire", "Wire an input or weight of the selected node", show=False),
+        Binding("o", "output", "Make the selected node an output, or not", show=False),
+        Binding("m", "loss", "Make the selected node the loss", show=False),
+        Binding("ctrl+z,u", "undo", "Undo", show=False),
+        Binding("ctrl+y,U", "redo", "Redo", show=False),
+        Binding("g,escape", "focus_graph", "Back to the graph", show=False),
+        Binding("i,1", "tab('node')", "Inspector tab", show=False),
+        Binding("b,2", "tab('blocks')", "Blocks tab (palette)", show=False),
+        Binding("p,3", "tab('problems')", "Problems tab", show=False),
+        Binding("c,4", "tab('train')", "Train tab: curves and settings", show=False),
+    ]
+
+    def __init__(self, path: str | Path, *, overrides: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.overrides = tuple(overrides)  # apply to training runs, not to the document
+        self.doc: Any = None
+        self.scene: Scene = empty_scene(())
+        self.session: Any = None  # the training session, while one runs
+        self.training = False
+        self._asked: set[str] = set()  # pause/stop asked before the session was ready
+
+    @property
+    def dirty(self) -> bool:
+        """Whether there are changes not yet saved."""
+        return self.doc is not None and self.doc.modified
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield GraphView(id="graph")
+            with TabbedContent(id="side", initial="tab-node"):
+                with TabPane("Node", id="tab-node"):
+                    yield Inspector(id="inspector")
+                with TabPane("Blocks", id="tab-blocks"):
+                    yield Palette(id="palette")
+                with TabPane("Problems", id="tab-problems"):
+                    yield ProblemList(id="problems")
+                with TabPane("Train", id="tab-train"):
+                    yield TrainPanel(id="train")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.doc, scene = open_document(self.path)
+        self.show(scene)
+        self.query_one(GraphView).focus()
+
+    # -- showing a scene ----------------------------------------------------------------------
+
+    def show(self, scene: Scene, *, keep: str | None = None, note: str = "") -> None:
+        """Hand a freshly checked scene to every widget."""
+        self.scene = scene
+        doc = scene.document
+        self.query_one(Palette).set_networks([n.name for n in doc.networks] if doc else [])
+        self.query_one(ProblemList).show(scene)
+        self.query_one(TrainPanel).show_settings(doc.data.get("train") if doc else None)
+        graph = self.query_one(GraphView)
+        graph.show(scene, keep=keep)
+        self.query_one(Inspector).box = scene.box(graph.selected)
+        self._update_status(note)
+
+    def _update_status(self, note: str = "") -> None:
+        count = len(self.scene.problems)
+        problems = f"{count} problem{'s' * (count != 1)} (p lists)" if count else "no problems"
+        selected = self.query_one(GraphView).selected
+        parts = [note, problems, f"selected: {selected}" if selected else ""]
+        self.query_one("#status", Static).update("  ".join(p for p in parts if p))
+        self.sub_title = f"{self.path}{' (modified)' if self.dirty else ''}"
+
+    @on(GraphView.Selected)
+    def _selected(self, event: GraphView.Selected) -> None:
+        self.query_one(Inspector).box = self.scene.box(event.name)
+        self._update_status()
+
+    @on(ProblemList.Jump)
+    def _jump(self, event: ProblemList.Jump) -> None:
+        self.query_one(GraphView).select(event.name)
+        self.action_tab("node")
+        self.query_one(GraphView).focus()
+
+    # -- moving around ------------------------------------------------------------------------
+
+    def action_focus_graph(self) -> None:
+        self.query_one(GraphView).focus()
+
+    def action_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = TABS[name]
+        if name == "problems":
+            self.query_one(ProblemList).focus()
+        elif name == "blocks":
+            self.query_one("#palette-filter", Input).focus()
+        elif name == "train":
+            self.query_one("#train-dataset", Input).focus()
+
+    def action_filter(self) -> None:
+        self.action_tab("blocks")
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.key_groups()))
+
+    def key_groups(self) -> list[tuple[str, list[Binding]]]:
+        """Every key, by where it works: what the help screen lists."""
+        return [
+            (
+                "everywhere (outside a text field)",
+                [b for b in self.BINDINGS if isinstance(b, Binding)],
+            ),
+            ("in the graph", list(GraphView.BINDINGS)),
+            (
+                "in the palette",
+                [Binding("enter", "", "add the highlighted block"), *Palette.BINDINGS],
+            ),
+            (
+                "in the inspector and train settings",
+                [Binding("enter", "", "set the field"), Binding("tab", "", "next field")],
+            ),
+            ("in the problems list", [Binding("enter", "", "select the problem's node")]),
+            (
+                "in a question",
+                [
+                    Binding("y", "", "yes"),
+                    Binding("n,escape", "", "no, or cancel"),
+                    Binding("enter", "", "done"),
+                ],
+            ),
+        ]
+
+    async def action_quit(self) -> None:
+        if not self.dirty:
+            self._leave()
+            return
+
+        def answered(leave: bool | None) -> None:
+            if leave:
+                self._leave()
+
+        question = "The recipe has unsaved changes."
+        self.push_screen(Confirm(question, "quit without saving", "stay (ctrl+s saves)"), answered)
+
+    def _leave(self) -> None:
+        if self.session is not None:
+            self.session.stop("the editor closed")
+        self._asked.add("stop")
+        self.exit(0)
+
+    # -- editing ------------------------------------------------------------------------------
+
+    def edit(self, operation: str, *args: Any, select: str | None = None, **kwargs: Any) -> bool:
+        """Apply one document operation, re-check and show; a refused edit changes nothing
+        and says why. True when the edit was made."""
+        if self.doc is None:
+            self._refused("the file is not a recipe that can be edited: fix it as text first")
+            return False
+        try:
+            getattr(self.doc, operation)(*args, **kwargs)
+        except (compose.Refused, Unreadable) as err:
+            self._refused(str(err))
+            return False
+        except Exception as err:  # a bug in an operation must not take the editor down
+            self._refused(f"{operation} failed: {type(err).__name__}: {err}")
+            return False
+        label = self.doc.undo_label or operation
+        self.show(scene_of(self.doc), keep=select, note=label)
+        return True
+
+    def _refused(self, reason: str) -> None:
+        self.notify(reason, title="refused", severity="error")
+        self._update_status(f"refused: {reason}")
+
+    def _selected_box(self, *kinds: str):
+        box = self.scene.box(self.query_one(GraphView).selected)
+        if box is None or (kinds and box.kind not in kinds):
+            what = " or ".join(kinds) if kinds else "box"
+            self._update_status(f"select a {what} first (arrow keys)")
+            return None
+        return box
+
+    def action_add(self) -> None:
+        self.action_filter()
+
+    @on(Palette.Picked)
+    def _picked(self, event: Palette.Picked) -> None:
+        if self.doc is None:
+            self._refused("the file is not a recipe that can be edited")
+            return
+        taken = {b.name for b in self.scene.boxes}
+        name = (
+            event.name
+            if event.name not in taken
+            else next(
+                f"{event.name}{k}" for k in range(2, 10_000) if f"{event.name}{k}" not in taken
+            )
+        )
+        box = self.scene.box(self.query_one(GraphView).selected)
+        source = box.name if box is not None and box.kind != "broken" else None
+        after = box.name if box is not None and box.kind != "input" else None
+        operation = "add_node" if event.kind == "block" else "add_instance"
+        if not self.edit(operation, name, event.name, wires=source, after=after, select=name):
+            return
+        self.action_tab("node")
+        settings = self.doc.node(name).settings if self.doc.node(name) else ()
+        if any(not s.written and s.hyper and catalog.required(s.hyper) for s in settings):
+            self.query_one(Inspector).focus_field = True  # a required field: type it next
+        else:
+            self.query_one(GraphView).focus()
+
+    @on(Inspector.Changed)
+    def _changed(self, event: Inspector.Changed) -> None:
+        box = self.scene.box(event.box)
+        if box is None or self.doc is None:
+            return
+        try:
+            if box.kind == "input":
+                if not self.edit("set_input", box.name, ints(event.value), select=box.name):
+                    self.query_one(Inspector).reset("field-shape")
+                return
+            setting = next((s for s in box.record.settings if s.name == event.name), None)
+            kind = setting.hyper.kind if setting is not None and setting.hyper else None
+            value = event.value
+            if isinstance(value, str):
+                value = None if value.strip() == "" else typed(value, kind)
+        except Unreadable as err:
+            self._refused(f"{box.name}.{event.name}: {err}")
+            self.query_one(Inspector).reset(f"field-{event.name}")
+            return
+        if not self.edit("set_hyper", box.name, event.name, value, select=box.name):
+            self.query_one(Inspector).reset(f"field-{event.name}")
+
+    def action_add_input(self) -> None:
+        def answered(text: str | None) -> None:
+            if not text:
+                return
+            name, _, shape = text.partition(":")
+            try:
+                self.edit("set_input", name.strip(), ints(shape), select=name.strip())
+            except Unreadable as err:
+                self._refused(f"input '{name.strip()}': {err}")
+
+        self.push_screen(
+            Prompt("Input name and shape, e.g. x: 2 or image: 1, 8, 8", "", placeholder="x: 2"),
+            answered,
+        )
+
+    def action_rename(self) -> None:
+        box = self._selected_box("input", "block", "network", "broken")
+        if box is None:
+            return
+
+        def answered(new: str | None) -> None:
+            if new and new != box.name:
+                self.edit("rename", box.name, new, select=new)
+
+        self.push_screen(Prompt(f"Rename '{box.name}' to:", box.name), answered)
+
+    def action_delete(self) -> None:
+        box = self._selected_box()
+        if box is None:
+            return
+        if box.kind == "input":
+            self.edit("remove_input", box.name)
+        else:
+            self.edit("delete_node", box.name)
+
+    def action_edit_field(self) -> None:
+        self.action_tab("node")
+        fields = self.query_one(Inspector).fields()
+        if fields:
+            fields[0].focus()
+
+    def action_wire(self) -> None:
+        box = self._selected_box("block", "network", "broken")
+        if box is None or self.doc is None:
+            return
+        ports = box.record.ports
+        if not ports:
+            self._update_status(f"'{box.name}' has no inputs or weights to wire")
+            return
+        items = [(p.name, f"{p.name} ({p.kind}) <- {p.ref or p.source}") for p in ports]
+
+        def port_chosen(port: str | None) -> None:
+            if port is None:
+                return
+            try:
+                choices = self.doc.sources(box.name, port)
+            except compose.Refused as err:
+                self._refused(str(err))
+                return
+            options = [
+                (c.ref, f"{c.ref}  {c.kind} {_shape(c.shape)}")
+                for c in choices
+                if c.kind != "network"  # a network in a weight slot is written in the file
+            ]
+            options.append(("", "(unwire)"))
+
+            def source_chosen(ref: str | None) -> None:
+                if ref is not None:
+                    self.edit("wire", box.name, port, ref or None, select=box.name)
+
+            self.push_screen(Pick(f"Wire {box.name}.{port} to:", options), source_chosen)
+
+        if len(ports) == 1:
+            port_chosen(ports[0].name)
+        else:
+            self.push_screen(Pick(f"Which input or weight of '{box.name}'?", items), port_chosen)
+
+    def action_output(self) -> None:
+        box = self._selected_box("block", "network", "broken")
+        if box is None or self.doc is None:
+            return
+        outputs = [w.ref for w in self.doc.wires if w.node is None and w.port == "output"]
+        wanted = (
+            [o for o in outputs if o != box.name] if box.name in outputs else outputs + [box.name]
+        )
+        self.edit("set_outputs", wanted, select=box.name)
+
+    def action_loss(self) -> None:
+        box = self._selected_box("block", "network", "broken")
+        if box is not None:
+            self.edit("set_loss", box.name, select=box.name)
+
+    @on(TrainPanel.Setting)
+    def _train_setting(self, event: TrainPanel.Setting) -> None:
+        panel = self.query_one(TrainPanel)
+        value = event.value.strip()
+        try:
+            if event.name in ("optimizer", "rate"):
+                name, rate = panel.setting("optimizer").strip(), panel.setting("rate").strip()
+                if not name:
+                    self._refused("train.optimizer: expected an optax optimizer's name, e.g. adam")
+                    return
+                args = {"learning_rate": typed(rate, float)} if rate else {}
+                self.edit("set_train", "optimizer", {name: args})
+            elif event.name == "dataset":
+                self.edit("set_train", ("data", "dataset"), value or None)
+            elif event.name == "metrics":
+                self.edit("set_train", "metrics", words(value) or None)
+            else:
+                self.edit("set_train", event.name, typed(value, int) if value else None)
+        except Unreadable as err:
+            self._refused(f"train.{event.name}: {err}")
+
+    def action_undo(self) -> None:
+        if self.doc is not None and self.doc.undo_label is not None:
+            label = self.doc.undo_label
+            self.doc.undo()
+            self.show(scene_of(self.doc), note=f"undone: {label}")
+        else:
+            self._update_status("nothing to undo")
+
+    def action_redo(self) -> None:
+        if self.doc is not None and self.doc.redo_label is not None:
+            label = self.doc.redo_label
+            self.doc.redo()
+            self.show(scene_of(self.doc), note=f"redone: {label}")
+        else:
+            self._update_status("nothing to redo")
+
+    def action_save(self, force: bool = False) -> None:
+        if self.doc is None:
+            self._refused("nothing to save: the file is not a recipe the editor can read")
+            return
+        try:
+            saved = self.doc.save(force=force)
+        except compose.ChangedOnDisk as err:
+
+            def answered(overwrite: bool | None) -> None:
+                if overwrite:
+                    self.action_save(force=True)
+
+            question = f"{err.path}: {err.reason}."
+            self.push_screen(Confirm(question, "overwrite it", "keep it (nothing saved)"), answered)
+            return
+        except OSError as err:
+            self._refused(f"cannot save {self.path}: {err.strerror or err}")
+            return
+        self._update_status(f"saved {saved}")
+
+    # -- training -----------------------------------------------------------------------------
+
+    def action_train(self) -> None:
+        if self.training:
+            if self.session is not None and self.session.paused:
+                self.session.resume()
+                self.query_one(TrainPanel).status("resumed")
+            else:
+                self.notify("training is already running: space pauses, x stops")
+            return
+        checked = self._checked_for_training()
+        if checked is None:
+            return
+        metrics = checked.recipe.train.metrics
+        panel = self.query_one(TrainPanel)
+        panel.reset(metrics[0] if metrics else None)
+        panel.status("preparing: data, model, compiling...")
+        self.query_one(TabbedContent).active = TABS["train"]
+        self.training, self._asked = True, set()
+        self.run_worker(
+            lambda: self._train(checked), thread=True, group="training", exit_on_error=False
+        )
+
+    def _checked_for_training(self) -> Any:
+        """The checked recipe to train (the document as it is now, overrides applied), or
+        None, having said why not."""
+        if self.doc is None or self.scene.problems:
+            self._update_status("cannot train: fix the recipe's problems first")
+            self.action_tab("problems")
+            return None
+        checked = self.doc.checked
+        if self.overrides:
+            try:
+                file = str(self.doc.path or self.path)
+                checked = compose.check(
+                    compose.loads(self.doc.text, file=file, overrides=self.overrides)
+                )
+            except compose.RecipeError as err:
+                self._update_status(f"cannot train: {err.problems[0]}")
+                return None
+            if checked.problems:
+                self._update_status(f"cannot train: {checked.problems[0]}")
+                return None
+        if checked.recipe.train is None:
+            self._update_status("cannot train: the recipe has no train section (c sets it)")
+            return None
+        return checked
+
+    def _train(self, checked: Any) -> None:
+        """In the worker thread: prepare the session, run it, report how it ended."""
+        try:
+            session = compose.Session(checked, listeners=[Forward(self)])
+            session.prepare()
+            self.session = session
+            if "pause" in self._asked:
+                session.pause()
+            if "stop" in self._asked:
+                session.stop()
+            self._tell(self.training_started, session.total)
+            result = session.run()
+            self._tell(self.training_finished, dict(result.metrics), result.stopped, result.steps)
+        except compose.RecipeError as err:
+            self._tell(self.training_failed, "\n".join(str(p) for p in err.problems))
+        except Exception as err:  # a failure while training is shown, never raised
+            self._tell(self.training_failed, f"{type(err).__name__}: {err}")
+
+    def _tell(self, callback, *args) -> None:
+        try:
+            self.call_from_thread(callback, *args)
+        except RuntimeError:  # the app has closed meanwhile: nobody to tell
+            pass
+
+    def training_started(self, total: int) -> None:
+        paused = self.session is not None and self.session.paused
+        self.query_one(TrainPanel).status(
+            f"training {total} steps" + (": paused (n steps, space resumes)" if paused else "")
+        )
+        self._update_status("training")
+
+    def training_logged(self, record: dict, total: int) -> None:
+        self.query_one(TrainPanel).logged(record, total)
+        if self.session is not None and self.session.paused:
+            self.query_one(TrainPanel).status(f"paused at step {record['step']}/{total}")
+
+    def training_finished(self, metrics: dict, stopped: str, steps: int) -> None:
+        self.training, self.session = False, None
+        self.query_one(TrainPanel).finished(metrics, stopped, steps)
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.startswith("val_"))
+        self._update_status(f"trained: {shown}")
+
+    def training_failed(self, message: str) -> None:
+        self.training, self.session = False, None
+        self.query_one(TrainPanel).status(message, "red")
+        self._update_status("training failed")
+
+    def action_pause(self) -> None:
+        if not self.training:
+            self.notify("nothing is training: t starts")
+            return
+        if self.session is None:
+            self._asked ^= {"pause"}
+            return
+        if self.session.paused:
+            self.session.resume()
+            self.query_one(TrainPanel).status("resumed")
+        else:
+            self.session.pause()
+            self.query_one(TrainPanel).status(f"pausing at step {self.session.step}...")
+
+    def action_step(self) -> None:
+        if self.session is None:
+            self.notify("step works while training is paused: t trains, space pauses")
+            return
+        if not self.session.paused:
+            self.session.pause()
+        self.session.step_once()
+
+    def action_stop(self) -> None:
+        if self.session is not None:
+            self.session.stop("stopped")
+        elif self.training:
+            self._asked.add("stop")
+
+
+def _shape(shape: Any) -> str:
+    return shape_text(shape) if shape is not None else ""
+
+
+def run(path: str | Path, *, overrides: Sequence[str] = ()) -> int:
+    """Open the editor on a recipe file; returns the exit status."""
+    app = EditorApp(path, overrides=overrides)
+    app.run()
+    return app.return_code or 0

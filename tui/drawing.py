@@ -1,0 +1,200 @@
+"""The diagram as rows of styled characters: boxes with their block and shape, data wires
+in single lines, weight wires in double lines, problems in red, the selection in bold.
+
+Nothing here knows Textual: a row is a list of rich Segments, which a Textual Strip takes
+as it is, and tests can read a row's text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.segment import Segment
+from rich.style import Style
+
+from tui.layout import Arrangement, Placed, arrange
+from tui.scene import Box, Scene
+
+PROBLEM_MARK = "✗ "
+
+LIGHT = {"du": "│", "lr": "─", "dr": "╭", "dl": "╮", "ru": "╰", "lu": "╯", "dru": "├"}
+LIGHT |= {"dlu": "┤", "dlr": "┬", "lru": "┴", "dlru": "┼", "u": "│", "d": "│", "l": "─", "r": "─"}
+DOUBLE = {"du": "║", "lr": "═", "dr": "╔", "dl": "╗", "ru": "╚", "lu": "╝", "dru": "╠"}
+DOUBLE |= {"dlu": "╣", "dlr": "╦", "lru": "╩", "dlru": "╬", "u": "║", "d": "║", "l": "═", "r": "═"}
+
+# corners and sides: top-left, top, top-right, side, bottom-left, bottom-right
+BORDERS = {
+    "block": "╭─╮│╰╯",
+    "input": "╭─╮│╰╯",
+    "network": "╔═╗║╚╝",
+    "broken": "┌╌┐╎└┘",
+    "selected": "┏━┓┃┗┛",
+}
+
+STYLES = {
+    "data": Style(color="grey62"),
+    "weight": Style(color="magenta"),
+    "block": Style(),
+    "input": Style(color="cyan"),
+    "network": Style(color="yellow"),
+    "broken": Style(color="red"),
+    "problem": Style(color="red", bold=True),
+    "selected": Style(color="bright_green", bold=True),
+    "name": Style(bold=True),
+    "label": Style(dim=True),
+}
+
+
+@dataclass
+class Drawing:
+    """A scene drawn: its rows, and where each box landed (for clicks and scrolling)."""
+
+    rows: list[list[Segment]] = field(default_factory=list)
+    boxes: dict[str, Placed] = field(default_factory=dict)
+    ranks: list[list[str]] = field(default_factory=list)
+    width: int = 0
+    fallback: str = ""  # why the diagram is a list, when the layout failed
+
+    def text(self) -> str:
+        """The drawing as plain text, one line per row."""
+        return "\n".join("".join(s.text for s in row).rstrip() for row in self.rows)
+
+
+def box_lines(box: Box) -> tuple[str, str]:
+    """The two lines written in a box: its name (marked when it has problems) and its
+    block with its output shape."""
+    mark = PROBLEM_MARK if box.problems else ""
+    return mark + box.name, box.label
+
+
+def lay_out(scene: Scene) -> Arrangement | str:
+    """The arrangement of a scene's boxes, or why there is none (then draw a list)."""
+    sizes = {}
+    for box in scene.boxes:
+        lines = box_lines(box)
+        sizes[box.name] = (max(map(len, lines)) + 4, len(lines) + 2)
+    try:
+        return arrange(sizes, [(w.source, w.target) for w in scene.wires])
+    except Exception as err:  # a layout library's failure must never take the editor down
+        return f"layout failed ({type(err).__name__}: {err}); nodes are listed instead"
+
+
+def draw(scene: Scene, arrangement: Arrangement | str, selected: str | None) -> Drawing:
+    """Draw a scene with its arrangement (or as a list, when the arrangement is a reason)."""
+    if isinstance(arrangement, str):
+        return draw_list(scene, selected, arrangement)
+    grid = _Grid(arrangement.width, arrangement.height)
+    kinds = {}
+    for wire in scene.wires:
+        pair = (wire.source, wire.target)
+        kinds[pair] = kinds.get(pair, True) and wire.weight
+    for pair, path in arrangement.paths.items():
+        grid.wire(path, "weight" if kinds.get(pair) else "data")
+    grid.settle()
+    for box in scene.boxes:
+        place = arrangement.boxes.get(box.name)
+        if place:
+            grid.box(place, box, box.name == selected)
+    for pair, path in arrangement.paths.items():
+        kind = "weight" if kinds.get(pair) else "data"
+        up = pair in arrangement.up
+        top = "▲" if up else ("╥" if kind == "weight" else "┬")
+        bottom = ("╨" if kind == "weight" else "┴") if up else "▼"
+        grid.put(*path[0], top, STYLES[kind])
+        grid.put(*path[-1], bottom, STYLES[kind])
+    return Drawing(grid.rows(), dict(arrangement.boxes), arrangement.ranks, arrangement.width)
+
+
+def draw_list(scene: Scene, selected: str | None, why: str) -> Drawing:
+    """The text fallback: one box per row, in the recipe's order, with what feeds it."""
+    feeds: dict[str, list[str]] = {}
+    for wire in scene.wires:
+        feeds.setdefault(wire.target, []).append(("=" if wire.weight else "") + wire.source)
+    rows, boxes = [[Segment(why, STYLES["problem"])]], {}
+    for y, box in enumerate(scene.boxes, start=1):
+        name, label = box_lines(box)
+        text = f"{name:<16} {label:<24} <- {', '.join(feeds.get(box.name, [])) or '-'}"
+        style = STYLES["selected"] if box.name == selected else STYLES[box.kind]
+        if box.problems:
+            style = style + STYLES["problem"]
+        rows.append([Segment(text, style)])
+        boxes[box.name] = Placed(0, y, len(text), 1)
+    ranks = [[b.name] for b in scene.boxes]
+    width = max(len("".join(s.text for s in row)) for row in rows)
+    return Drawing(rows, boxes, ranks, width, fallback=why)
+
+
+class _Grid:
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        self.chars = [[" "] * width for _ in range(height)]
+        self.styles: list[list[Style | None]] = [[None] * width for _ in range(height)]
+        self.dirs: dict[tuple[int, int], set[str]] = {}
+        self.kinds: dict[tuple[int, int], set[str]] = {}
+
+    def put(self, x: int, y: int, char: str, style: Style | None) -> None:
+        if 0 <= x < self.width and 0 <= y < self.height:
+            self.chars[y][x] = char
+            self.styles[y][x] = style
+
+    def wire(self, path: list[tuple[int, int]], kind: str) -> None:
+        cells = [path[0]]
+        for (x0, y0), (x1, y1) in zip(path, path[1:], strict=False):
+            dx, dy = (x1 > x0) - (x1 < x0), (y1 > y0) - (y1 < y0)
+            x, y = x0, y0
+            while (x, y) != (x1, y1):
+                x, y = x + dx, y + dy
+                cells.append((x, y))
+        names = {(1, 0): ("r", "l"), (-1, 0): ("l", "r"), (0, 1): ("d", "u"), (0, -1): ("u", "d")}
+        for a, b in zip(cells, cells[1:], strict=False):
+            there, back = names[(b[0] - a[0], b[1] - a[1])]
+            self.dirs.setdefault(a, set()).add(there)
+            self.dirs.setdefault(b, set()).add(back)
+            self.kinds.setdefault(a, set()).add(kind)
+            self.kinds.setdefault(b, set()).add(kind)
+
+    def settle(self) -> None:
+        """Turn the directions met in each cell into the box-drawing character for them."""
+        for (x, y), dirs in self.dirs.items():
+            key = "".join(sorted(dirs))
+            weight_only = self.kinds[(x, y)] == {"weight"}
+            table = DOUBLE if weight_only else LIGHT
+            self.put(x, y, table.get(key, "┼"), STYLES["weight" if weight_only else "data"])
+
+    def box(self, place: Placed, box: Box, selected: bool) -> None:
+        kind = "selected" if selected else box.kind
+        tl, top, tr, side, bl, br = BORDERS[kind]
+        border = STYLES[kind] + (STYLES["problem"] if box.problems and not selected else Style())
+        x, y, w, h = place.x, place.y, place.w, place.h
+        self.put(x, y, tl, border)
+        self.put(x + w - 1, y, tr, border)
+        self.put(x, y + h - 1, bl, border)
+        self.put(x + w - 1, y + h - 1, br, border)
+        for i in range(1, w - 1):
+            self.put(x + i, y, top, border)
+            self.put(x + i, y + h - 1, top, border)
+        for j in range(1, h - 1):
+            self.put(x, y + j, side, border)
+            self.put(x + w - 1, y + j, side, border)
+            for i in range(1, w - 1):
+                self.put(x + i, y + j, " ", None)
+        name, label = box_lines(box)
+        name_style = STYLES["name"] + (STYLES["problem"] if box.problems else Style())
+        if selected:
+            name_style = name_style + Style(reverse=True)
+        for i, char in enumerate(name):
+            self.put(x + 2 + i, y + 1, char, name_style)
+        for i, char in enumerate(label):
+            self.put(x + 2 + i, y + 2, char, STYLES["label"])
+
+    def rows(self) -> list[list[Segment]]:
+        out = []
+        for chars, styles in zip(self.chars, self.styles, strict=True):
+            row: list[Segment] = []
+            for char, style in zip(chars, styles, strict=True):
+                if row and row[-1].style == style:
+                    row[-1] = Segment(row[-1].text + char, style)
+                else:
+                    row.append(Segment(char, style))
+            out.append(row)
+        return out

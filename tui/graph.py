@@ -1,0 +1,127 @@
+"""The graph widget: the recipe drawn as a layered diagram, scrolled to follow the selection."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.drawing import Drawing, draw, lay_out
+from tui.layout import Arrangement
+from tui.scene import Scene, empty_scene
+
+
+class GraphView(ScrollView, can_focus=True):
+    """Boxes for inputs and nodes, wires between them; arrows move the selection."""
+
+    BINDINGS = [
+        Binding("up,k", "move(0, -1)", "select the box above", show=False),
+        Binding("down,j", "move(0, 1)", "select the box below", show=False),
+        Binding("left,h", "move(-1, 0)", "select the box to the left", show=False),
+        Binding("right,l", "move(1, 0)", "select the box to the right", show=False),
+        Binding("home", "first", "select the first box", show=False),
+        Binding("end", "last", "select the last box", show=False),
+    ]
+
+    class Selected(Message):
+        """The selection moved to the box named `name`."""
+
+        def __init__(self, name: str | None) -> None:
+            self.name = name
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.scene: Scene = empty_scene(())
+        self.selected: str | None = None
+        self._arrangement: Arrangement | str = Arrangement()
+        self.drawing = Drawing()
+        self._strips: list[Strip] = []
+
+    def show(self, scene: Scene, *, keep: str | None = None) -> None:
+        """Draw a new scene, keeping the selection on `keep` (or the current one) if it
+        is still there, else on the first node."""
+        self.scene = scene
+        self._arrangement = lay_out(scene)
+        names = [b.name for b in scene.boxes]
+        wanted = keep if keep is not None else self.selected
+        if wanted not in names:
+            nodes = [b.name for b in scene.boxes if b.kind != "input"]
+            wanted = (nodes or names or [None])[0]
+        self.selected = None
+        self.select(wanted)
+
+    def select(self, name: str | None) -> None:
+        """Select a box, scroll it into view and tell the app."""
+        changed = name != self.selected
+        self.selected = name
+        self.drawing = draw(self.scene, self._arrangement, name)
+        self._strips = [Strip(row) for row in self.drawing.rows]
+        self.virtual_size = Size(self.drawing.width, len(self._strips))
+        self.refresh()
+        place = self.drawing.boxes.get(name) if name else None
+        if place is not None:
+            self.call_after_refresh(
+                self.scroll_to_region,
+                Region(place.x, place.y, place.w, place.h),
+                animate=False,
+                force=True,
+            )
+        if changed:
+            self.post_message(self.Selected(name))
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        row = y + scroll_y
+        width = self.size.width
+        if row >= len(self._strips):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips[row].extend_cell_length(scroll_x + width)
+        return strip.crop(scroll_x, scroll_x + width).apply_style(self.rich_style)
+
+    def text(self) -> str:
+        """The whole diagram as plain text (what a person would read, scrolled or not)."""
+        return self.drawing.text()
+
+    # -- moving the selection --------------------------------------------------------------
+
+    def action_move(self, dx: int, dy: int) -> None:
+        ranks = [r for r in self.drawing.ranks if r]
+        if not ranks:
+            return
+        where = next(
+            ((i, r.index(self.selected)) for i, r in enumerate(ranks) if self.selected in r), None
+        )
+        if where is None:
+            self.select(ranks[0][0])
+            return
+        i, j = where
+        if dx:
+            row = ranks[i]
+            self.select(row[max(0, min(len(row) - 1, j + dx))])
+            return
+        k = max(0, min(len(ranks) - 1, i + dy))
+        if k == i:
+            return
+        here = self.drawing.boxes[self.selected].centre[0]
+        self.select(min(ranks[k], key=lambda n: abs(self.drawing.boxes[n].centre[0] - here)))
+
+    def action_first(self) -> None:
+        names = [b.name for b in self.scene.boxes]
+        if names:
+            self.select(names[0])
+
+    def action_last(self) -> None:
+        names = [b.name for b in self.scene.boxes]
+        if names:
+            self.select(names[-1])
+
+    def on_click(self, event: events.Click) -> None:
+        x, y = event.x + int(self.scroll_x), event.y + int(self.scroll_y)
+        for name, place in self.drawing.boxes.items():
+            if place.x <= x < place.x + place.w and place.y <= y < place.y + place.h:
+                self.select(name)
+                return

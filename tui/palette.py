@@ -1,0 +1,116 @@
+"""The palette: every block (and the recipe's networks), filtered as you type."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui import catalog
+
+
+class Palette(Vertical):
+    """A filter field above the list of blocks; Enter on one picks it."""
+
+    BINDINGS = [Binding("down", "to_list", "To the list", show=False)]
+
+    class Picked(Message):
+        """A block (kind "block") or a network (kind "network") was picked to add."""
+
+        def __init__(self, name: str, kind: str) -> None:
+            self.name, self.kind = name, kind
+            super().__init__()
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.networks: list[str] = []
+
+    def compose(self):
+        yield Input(placeholder="type to filter blocks", id="palette-filter", compact=True)
+        yield OptionList(id="palette-list")
+        yield Static("", id="palette-help")
+
+    def on_mount(self) -> None:
+        self.refill()
+
+    def set_networks(self, names: list[str]) -> None:
+        """The recipe's own networks, offered after the blocks."""
+        if names != self.networks:
+            self.networks = list(names)
+            self.refill()
+
+    def shown(self) -> list[str]:
+        """The option ids now listed: block names, and `network:NAME` for networks."""
+        listing = self.query_one("#palette-list", OptionList)
+        return [listing.get_option_at_index(i).id for i in range(listing.option_count)]
+
+    def refill(self) -> None:
+        text = self.query_one("#palette-filter", Input).value
+        listing = self.query_one("#palette-list", OptionList)
+        listing.clear_options()
+        options = [
+            Option(_line((name, "bold"), catalog.one_line(name)), id=name)
+            for name in catalog.matches(text)
+        ]
+        wanted = text.strip().lower()
+        options += [
+            Option(_line((name, "bold yellow"), "a network of this recipe"), id=f"network:{name}")
+            for name in self.networks
+            if wanted in name.lower() or wanted in "network"
+        ]
+        listing.add_options(options)
+        if options:
+            listing.highlighted = 0
+        self._describe()
+
+    @on(Input.Changed, "#palette-filter")
+    def _filtered(self) -> None:
+        self.refill()
+
+    @on(Input.Submitted, "#palette-filter")
+    def _enter_in_filter(self, event: Input.Submitted) -> None:
+        event.stop()
+        listing = self.query_one("#palette-list", OptionList)
+        if listing.highlighted is not None:
+            self._pick(listing.get_option_at_index(listing.highlighted).id)
+
+    @on(OptionList.OptionHighlighted, "#palette-list")
+    def _highlighted(self) -> None:
+        self._describe()
+
+    @on(OptionList.OptionSelected, "#palette-list")
+    def _selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self._pick(event.option.id)
+
+    def action_to_list(self) -> None:
+        self.query_one("#palette-list", OptionList).focus()
+
+    def _pick(self, option_id: str | None) -> None:
+        if option_id is None:
+            return
+        kind, _, name = option_id.rpartition(":")
+        self.post_message(self.Picked(name, kind or "block"))
+
+    def _describe(self) -> None:
+        listing = self.query_one("#palette-list", OptionList)
+        help_box = self.query_one("#palette-help", Static)
+        if listing.highlighted is None:
+            help_box.update("no block matches" if not listing.option_count else "")
+            return
+        option_id = listing.get_option_at_index(listing.highlighted).id or ""
+        if option_id.startswith("network:"):
+            help_box.update(f"network {option_id[8:]}: defined in this recipe")
+            return
+        block = catalog.block(option_id)
+        help_box.update(Text.assemble((option_id, "bold"), ": ", block.doc if block else ""))
+
+
+def _line(name: tuple[str, str], help_line: str) -> Text:
+    """One option: the name, then its help cut to the line (the full doc shows below)."""
+    text = Text.assemble(name, "  ", (help_line, "dim"), no_wrap=True, overflow="ellipsis")
+    return text
