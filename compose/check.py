@@ -26,7 +26,8 @@ MAX_WEIGHT = 2**31  # values in one array: past this, XLA's int32 indexing fails
 
 def check(recipe: Recipe) -> Checked:
     """Every problem with the recipe's graph, shapes and train section; the plan if none."""
-    checker = _Checker(recipe, Context.of(recipe))
+    rewriting = recipe.train is None or recipe.train.rewrite
+    checker = _Checker(recipe, Context.of(recipe), rewriting=rewriting)
     steps = checker.run()
     # A network used twice reports a problem in its body once.
     problems = tuple(dict.fromkeys(recipe.problems + tuple(checker.problems)))
@@ -48,8 +49,9 @@ def check(recipe: Recipe) -> Checked:
 
 
 class _Checker:
-    def __init__(self, recipe: Recipe, context: Context):
+    def __init__(self, recipe: Recipe, context: Context, *, rewriting: bool = True):
         self.recipe = recipe
+        self.rewriting = rewriting  # train.rewrite: false builds the graph as written
         self.context = context
         self.rewrites: list[Rewrite] = []
         self.problems: list[Problem] = []
@@ -78,6 +80,8 @@ class _Checker:
             outputs=tuple(self.values[w.ref] for w in recipe.outputs),
             loss=self.values[recipe.loss.ref] if recipe.loss else None,
         )
+        if not self.rewriting:
+            return plan
         plan, done = rewrite(plan, self.shapes)
         self.rewrites.extend(done)
         return plan
@@ -292,7 +296,9 @@ class _Checker:
                 return None
             args.append(self.values[wire.ref])
         inner = _Checker(
-            body, Context(self.context.stack + ((resolved.key, resolved.name),), self.context.files)
+            body,
+            Context(self.context.stack + ((resolved.key, resolved.name),), self.context.files),
+            rewriting=self.rewriting,
         )
         steps = inner.run()
         if inner.problems:

@@ -19,7 +19,9 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a recipe and print its model summary")
     run.add_argument("recipe", nargs="?", help="path to a recipe .yaml (not with --resume)")
     check.add_argument("recipe", help="path to a recipe .yaml")
-    for p in (run, check):
+    look = sub.add_parser("inspect", help="look inside a run's model, or a recipe's untrained one")
+    look.add_argument("target", metavar="RUN_DIR|RECIPE", help="a run folder, or a recipe .yaml")
+    for p in (run, check, look):
         p.add_argument(
             "--set",
             action="append",
@@ -34,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
         "--overfit", type=int, metavar="N", help="train on the first N examples only: can it fit?"
     )
     run.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=VALUES",
+        help="train variants at once, e.g. --vary seed=0:20 or --vary "
+        "optimizer.adam.learning_rate=0.01,0.05 (several make a grid)",
+    )
+    run.add_argument(
         "--coordinator",
         metavar="HOST:PORT",
         help="join a run over several hosts (jax.distributed); give --hosts and --host-id too",
@@ -41,10 +51,26 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--hosts", type=int, metavar="N", help="how many hosts join the run")
     run.add_argument("--host-id", type=int, metavar="I", help="this host's number, 0 to N-1")
     check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
+    look.add_argument(
+        "--batch",
+        type=int,
+        default=256,
+        metavar="N",
+        help="examples of the training data to look at (default 256, or all if fewer)",
+    )
+    look.add_argument("--json", action="store_true", help="print the numbers and flags as JSON")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     blocks = sub.add_parser("blocks", help="list the blocks, or show one")
     blocks.add_argument("name", nargs="?", help="a block to describe")
     sub.add_parser("schema", help="print the JSON Schema of recipes, for YAML-aware editors")
+    edit = sub.add_parser("edit", help="open a recipe in the terminal editor")
+    edit.add_argument("recipe", help="path to a recipe .yaml")
+    edit.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe key"
+    )
+    plot = sub.add_parser("plot", help="draw a run folder's curves and its model as PNG files")
+    plot.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    plot.add_argument("--out", help="folder for the pictures (default: RUN_DIR/plots)")
     return parser
 
 
@@ -97,98 +123,28 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(args: argparse.Namespace, signals: StopOnSignal) -> int:
-    return _train(args, signals)
+def _inspect(args: argparse.Namespace) -> int:
+    from compose.diagnostics import health, report, subject, to_json
 
-
-def _train(args: argparse.Namespace, signals) -> int:
-    from pathlib import Path
-
-    from compose.api import check, load
-    from compose.checkpoint import CheckpointError
-    from compose.progress import TrainingProgress
-    from compose.run_folder import RECIPE, default_dir, is_run
-    from compose.train import make_session
-
-    signals.defer()  # from here on a signal asks the run to stop; it raises no more
-    if bool(args.recipe) == bool(args.resume):
-        print("compose run: expected a recipe, or --resume RUN_DIR, got "
-              f"{'both' if args.recipe else 'neither'}", file=sys.stderr)  # fmt: skip
+    if args.batch < 1:
+        print(f"compose inspect: --batch: expected a positive number of examples, got "
+              f"{args.batch}", file=sys.stderr)  # fmt: skip
         return 2
-    if args.coordinator:
-        import jax
-
-        jax.distributed.initialize(args.coordinator, args.hosts, args.host_id)
-    if args.resume:
-        folder = Path(args.resume)
-        if not is_run(folder):
-            print(f"compose run: --resume {folder}: expected a run folder (with "
-                  "recipe.yaml and summary.json), got none there", file=sys.stderr)  # fmt: skip
-            return 2
-        recipe = load(folder / RECIPE, overrides=args.set)
+    seen = subject(args.target, overrides=args.set, examples=args.batch)
+    found = health(
+        seen.model, seen.batch, rewrites=seen.checked.rewrites, learning_rate=seen.learning_rate
+    )
+    if args.json:
+        print(to_json(found, recipe=seen.checked.recipe.name, model=seen.label))
     else:
-        recipe = load(args.recipe, overrides=args.set)
-    checked = check(recipe)
-    if checked.problems:
-        raise RecipeError(checked.problems)
-    if signals.received:
-        print("interrupted before training began", file=sys.stderr)
-        return signals.exit_code()
-    folder = Path(args.resume or args.out or default_dir(checked.recipe.name))
-    with TrainingProgress(checked.recipe.name, enabled=not args.quiet) as progress:
-        session = make_session(
-            checked,
-            folder=folder,
-            resume=bool(args.resume),
-            init_from=args.init_from,
-            overfit=args.overfit,
-            listeners=[progress],
-        )
-        signals.session = session
-        try:
-            session.prepare(resume=folder if args.resume else None)
-        except CheckpointError as err:
-            print(f"compose run: --resume: {err}", file=sys.stderr)
-            return 2
-        for warning in session.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-        if signals.received:
-            session.stop("interrupted")
-        result = session.run()
-    _report(checked.recipe.name, session, result, folder)
-    if signals.received:
-        print(f"resume: compose run --resume {folder}")
-        return signals.exit_code()
-    if result.failure:
-        print(f"stopped: {result.stopped}", file=sys.stderr)
-        return 1
+        print(report(seen, found), end="")
     return 0
 
 
-def _report(name: str, session, result, folder) -> None:
-    """What the run reached: steps, time, metrics on each set, and where it is kept."""
-    sets = {"": [], "val_": [], "test_": []}
-    for key, value in result.metrics.items():
-        part = next((p for p in ("val_", "test_") if key.startswith(p)), "")
-        sets[part].append(f"{key} {value:.4g}")
-    if result.stopped and not result.failure and not result.stopped.startswith("early stop"):
-        state = f"stopped after {result.steps} of {session.total} steps"
-    else:
-        state = f"trained {result.steps} steps"
-    print(f"{name}: {state} in {result.seconds:.1f} s  " + "  ".join(sets[""] + sets["val_"]))
-    if result.stopped.startswith("early stop"):
-        print(f"{result.stopped}; the weights kept are from step {result.best_step}")
-    if sets["test_"]:
-        print("test: " + "  ".join(sets["test_"]))
-    taken = session.taken_from
-    if taken[1] or taken[2]:
-        new = f" (initialised: {', '.join(taken[2])})" if taken[2] else ""
-        print(
-            f"started from {len(taken[1])} of {len(taken[1]) + len(taken[2])} trained weights{new}"
-        )
-    for note in result.notes:
-        print(f"note: {note}")
-    print(f"run folder: {folder}")
+def _run(args: argparse.Namespace, signals: StopOnSignal) -> int:
+    from compose.run_command import run
+
+    return run(args, signals)
 
 
 def _blocks(args: argparse.Namespace) -> int:
@@ -219,7 +175,45 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"check": _check, "blocks": _blocks, "schema": _schema}
+def _edit(args: argparse.Namespace) -> int:
+    # The command line is a thin client of both compose and the editor above it: this is
+    # the one place in compose/ that reaches tui (tests/test_layout.py keeps it so).
+    from tui.app import run
+
+    return run(args.recipe, overrides=args.set)
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from compose.plot import MissingMatplotlib, not_a_run, plot_run
+
+    folder = Path(args.run_dir)
+    got = not_a_run(folder)
+    if got:
+        print(f"compose plot: {folder}: expected a run folder (with recipe.yaml and "
+              f"summary.json), got {got}", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        plotted = plot_run(folder, out=args.out)
+    except MissingMatplotlib as err:
+        print(f"compose plot: {err}", file=sys.stderr)
+        return 2
+    for warning in plotted.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for path in plotted.files:
+        print(path)
+    return 0
+
+
+_COMMANDS = {
+    "check": _check,
+    "inspect": _inspect,
+    "blocks": _blocks,
+    "schema": _schema,
+    "plot": _plot,
+    "edit": _edit,
+}
 
 
 def main_exit() -> None:

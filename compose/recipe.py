@@ -165,6 +165,8 @@ class Train:
     checkpoint_every: int | None = None
     devices: int | None = None  # None: all that JAX sees
     init_from: str | None = None  # a run folder whose weights start this run
+    vary: tuple[tuple[str, tuple], ...] = ()  # a population: setting -> values (a grid)
+    rewrite: bool = True  # the stable rewrites (compose.rewrite); false builds as written
     where: Mapping[str, Where] = field(default_factory=dict, compare=False, hash=False)
 
 

@@ -125,6 +125,8 @@ class RunFolder(Listener):
         taken = getattr(session, "taken_from", None)
         if taken and (taken[1] or taken[2]):
             summary["init_from"] = {"taken": taken[1], "initialised": taken[2]}
+        if getattr(session, "warnings", None):  # the initialisation check's, resuming's
+            summary["warnings"] = list(session.warnings)
         write_atomic(self.path / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
 
 

@@ -16,12 +16,15 @@ import jax
 
 from compose.check import check
 from compose.checkpoint import Checkpoints
+from compose.init_check import InitCheck
 from compose.listener import Listener
 from compose.norms import NormLog
+from compose.population import Population
+from compose.population_folder import PopulationFolder
 from compose.problems import RecipeError
 from compose.recipe import Recipe
 from compose.report import Checked
-from compose.resolved import resolved_text
+from compose.resolved import resolved_document, resolved_text
 from compose.run_folder import RunFolder
 from compose.session import Result, Session
 
@@ -77,7 +80,8 @@ def make_session(
     listeners: Sequence[Listener] = (),
     **options: Any,
 ) -> Session:
-    """A session with the run folder and checkpoints as its first listeners (if `folder`)."""
+    """A session whose listeners start with the initialisation check (compose.init_check),
+    then the run folder and checkpoints (if `folder`)."""
     if checked.recipe.train is None:
         return Session(checked, **options)  # it raises the located problem
     written: list[Listener] = []
@@ -89,7 +93,8 @@ def make_session(
             Checkpoints(folder, every),
             NormLog(folder),
         ]
-    return Session(checked, listeners=[*written, *listeners], **options)
+    # The initialisation check goes first, so its warnings reach the run folder's summary.
+    return Session(checked, listeners=[InitCheck(), *written, *listeners], **options)
 
 
 class Callbacks(Listener):
@@ -105,3 +110,18 @@ class Callbacks(Listener):
     def logged(self, session: Session, record: dict[str, Any]) -> None:
         if self.on_log:
             self.on_log(record)
+
+
+def make_population(
+    checked: Checked,
+    vary: Mapping[str, Sequence[Any]],
+    *,
+    folder: str | Path | None = None,
+    listeners: Sequence[Listener] = (),
+    **options: Any,
+) -> Population:
+    """A population of the recipe's variants (compose.population), writing its folder."""
+    written: list[Listener] = []
+    if folder is not None and jax.process_index() == 0:
+        written = [PopulationFolder(folder, resolved_document(checked.recipe))]
+    return Population(checked, vary, listeners=[*written, *listeners], **options)

@@ -12,6 +12,7 @@ from compose.devices import available
 from compose.plan import Shape
 from compose.problems import Problem
 from compose.recipe import Node, Recipe
+from compose.variants import problems as variant_problems
 
 
 def train_problems(
@@ -29,6 +30,9 @@ def train_problems(
         )
     out.extend(optim.problems(train))
     out.extend(_device_problems(train))
+    if train.vary and not any(p.where == train.optimizer.where for p in out):
+        where = train.where.get("vary", train.where["train"])
+        out.extend(variant_problems(train, dict(train.vary), where))
     # A recipe read from text has the file "<recipe>": its folder, ".", is the current one.
     out.extend(data.problems(train, recipe.inputs, Path(recipe.file).parent))
     node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)

@@ -26,6 +26,8 @@ TRAIN_KEYS = (
     "checkpoint",
     "devices",
     "init_from",
+    "vary",
+    "rewrite",
 )
 
 
@@ -89,6 +91,11 @@ class _TrainReader(Reader):
         if init_from is not None and not isinstance(init_from, str):
             self.expect(path + ("init_from",), "the path of a run folder", init_from)
             init_from = None
+        rewrite = spec.get("rewrite", True)
+        if not isinstance(rewrite, bool):
+            self.expect(path + ("rewrite",), "true or false", rewrite)
+            rewrite = True
+        vary = self.vary(spec.get("vary", {}), path + ("vary",))
         where = {key: self.at(path + (key,)) for key in spec}
         where["train"] = self.at(path, key=True)
         if data is None or optimizer is None:
@@ -108,6 +115,8 @@ class _TrainReader(Reader):
             checkpoint_every=checkpoint_every,
             devices=devices,
             init_from=init_from,
+            vary=vary,
+            rewrite=rewrite,
             log_every=number("log_every", int, None, _positive),
             seed=number("seed", int, 0, lambda v: None if 0 <= v < 2**32 else "0 to 2**32 - 1")
             or 0,
@@ -151,6 +160,23 @@ class _TrainReader(Reader):
         if patience is None or min_delta is None:
             return None
         return EarlyStop(metric, patience, mode, min_delta)
+
+    def vary(self, value: Any, path: tuple) -> tuple[tuple[str, tuple], ...]:
+        """`{seed: [0, 1, 2], optimizer.adam.learning_rate: [0.01, 0.05]}`: each setting
+        and its values; which settings may vary is checked with the optimizer (population)."""
+        spec = self.mapping(value, path, "{seed: [0, 1, 2]}")
+        out = []
+        for key, values in (spec or {}).items():
+            numbers = (
+                isinstance(values, list)
+                and values
+                and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+            )
+            if not isinstance(key, str) or not numbers:
+                self.expect(path + (key,), "a list of numbers like [0, 1, 2]", values)
+                continue
+            out.append((key, tuple(values)))
+        return tuple(out)
 
     def devices(self, value: Any, path: tuple) -> int | None:
         """None for `all`, else a positive count."""
