@@ -26,6 +26,7 @@ _HOMES = {
     "Init": "compose.document",
     "Instance": "compose.document",
     "Refused": "compose.document",
+    "health": "compose.diagnostics",
     "Inspection": "compose.inspector",
     "inspect": "compose.inspector",
     "Listener": "compose.listener",

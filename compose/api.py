@@ -60,6 +60,9 @@ def load_run(folder: str | Path) -> tuple[Recipe, Composed]:
 
     folder = Path(folder)
     recipe = load(folder / RECIPE)
-    # The model needs no data: a run folder moved away from its data still loads.
-    skeleton = build(replace(recipe, train=None), jax.random.key(0))
+    # The model needs no data: a run folder moved away from its data still loads. It is
+    # built as it was trained, with or without the stable rewrites.
+    rewrite = recipe.train is None or recipe.train.rewrite
+    checked = _check.check(replace(recipe, train=None), rewrite=rewrite)
+    skeleton = build(checked, jax.random.key(0))
     return recipe, eqx.tree_deserialise_leaves(folder / WEIGHTS, skeleton)

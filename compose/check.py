@@ -24,9 +24,11 @@ __all__ = ["Checked", "check"]
 MAX_WEIGHT = 2**31  # values in one array: past this, XLA's int32 indexing fails
 
 
-def check(recipe: Recipe) -> Checked:
-    """Every problem with the recipe's graph, shapes and train section; the plan if none."""
-    rewriting = recipe.train is None or recipe.train.rewrite
+def check(recipe: Recipe, *, rewrite: bool | None = None) -> Checked:
+    """Every problem with the recipe's graph, shapes and train section; the plan if none.
+
+    The stable rewrites apply unless `train.rewrite` is false (or `rewrite` says otherwise)."""
+    rewriting = rewrite if rewrite is not None else (recipe.train is None or recipe.train.rewrite)
     checker = _Checker(recipe, Context.of(recipe), rewriting=rewriting)
     steps = checker.run()
     # A network used twice reports a problem in its body once.

@@ -124,7 +124,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from compose.diagnostics import health, report, subject, to_json
+    from compose.diagnostics import health
+    from compose.inspect_command import report, subject, to_json
 
     if args.batch < 1:
         print(f"compose inspect: --batch: expected a positive number of examples, got "

@@ -14,7 +14,8 @@ import pytest
 
 import compose
 from compose.cli import main
-from compose.diagnostics import health, subject
+from compose.diagnostics import health
+from compose.inspect_command import subject
 from compose.init_check import InitCheck, init_warnings
 from compose.train import make_session
 from tests.conftest import XOR
@@ -362,7 +363,7 @@ loss: loss
     assert [str(f) for f in found.flags] == [
         "node 'l' (log): not finite: its output holds nan (and 2 more nodes after it)"
     ]
-    assert json.loads(compose.diagnostics.to_json(found))["loss"] is None  # strict JSON
+    assert json.loads(compose.inspect_command.to_json(found))["loss"] is None  # strict JSON
 
 
 def test_a_softmax_over_one_element():
@@ -656,3 +657,12 @@ def test_rewrites_inside_networks_are_off_too():
     assert [r.node for r in compose.check(compose.loads(text)).rewrites] == ["loss/l"]
     off = compose.check(compose.loads(text, overrides=["train.rewrite=false"]))
     assert off.problems == () and off.rewrites == ()
+
+
+def test_a_run_trained_without_rewrites_loads_back_without_them(tmp_path):
+    xor = Path(__file__).parents[2] / "recipes" / "xor.yaml"
+    for rewrite, loss_block in (("false", "cross_entropy"), ("true", "sigmoid_cross_entropy")):
+        recipe = compose.load(xor, overrides=[f"train.rewrite={rewrite}", "train.steps=20"])
+        compose.train(recipe, folder=tmp_path / rewrite)
+        _, model = compose.load_run(tmp_path / rewrite)
+        assert model.plan.steps[-1].block == loss_block
