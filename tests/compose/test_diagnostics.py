@@ -15,8 +15,8 @@ import pytest
 import compose
 from compose.cli import main
 from compose.diagnostics import health
-from compose.inspect_command import subject
 from compose.init_check import InitCheck, init_warnings
+from compose.inspect_command import subject
 from compose.train import make_session
 from tests.conftest import XOR
 
