@@ -125,20 +125,28 @@ def _check(args: argparse.Namespace) -> int:
 
 def _inspect(args: argparse.Namespace) -> int:
     from compose.diagnostics import health
-    from compose.inspect_command import report, subject, to_json
+    from compose.inspect_command import members, report, subject, to_json
 
     if args.batch < 1:
         print(f"compose inspect: --batch: expected a positive number of examples, got "
               f"{args.batch}", file=sys.stderr)  # fmt: skip
         return 2
-    seen = subject(args.target, overrides=args.set, examples=args.batch)
-    found = health(
-        seen.model, seen.batch, rewrites=seen.checked.rewrites, learning_rate=seen.learning_rate
-    )
+    many = members(args.target)  # a population: each variant in turn (JSON: a list)
+    found_json = []
+    for name, target in many or [("", args.target)]:
+        seen = subject(target, overrides=args.set, examples=args.batch)
+        found = health(
+            seen.model, seen.batch, rewrites=seen.checked.rewrites, learning_rate=seen.learning_rate
+        )
+        extra = {"variant": name} if name else {}
+        if args.json:
+            found_json.append(
+                to_json(found, **extra, recipe=seen.checked.recipe.name, model=seen.label)
+            )
+        else:
+            print(f"variant {name}: " if name else "", report(seen, found), sep="", end="")
     if args.json:
-        print(to_json(found, recipe=seen.checked.recipe.name, model=seen.label))
-    else:
-        print(report(seen, found), end="")
+        print(found_json[0] if not many else "[\n" + ",\n".join(found_json) + "\n]")
     return 0
 
 

@@ -46,6 +46,20 @@ class Subject:
     learning_rate: float | None
 
 
+def members(target: str | Path) -> list[tuple[str, Path]]:
+    """A population folder's variants as (name, run folder), in the summary's order;
+    empty for anything else."""
+    path = Path(target)
+    try:
+        summary = json.loads((path / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    variants = summary.get("variants") if isinstance(summary, dict) else None
+    if not isinstance(variants, dict):
+        return []
+    return [(name, path / entry["folder"]) for name, entry in variants.items()]
+
+
 def subject(target: str | Path, *, overrides: Sequence[str] = (), examples: int = 256) -> Subject:
     """A run folder's trained model, or a recipe's model as training initialises it (the
     train seed, then `train.init_from`), with `examples` examples of its training data.

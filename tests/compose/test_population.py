@@ -90,3 +90,16 @@ def test_a_recipe_can_hold_its_grid():
     ]
     assert parse_vary("seed=0:3") == ("seed", [0, 1, 2])
     assert parse_vary("optimizer.sgd.momentum=0.5,0.9") == ("optimizer.sgd.momentum", [0.5, 0.9])
+
+
+def test_inspect_looks_inside_every_variant(cli, tmp_path):
+    text = (RECIPES / "xor.yaml").read_text()
+    cli(text, "run", "r.yaml", "--out", "pop", "--quiet", "--vary", "seed=0:2", "--set",
+        "train.steps=50")  # fmt: skip
+    code, out, err = cli(text, "inspect", "pop", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert [v["variant"] for v in found] == ["seed=0", "seed=1"]
+    code, out, err = cli(text, "inspect", "pop")
+    starts = [line for line in out.splitlines() if line.startswith("variant ")]
+    assert len(starts) == 2 and starts[1].startswith("variant seed=1: xor: trained 50 steps")
