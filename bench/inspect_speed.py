@@ -50,7 +50,8 @@ def main() -> None:
     step = seconds(lambda: session.advance(steps=1) or session.model.weights, args.rounds)
     print(f"device: {jax.devices()[0].device_kind}, digits_cnn, jax {jax.__version__}")
     print(
-        f"health on {len(batch['x'])} examples: first {look[0]:.2f} s, then {look[1] * 1e3:.1f} ms; "
+        f"health on {len(batch['x'])} examples: first {look[0]:.2f} s, "
+        f"then {look[1] * 1e3:.1f} ms; "
         f"one training step (batch {session.spec.batch}): first {step[0]:.2f} s, then "
         f"{step[1] * 1e3:.1f} ms; ratio {look[1] / step[1]:.1f}"
     )
