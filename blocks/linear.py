@@ -1,22 +1,25 @@
-"""linear(x; weight, bias) = weight @ x + bias."""
+"""linear(x; weight, bias) = weight @ x + bias, over the last axis of x."""
 
 from blocks.affine import BIAS, USE_BIAS, out_hyper
 from blocks.block import Block, Slot
 
 
 def _apply(xs, w, hp):
-    y = w["weight"] @ xs[0]
+    # x @ weight.T maps the last axis and keeps the leading ones: each row of a (t, in)
+    # input goes through the one weight, as a vmap over t would send it.
+    y = xs[0] @ w["weight"].T
     return y + w["bias"] if hp["use_bias"] else y
 
 
 def _check(shapes, hp):
     (x,) = shapes
-    return None if len(x) == 1 else f"a vector (n,), got {x}"
+    return None if len(x) >= 1 else f"a vector (n,), got {x}"
 
 
 linear = Block(
     name="linear",
-    doc="Affine map of a vector: weight @ x + bias.",
+    doc="Affine map of a vector: weight @ x + bias. An input (..., in) is mapped along its "
+    "last axis, one weight shared by every leading index: (t, in) gives (t, out).",
     inputs=("x",),
     apply=_apply,
     hypers=(
@@ -24,10 +27,10 @@ linear = Block(
         USE_BIAS,
     ),
     slots=(
-        Slot("weight", lambda s, hp: (hp["out"], s[0][0]), "lecun_normal", doc="(out, in)"),
+        Slot("weight", lambda s, hp: (hp["out"], s[0][-1]), "lecun_normal", doc="(out, in)"),
         BIAS,
     ),
     check=_check,
-    example=((3,),),
+    example=((2, 3),),
     example_hypers={"out": 4},
 )

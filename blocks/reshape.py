@@ -6,26 +6,53 @@ from blocks.block import Block, Hyper
 
 
 def _sizes(value) -> str | None:
-    return None if all(d > 0 for d in value) else "a list of positive sizes"
+    if list(value).count(-1) > 1:
+        return "a list of positive sizes with at most one -1"
+    return None if all(d > 0 or d == -1 for d in value) else "a list of positive sizes"
+
+
+def target(x, shape) -> tuple[int, ...]:
+    """`shape` with its -1 (if any) replaced by the size that makes the element counts agree."""
+    known = math.prod(d for d in shape if d != -1)
+    if -1 not in shape or known == 0:
+        return tuple(shape)
+    return tuple(math.prod(x) // known if d == -1 else d for d in shape)
 
 
 def _check(shapes, hp):
     if "shape" not in hp:  # the loader has already said what was wrong with it
         return None
-    (x,), target = shapes, tuple(hp["shape"])
-    want, got = math.prod(target), math.prod(x)
+    (x,), given = shapes, tuple(hp["shape"])
+    got = math.prod(x)
+    if -1 in given:
+        known = math.prod(d for d in given if d != -1)
+        if got % known:
+            return (
+                f"a number of values that {known} divides, to reshape to {given}, "
+                f"got {x} ({got} values)"
+            )
+        return None
+    want = math.prod(given)
     if want != got:
-        return f"a shape of {want} values to reshape to {target}, got {x} ({got} values)"
+        return f"a shape of {want} values to reshape to {given}, got {x} ({got} values)"
     return None
 
 
 reshape = Block(
     name="reshape",
-    doc="The input's elements, in row-major order, arranged in `shape`; the sizes must agree.",
+    doc="The input's elements, in row-major order, arranged in `shape`; the sizes must agree. "
+    "One size may be -1: the one that makes them agree.",
     inputs=("x",),
-    apply=lambda xs, w, hp: xs[0].reshape(tuple(hp["shape"])),
-    hypers=(Hyper("shape", tuple, doc="the output shape, e.g. [2, 3]", check=_sizes),),
+    apply=lambda xs, w, hp: xs[0].reshape(target(xs[0].shape, hp["shape"])),
+    hypers=(
+        Hyper(
+            "shape",
+            tuple,
+            doc="the output shape, e.g. [2, 3]; one size may be -1 (inferred)",
+            check=_sizes,
+        ),
+    ),
     check=_check,
     example=((2, 3),),
-    example_hypers={"shape": (3, 1, 2)},
+    example_hypers={"shape": (3, -1, 2)},
 )

@@ -52,6 +52,16 @@ def _noise(default: float, doc: str = "standard deviation of added noise") -> Hy
     return Hyper("noise", float, default, doc, check=lambda v: None if v >= 0 else "a value >= 0")
 
 
+def _length(default: int) -> Hyper:
+    return Hyper(
+        "length",
+        int,
+        default,
+        "positions in each sequence",
+        check=lambda v: None if v >= 2 else "2 or more",
+    )
+
+
 SEED = Hyper("seed", int, 0, "seed of the generator (the source's `seed`)")
 PLANE = lambda n, **_: (n, {"x": (2,), "y": (1,)})  # noqa: E731
 
@@ -163,6 +173,31 @@ def _sine(n: int, low: float, high: float, noise: float, seed: int) -> Arrays:
     return {"x": x.astype(np.float32), "y": y.astype(np.float32)}
 
 
+def _parity(n: int, length: int, seed: int) -> Arrays:
+    """Random bit strings x (length,) of 0 and 1; y (1,) is 1 where the count of ones is odd."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 2, (n, length))
+    return {"x": x.astype(np.float32), "y": (x.sum(axis=1) % 2).astype(np.float32)[:, None]}
+
+
+def _sorted(n: int, length: int, values: int, seed: int) -> Arrays:
+    """Integer sequences x (length,) in [0, values): every other one sorted ascending
+    (y 1), the rest sorted and then one adjacent pair of unequal values swapped (y 0), so
+    only the order tells them apart."""
+    rng = np.random.default_rng(seed)
+    x = np.sort(rng.integers(0, values, (n, length)), axis=1)
+    flat = x[:, 0] == x[:, -1]  # all one value: nothing to swap, so change one end
+    top = x[:, -1] == values - 1
+    x[flat & ~top, -1] += 1
+    x[flat & top, 0] -= 1
+    label = np.arange(n) % 2 == 0
+    rows = np.flatnonzero(~label)
+    rising = x[rows, 1:] > x[rows, :-1]  # pairs whose swap unsorts the sequence
+    i = np.argmax(rng.random(rising.shape) * rising, axis=1)  # one at random
+    x[rows, i], x[rows, i + 1] = x[rows, i + 1], x[rows, i].copy()
+    return {"x": x.astype(np.float32), "y": label.astype(np.float32)[:, None]}
+
+
 def _playground(name: str, doc: str, make: Callable[..., Arrays]) -> Dataset:
     noise = _noise(0.0, "how far labels blur across the boundary (the playground's 0 to 0.5)")
     return Dataset(name, doc + ": x (2,), y (1,) 0 or 1", make, PLANE, (_n(500), noise, SEED))
@@ -222,6 +257,32 @@ BUILTIN: dict[str, Dataset] = {
             ),
             lambda low, high, **_: (
                 None if low < high else f"low below high, got low {low}, high {high}"
+            ),
+        ),
+        Dataset(
+            "parity",
+            "bit strings: x (length,) of 0 and 1, y (1,) 1 where the count of ones is odd",
+            _parity,
+            lambda n, length, **_: (n, {"x": (length,), "y": (1,)}),
+            (_n(1000), _length(8), SEED),
+        ),
+        Dataset(
+            "sorted",
+            "integer sequences: x (length,) in [0, values), y (1,) 1 where sorted ascending; "
+            "the unsorted ones are sorted ones with one adjacent pair swapped",
+            _sorted,
+            lambda n, length, **_: (n, {"x": (length,), "y": (1,)}),
+            (
+                _n(1000),
+                _length(8),
+                Hyper(
+                    "values",
+                    int,
+                    10,
+                    "number of distinct values (0 to values - 1)",
+                    check=lambda v: None if v >= 2 else "2 or more",
+                ),
+                SEED,
             ),
         ),
     )

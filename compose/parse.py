@@ -319,6 +319,10 @@ class _Parser(Reader):
 
     def wires(self, value: Any, path: tuple, block: Block, node: str) -> list[Wire]:
         label = f"node '{node}' ({block.name})"
+        if not block.inputs:  # a block with no inputs (parameter) takes no `in`
+            if value not in (None, []):
+                self.expect(path, "no inputs (this block takes none)", value, label=label)
+            return []
         if block.variadic:
             if isinstance(value, list) and len(value) >= 2:
                 pairs = [(f"{block.inputs[0]}{i}", v, path + (i,)) for i, v in enumerate(value)]

@@ -55,7 +55,11 @@ class Reader:
                 self.bad(path + (key,), f"unknown key '{key}' in {what}", hint, key=True)
 
     def param(self, value: Any, path: tuple) -> Any:
-        """`$name` replaced by the parameter's value; anything else unchanged."""
+        """`$name` replaced by the parameter's value, also inside a list (`[$width, -1]`);
+        anything else unchanged."""
+        if isinstance(value, list):
+            found = [self.param(v, path + (i,)) for i, v in enumerate(value)]
+            return MISSING if MISSING in found else found
         if not (isinstance(value, str) and value.startswith("$")):
             return value
         name = value[1:]

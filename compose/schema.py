@@ -72,6 +72,8 @@ def _value(hyper: Hyper, *, params: bool = True) -> Schema:
     schema = {**_KINDS[hyper.kind], **_RANGES.get(hyper.check, {})}
     if hyper.choices:
         schema["enum"] = list(hyper.choices)
+    if params and hyper.kind is tuple:  # each size may be a `$name` too: [$width, -1]
+        schema["items"] = {"anyOf": [schema["items"], PARAM]}
     if params and schema != {"type": "string"}:  # a plain string already takes `$name`
         schema = {"anyOf": [schema, PARAM]}
     if hyper.doc:
@@ -117,6 +119,10 @@ def _block(block: Block) -> Schema:
     """A block node: `block`, `in`, its hyperparameters and its weight slots."""
     schema = _args(block.hypers, doc=block.doc)
     slots = {s.name: {"$ref": "#/$defs/weight", "description": s.doc} for s in block.slots}
+    if not block.inputs:  # a block with no inputs (parameter): no `in`, or an empty one
+        none = {"type": "array", "maxItems": 0, "description": "no inputs"}
+        schema["properties"] = {"in": none, **schema["properties"], **slots}
+        return schema
     schema["properties"] = {"in": _inputs(block), **schema["properties"], **slots}
     schema["required"] = ["in", *schema["required"]]
     return schema

@@ -58,7 +58,8 @@ def test_block_contract(name):
         drawn = block(args, weights, hypers, state=state, key=jax.random.key(1))
         assert drawn.shape == out.shape and jnp.all(jnp.isfinite(drawn))
 
-    batched = jax.vmap(lambda a: block(a, weights, hypers, state=state))(
+    # axis_size: a block without inputs (parameter) still has a batch to vmap over
+    batched = jax.vmap(lambda a: block(a, weights, hypers, state=state), axis_size=2)(
         [jnp.stack([a, a]) for a in args]
     )
     assert batched.shape == (2, *out.shape)

@@ -124,17 +124,17 @@ def test_a_node_that_cannot_be_read_stays_with_its_problems():
 
 
 def test_problems_say_node_path_expected_and_got():
-    doc = xor(text=XOR.replace("x: [2]", "x: [2, 3]"))
+    doc = xor(text=XOR.replace("x: [2]", "x: []"))  # a scalar: linear needs an axis to map
     problem, on_input = doc.problems
     assert problem.text == (
-        "r.yaml:6:3: nodes.hidden: node 'hidden' (linear): inputs x (2, 3): expected a vector "
-        "(n,), got (2, 3)"
+        "r.yaml:6:3: nodes.hidden: node 'hidden' (linear): inputs x (): expected a vector "
+        "(n,), got ()"
     )
     assert (problem.node, problem.path, problem.expected, problem.got) == (
         "hidden",
         ("nodes", "hidden"),
         "a vector (n,)",
-        "(2, 3)",
+        "()",
     )
     assert doc.node("hidden").problems == (problem,) and doc.input("x").problems == (on_input,)
     assert (on_input.node, on_input.expected, on_input.where.line) == (None, None, 3)

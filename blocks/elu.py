@@ -1,0 +1,13 @@
+"""elu(x) = x if x > 0 else alpha * (exp(x) - 1), element-wise."""
+
+import jax
+
+from blocks.block import Block, Hyper
+
+elu = Block(
+    name="elu",
+    doc="x where x > 0, else alpha * (exp(x) - 1), element-wise.",
+    inputs=("x",),
+    apply=lambda xs, w, hp: jax.nn.elu(xs[0], hp["alpha"]),
+    hypers=(Hyper("alpha", float, 1.0, "elu tends to -alpha as x goes to minus infinity"),),
+)

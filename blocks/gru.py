@@ -1,0 +1,27 @@
+"""gru(x): a GRU run along a sequence (t, d) with one set of weights: gru_cell under scan."""
+
+import jax.numpy as jnp
+
+from blocks import recurrent
+from blocks.affine import USE_BIAS, out_hyper
+from blocks.block import Block
+from blocks.gru_cell import gru_cell
+
+
+def _apply(xs, w, hp):
+    final, states = recurrent.scan(gru_cell, xs[0], jnp.zeros(hp["out"]), w, hp)
+    return final if hp["last"] else states
+
+
+gru = Block(
+    name="gru",
+    doc="A GRU over a sequence x (t, d): the states (t, out), or with `last` the final one "
+    "(out,). gru_cell at each position in turn, one set of weights, from a zero state.",
+    inputs=("x",),
+    apply=_apply,
+    hypers=(out_hyper("width of the state"), recurrent.LAST, USE_BIAS),
+    slots=recurrent.slots(3, lambda s, hp: hp["out"]),
+    check=lambda s, hp: recurrent.sequence_problem(s[0]),
+    example=((5, 3),),
+    example_hypers={"out": 4},
+)

@@ -1,0 +1,104 @@
+"""What multihead_attention and masked_multihead_attention share: hyperparameters, weight
+slots, the shape check and the computation.
+
+Projections follow a linear layer's layout, (out, in), so a slot can be tied to a linear
+node's weight (`query: proj.weight`), and lecun initialisation counts the right fan-in.
+"""
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from blocks.affine import USE_BIAS, out_hyper
+from blocks.block import Hyper, Shape, Slot, positive
+
+
+def _non_negative(value: int) -> str | None:
+    return None if value >= 0 else "a non-negative integer (0: the input width / heads)"
+
+
+HYPERS = (
+    Hyper("heads", int, doc="number of attention heads", check=positive),
+    out_hyper("width of each position's output"),
+    Hyper(
+        "head_size",
+        int,
+        0,
+        "width of each head's queries, keys and values; 0: the input width / heads",
+        check=_non_negative,
+    ),
+    Hyper("causal", bool, False, "each position attends only to itself and earlier ones"),
+    USE_BIAS,
+)
+
+
+def head_size(x: Shape, hp) -> int:
+    return hp["head_size"] or x[-1] // hp["heads"]
+
+
+def _inner(s, hp) -> int:
+    """Width of all heads together: the rows of the query, key and value projections."""
+    return hp["heads"] * head_size(s[0], hp)
+
+
+def _bias(size):
+    return lambda s, hp: (size(s, hp),) if hp["use_bias"] else None
+
+
+SLOTS = tuple(
+    slot
+    for name in ("query", "key", "value")
+    for slot in (
+        Slot(
+            name,
+            lambda s, hp: (_inner(s, hp), s[0][-1]),
+            "lecun_normal",
+            doc="(heads * head_size, d)",
+        ),
+        Slot(f"{name}_bias", _bias(_inner), "zeros", doc="(heads * head_size,)"),
+    )
+) + (
+    Slot(
+        "output",
+        lambda s, hp: (hp["out"], _inner(s, hp)),
+        "lecun_normal",
+        doc="(out, heads * head_size)",
+    ),
+    Slot("output_bias", _bias(lambda s, hp: hp["out"]), "zeros", doc="(out,)"),
+)
+
+
+def sequence_problem(x: Shape, hp) -> str | None:
+    """What was expected if `x` is not a (t, d) sequence these heads can split."""
+    if len(x) != 2:
+        return f"a sequence (t, d), got {x}"
+    if not hp.get("head_size") and "heads" in hp and x[1] % hp["heads"]:
+        return f"a width d that {hp['heads']} heads divide (or a head_size), got {x}"
+    return None
+
+
+def attend(x: jax.Array, mask: jax.Array | None, w, hp) -> jax.Array:
+    """Multi-head self-attention of `x` (t, d); `mask` (t,) > 0 marks the keys to attend to."""
+    t = x.shape[0]
+    heads, size = hp["heads"], head_size(x.shape, hp)
+
+    def project(name):
+        y = x @ w[name].T
+        y = y + w[f"{name}_bias"] if hp["use_bias"] else y
+        return y.reshape(t, heads, size)
+
+    q, k, v = project("query"), project("key"), project("value")
+    scores = jnp.einsum("thc,shc->hts", q, k) / math.sqrt(size)
+    allowed = jnp.ones((t, t), bool)
+    if hp["causal"]:
+        allowed = jnp.tril(allowed)
+    if mask is not None:
+        allowed = allowed & (mask > 0)[None, :]
+    # A finite floor, not -inf: a query with no key allowed would give 0/0 (and NaN
+    # gradients); its weights are zeroed below instead, so it reads nothing.
+    scores = jnp.where(allowed, scores, jnp.finfo(scores.dtype).min)
+    weights = jnp.where(allowed, jax.nn.softmax(scores, axis=-1), 0.0)
+    heads_out = jnp.einsum("hts,shc->thc", weights, v).reshape(t, heads * size)
+    y = heads_out @ w["output"].T
+    return y + w["output_bias"] if hp["use_bias"] else y

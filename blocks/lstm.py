@@ -1,0 +1,28 @@
+"""lstm(x): an LSTM run along a sequence (t, d) with one set of weights: lstm_cell under scan."""
+
+import jax.numpy as jnp
+
+from blocks import recurrent
+from blocks.affine import USE_BIAS, out_hyper
+from blocks.block import Block
+from blocks.lstm_cell import lstm_cell
+
+
+def _apply(xs, w, hp):
+    out = hp["out"]
+    final, states = recurrent.scan(lstm_cell, xs[0], jnp.zeros(2 * out), w, hp)
+    return final[:out] if hp["last"] else states[:, :out]  # h, not the cell's memory c
+
+
+lstm = Block(
+    name="lstm",
+    doc="An LSTM over a sequence x (t, d): the outputs h (t, out), or with `last` the final "
+    "h (out,). lstm_cell at each position in turn, one set of weights, from zero h and c.",
+    inputs=("x",),
+    apply=_apply,
+    hypers=(out_hyper("width of the state h (and of the memory c)"), recurrent.LAST, USE_BIAS),
+    slots=recurrent.slots(4, lambda s, hp: hp["out"]),
+    check=lambda s, hp: recurrent.sequence_problem(s[0]),
+    example=((5, 3),),
+    example_hypers={"out": 4},
+)

@@ -1,0 +1,28 @@
+"""masked_multihead_attention(x, mask): multihead_attention that ignores padded positions."""
+
+from blocks import heads
+from blocks.block import Block
+
+
+def _check(shapes, hp):
+    x, mask = shapes
+    if problem := heads.sequence_problem(x, hp):
+        return problem
+    if mask != x[:1]:
+        return f"a mask (t,) of one 0 or 1 per position of x {x}, got mask {mask}"
+    return None
+
+
+masked_multihead_attention = Block(
+    name="masked_multihead_attention",
+    doc="multihead_attention over x (t, d) that never attends to positions where mask (t,) "
+    "is 0. 1 marks a real position, 0 padding; a query with nothing to attend to gives the "
+    "output bias.",
+    inputs=("x", "mask"),
+    apply=lambda xs, w, hp: heads.attend(xs[0], xs[1], w, hp),
+    hypers=heads.HYPERS,
+    slots=heads.SLOTS,
+    check=_check,
+    example=((3, 4), (3,)),
+    example_hypers={"heads": 2, "out": 5},
+)

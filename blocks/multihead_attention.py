@@ -1,0 +1,19 @@
+"""multihead_attention(x): multi-head scaled dot-product self-attention over a sequence."""
+
+from blocks import heads
+from blocks.block import Block
+
+multihead_attention = Block(
+    name="multihead_attention",
+    doc="Multi-head self-attention over a sequence x (t, d), output (t, out). Each head "
+    "projects x to queries, keys and values of `head_size` and takes "
+    "softmax(q k^T / sqrt(head_size)) v; a last projection joins the heads. `causal` hides "
+    "later positions.",
+    inputs=("x",),
+    apply=lambda xs, w, hp: heads.attend(xs[0], None, w, hp),
+    hypers=heads.HYPERS,
+    slots=heads.SLOTS,
+    check=lambda s, hp: heads.sequence_problem(s[0], hp),
+    example=((3, 4),),
+    example_hypers={"heads": 2, "out": 5, "causal": True},
+)
