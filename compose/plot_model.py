@@ -8,32 +8,35 @@ top; each hidden unit's response as small multiples.
 A model qualifies when its prediction (the loss's `pred`, or else its first output) reads
 one input only, and that input holds 2 numbers per example. Its hidden nodes are the
 nodes before its output layer (the last node with weights on the way to the prediction)
-whose output is a vector: `hidden` and `bend` in recipes/xor.yaml.
+whose output is a vector: `hidden` and `bend` in recipes/xor.yaml. The numbers (which
+input is the plane, the values over a grid) are compose/plane.py's; this module draws.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import equinox as eqx
-import jax
-import jax.numpy as jnp
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap, Normalize, to_rgb
 from matplotlib.lines import Line2D
 
-from blocks import BLOCKS
 from compose import data as datasets
 from compose.api import load_run
-from compose.model import Composed
-from compose.plan import Plan, Value
+from compose.plane import (
+    Grid,
+    Plane,
+    class_labels,
+    class_probabilities,
+    grid_values,
+    plane,
+    square,
+)
 from compose.plot import BLUE, CLASS_COLOURS, ORANGE, figure, save
 from compose.problems import RecipeError
 
-GRID = 160  # points along each side of the plane
 MAX_POINTS = 1000  # training points drawn at most (evenly spaced through the data)
 MAX_UNITS = 32  # panels in a hidden node's picture at most
 BOUNDARY = (5.8, 4.8)  # inches: the plane, a colour bar and a legend
@@ -46,109 +49,6 @@ RESPONSE_POSITIVE = LinearSegmentedColormap.from_list("positive", ["#ffffff", BL
 RESPONSE_NEGATIVE = LinearSegmentedColormap.from_list("negative", [ORANGE, "#ffffff"], N=11)
 
 
-@dataclass(frozen=True)
-class Plane:
-    """How a model reads the plane.
-
-    input: the input the prediction reads, 2 numbers per example. prediction: the value
-    drawn as the decision. classifies: what the prediction holds, "probability" or
-    "logits" (a classifier), or None (a regression, or no loss to say). label: the input
-    holding the target, if the loss names one. hidden: the hidden nodes, in graph order.
-    """
-
-    input: str
-    prediction: Value
-    classifies: str | None
-    label: str | None
-    hidden: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Grid:
-    """Values over a square of the plane. xs, ys: (GRID,) coordinates of the columns and
-    rows; values[name]: (GRID, GRID, *shape), row i at ys[i], column j at xs[j]."""
-
-    xs: np.ndarray
-    ys: np.ndarray
-    values: dict[str, np.ndarray]
-
-    @property
-    def extent(self) -> tuple[float, float, float, float]:
-        """(left, right, bottom, top), as imshow takes it."""
-        return float(self.xs[0]), float(self.xs[-1]), float(self.ys[0]), float(self.ys[-1])
-
-
-def plane(plan: Plan) -> Plane | None:
-    """How the model reads the plane, or None when its prediction does not read one."""
-    loss_step = next((s for s in plan.steps if plan.loss and s.name == plan.loss.name), None)
-    if loss_step is not None and loss_step.block and loss_step.args[0].kind == "node":
-        prediction, classifies = loss_step.args[0], BLOCKS[loss_step.block].classifies
-        target = loss_step.args[1] if len(loss_step.args) > 1 else None
-        label = target.name if target is not None and target.kind == "input" else None
-    elif plan.outputs and plan.outputs[0].kind == "node":
-        prediction, classifies, label = plan.outputs[0], None, None
-    else:
-        return None
-    needed = plan.needed((prediction,))
-    read = {
-        v.name for s in needed for v in (*s.args, *(w for _, w in s.weights)) if v.kind == "input"
-    }
-    shapes = dict(plan.inputs)
-    if len(read) != 1 or shapes[next(iter(read))] != (2,):
-        return None
-    layers = [s.name for s in needed if s.weights or s.sub is not None]
-    before = plan.needed((Value("node", layers[-1]),)) if layers else ()
-    hidden = tuple(s.name for s in before if s.name != layers[-1] and len(s.out_shape) == 1)
-    return Plane(next(iter(read)), replace(prediction, reshape=None), classifies, label, hidden)
-
-
-def square(points: np.ndarray, margin: float = 0.15) -> tuple[float, float, float, float]:
-    """A square (left, right, bottom, top) around `points` (n, 2) with a margin on each side.
-
-    >>> square(np.array([[0.0, 0.0], [1.0, 1.0]]))
-    (-0.15, 1.15, -0.15, 1.15)
-    """
-    lo, hi = points.min(axis=0), points.max(axis=0)
-    centre, half = (lo + hi) / 2, max(float(np.max(hi - lo)) / 2, 1e-3) * (1 + 2 * margin)
-    left, bottom = (round(float(c - half), 6) for c in centre)
-    right, top = (round(float(c + half), 6) for c in centre)
-    return left, right, bottom, top
-
-
-def grid_values(
-    model: Composed, plane: Plane, extent: tuple[float, float, float, float], n: int = GRID
-) -> Grid:
-    """The prediction and every hidden node at each of n x n points covering `extent`."""
-    xs = np.linspace(extent[0], extent[1], n, dtype=np.float32)
-    ys = np.linspace(extent[2], extent[3], n, dtype=np.float32)
-    points = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-    wanted = (plane.prediction, *(Value("node", name) for name in plane.hidden))
-
-    @eqx.filter_jit
-    def evaluate(model: Composed, points: jax.Array) -> dict[str, jax.Array]:
-        return jax.vmap(lambda x: model.values({plane.input: x}, wanted))(points)
-
-    got = jax.device_get(evaluate(model, jnp.asarray(points)))
-    return Grid(xs, ys, {k: np.asarray(v).reshape(n, n, *v.shape[1:]) for k, v in got.items()})
-
-
-def class_probabilities(prediction: np.ndarray, classifies: str) -> np.ndarray:
-    """(..., classes) probabilities from a classifier's prediction (..., 1) or (..., k);
-    one output is the probability (or logit) of class 1.
-
-    >>> class_probabilities(np.array([[0.0]]), "logits").tolist()
-    [[0.5, 0.5]]
-    """
-    values = np.asarray(prediction, np.float64)
-    if values.shape[-1] == 1:
-        p = 1 / (1 + np.exp(-values)) if classifies == "logits" else values
-        return np.concatenate([1 - p, p], axis=-1)
-    if classifies == "logits":
-        shifted = np.exp(values - values.max(axis=-1, keepdims=True))
-        return shifted / shifted.sum(axis=-1, keepdims=True)
-    return values
-
-
 def class_colours(probabilities: np.ndarray) -> np.ndarray:
     """(..., 3) RGB: the likeliest class's colour, from white (all classes alike) to
     STRENGTH of the full colour (certain). probabilities: (..., classes)."""
@@ -158,17 +58,6 @@ def class_colours(probabilities: np.ndarray) -> np.ndarray:
     confidence = np.max(probabilities, axis=-1)
     strength = np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 1)[..., None] * STRENGTH
     return 1 - strength * (1 - palette[winner])
-
-
-def class_labels(target: np.ndarray) -> np.ndarray:
-    """(n,) class numbers from targets: one-hot or probabilities (n, k), yes/no (n, 1) or
-    class numbers (n,)."""
-    target = np.asarray(target)
-    if target.ndim == 1:
-        return target.astype(np.int64)
-    if target.shape[-1] == 1:
-        return (target[:, 0] > 0.5).astype(np.int64)
-    return np.argmax(target, axis=-1)
 
 
 def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:

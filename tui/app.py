@@ -6,6 +6,7 @@ widget says what the user chose, the app acts on it and re-checks).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,10 @@ from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPan
 import compose
 from tui import catalog
 from tui.graph import GraphView
+from tui.health import HealthWatch, Look, box_of, report
 from tui.inspector import Inspector
 from tui.palette import Palette
+from tui.plane import Pictures, PlaneWatch
 from tui.problems import ProblemList
 from tui.scene import Scene, empty_scene, scene_of, shape_text
 from tui.screens import Confirm, HelpScreen, Pick, Prompt
@@ -89,6 +92,9 @@ class EditorApp(App[int]):
         self.session: Any = None  # the training session, while one runs
         self.training = False
         self._asked: set[str] = set()  # pause/stop asked before the session was ready
+        self.look: Look | None = None  # the latest health of the model training
+        self.history: dict[str, list[float]] = {}  # log10 gradient norm a look, by node
+        self.failure: Any = None  # where training stopped on a value that was not finite
 
     @property
     def dirty(self) -> bool:
@@ -126,21 +132,37 @@ class EditorApp(App[int]):
         self.query_one(ProblemList).show(scene)
         self.query_one(TrainPanel).show_settings(doc.data.get("train") if doc else None)
         graph = self.query_one(GraphView)
+        if (self.look is not None or self.failure is not None) and not self.training:
+            self.look, self.failure = None, None  # it described the recipe before this edit
+            graph.set_health({})
         graph.show(scene, keep=keep)
-        self.query_one(Inspector).box = scene.box(graph.selected)
+        self._inspect(graph.selected)
         self._update_status(note)
+
+    def _inspect(self, name: str | None) -> None:
+        """Show box `name` in the inspector, with its health while training."""
+        inspector = self.query_one(Inspector)
+        inspector.health = self._report(name)
+        inspector.box = self.scene.box(name)
+
+    def _report(self, name: str | None):
+        if name is None:
+            return None
+        return report(name, self.look, self.history.get(name, ()), self.failure)
 
     def _update_status(self, note: str = "") -> None:
         count = len(self.scene.problems)
         problems = f"{count} problem{'s' * (count != 1)} (p lists)" if count else "no problems"
         selected = self.query_one(GraphView).selected
+        if not note and self.failure is not None:  # said until the next edit or run
+            note = f"training stopped: {self.failure.message}"
         parts = [note, problems, f"selected: {selected}" if selected else ""]
         self.query_one("#status", Static).update("  ".join(p for p in parts if p))
         self.sub_title = f"{self.path}{' (modified)' if self.dirty else ''}"
 
     @on(GraphView.Selected)
     def _selected(self, event: GraphView.Selected) -> None:
-        self.query_one(Inspector).box = self.scene.box(event.name)
+        self._inspect(event.name)
         self._update_status()
 
     @on(ProblemList.Jump)
@@ -465,6 +487,8 @@ class EditorApp(App[int]):
         panel.status("preparing: data, model, compiling...")
         self.query_one(TabbedContent).active = TABS["train"]
         self.training, self._asked = True, set()
+        self.look, self.history, self.failure = None, {}, None
+        self.query_one(GraphView).set_health({})
         self.run_worker(
             lambda: self._train(checked), thread=True, group="training", exit_on_error=False
         )
@@ -496,8 +520,13 @@ class EditorApp(App[int]):
 
     def _train(self, checked: Any) -> None:
         """In the worker thread: prepare the session, run it, report how it ended."""
+        listeners = [
+            Forward(self),
+            HealthWatch(lambda looks: self._tell(self.training_health, looks)),
+            PlaneWatch(lambda pictures: self._tell(self.training_pictures, pictures)),
+        ]
         try:
-            session = compose.Session(checked, listeners=[Forward(self)])
+            session = compose.Session(checked, listeners=listeners)
             session.prepare()
             self.session = session
             if "pause" in self._asked:
@@ -506,7 +535,13 @@ class EditorApp(App[int]):
                 session.stop()
             self._tell(self.training_started, session.total)
             result = session.run()
-            self._tell(self.training_finished, dict(result.metrics), result.stopped, result.steps)
+            self._tell(
+                self.training_finished,
+                dict(result.metrics),
+                result.stopped,
+                result.steps,
+                result.failure,
+            )
         except compose.RecipeError as err:
             self._tell(self.training_failed, "\n".join(str(p) for p in err.problems))
         except Exception as err:  # a failure while training is shown, never raised
@@ -525,14 +560,49 @@ class EditorApp(App[int]):
         )
         self._update_status("training")
 
-    def training_logged(self, record: dict, total: int) -> None:
-        self.query_one(TrainPanel).logged(record, total)
+    def training_logged(self, records: list[dict], total: int) -> None:
+        self.query_one(TrainPanel).logged(records, total)
         if self.session is not None and self.session.paused:
-            self.query_one(TrainPanel).status(f"paused at step {record['step']}/{total}")
+            self.query_one(TrainPanel).status(f"paused at step {records[-1]['step']}/{total}")
 
-    def training_finished(self, metrics: dict, stopped: str, steps: int) -> None:
+    def training_health(self, looks: list[Look]) -> None:
+        """Looks at every node's health (the newest last): add them to each node's history,
+        and show the newest: colour the boxes, fill the table, and show the selected node's
+        numbers, history and histograms."""
+        for look in looks:
+            for row in look.rows:
+                if row.grad_norm and math.isfinite(row.grad_norm):
+                    self.history.setdefault(row.path, []).append(math.log10(row.grad_norm))
+        self.look = look = looks[-1]
+        graph = self.query_one(GraphView)
+        graph.set_health(look.states, graph.failed)
+        self.query_one(TrainPanel).health(look)
+        if self.query_one(TabbedContent).active == TABS["node"]:  # else when it is shown
+            self.query_one(Inspector).show_health(self._report(graph.selected))
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == TABS["node"] and (self.look or self.failure) is not None:
+            self.query_one(Inspector).show_health(self._report(self.query_one(GraphView).selected))
+
+    def training_pictures(self, pictures: Pictures | None) -> None:
+        self.query_one(TrainPanel).pictures(pictures)
+
+    def training_finished(
+        self, metrics: dict, stopped: str, steps: int, failure: Any = None
+    ) -> None:
         self.training, self.session = False, None
         self.query_one(TrainPanel).finished(metrics, stopped, steps)
+        if failure is not None:
+            self.failure = failure
+            graph = self.query_one(GraphView)
+            box = box_of(failure.node) if failure.node else None
+            graph.set_health(graph.states, box if self.scene.box(box) else None)
+            if self.scene.box(box) is not None:
+                graph.select(box)
+            self.query_one(Inspector).show_health(self._report(graph.selected))
+            self._update_status()
+            return
         shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.startswith("val_"))
         self._update_status(f"trained: {shown}")
 

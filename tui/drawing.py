@@ -1,5 +1,7 @@
 """The diagram as rows of styled characters: boxes with their block and shape, data wires
-in single lines, weight wires in double lines, problems in red, the selection in bold.
+in single lines, weight wires in double lines, problems in red, the selection in bold;
+while training, each box's border in its health's colour and the node training stopped on
+in red, its name on red.
 
 Nothing here knows Textual: a row is a list of rich Segments, which a Textual Strip takes
 as it is, and tests can read a row's text.
@@ -7,6 +9,7 @@ as it is, and tests can read a row's text.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from rich.segment import Segment
@@ -42,6 +45,13 @@ STYLES = {
     "selected": Style(color="bright_green", bold=True),
     "name": Style(bold=True),
     "label": Style(dim=True),
+    "failed": Style(color="bright_white", bgcolor="red", bold=True),
+}
+HEALTH = {  # a box's border while training, by its state (tui/health.py)
+    "healthy": Style(color="green"),
+    "warning": Style(color="yellow"),
+    "bad": Style(color="red", bold=True),
+    "idle": Style(color="grey50"),
 }
 
 
@@ -54,10 +64,26 @@ class Drawing:
     ranks: list[list[str]] = field(default_factory=list)
     width: int = 0
     fallback: str = ""  # why the diagram is a list, when the layout failed
+    changed: tuple[int, ...] = ()  # rows that differ from the diagram with nothing selected
 
     def text(self) -> str:
         """The drawing as plain text, one line per row."""
         return "\n".join("".join(s.text for s in row).rstrip() for row in self.rows)
+
+    def style_at(self, x: int, y: int) -> Style | None:
+        """The style of the cell at column x, row y."""
+        column = 0
+        for segment in self.rows[y] if 0 <= y < len(self.rows) else ():
+            column += len(segment.text)
+            if x < column:
+                return segment.style
+        return None
+
+    def colour_of(self, name: str) -> str | None:
+        """The colour a box's border is drawn in (its top-left corner's), by name."""
+        place = self.boxes.get(name)
+        style = self.style_at(place.x, place.y) if place else None
+        return style.color.name if style is not None and style.color is not None else None
 
 
 def box_lines(box: Box) -> tuple[str, str]:
@@ -79,30 +105,86 @@ def lay_out(scene: Scene) -> Arrangement | str:
         return f"layout failed ({type(err).__name__}: {err}); nodes are listed instead"
 
 
-def draw(scene: Scene, arrangement: Arrangement | str, selected: str | None) -> Drawing:
-    """Draw a scene with its arrangement (or as a list, when the arrangement is a reason)."""
-    if isinstance(arrangement, str):
-        return draw_list(scene, selected, arrangement)
-    grid = _Grid(arrangement.width, arrangement.height)
-    kinds = {}
-    for wire in scene.wires:
-        pair = (wire.source, wire.target)
-        kinds[pair] = kinds.get(pair, True) and wire.weight
-    for pair, path in arrangement.paths.items():
-        grid.wire(path, "weight" if kinds.get(pair) else "data")
-    grid.settle()
-    for box in scene.boxes:
-        place = arrangement.boxes.get(box.name)
-        if place:
-            grid.box(place, box, box.name == selected)
-    for pair, path in arrangement.paths.items():
-        kind = "weight" if kinds.get(pair) else "data"
-        up = pair in arrangement.up
-        top = "▲" if up else ("╥" if kind == "weight" else "┬")
-        bottom = ("╨" if kind == "weight" else "┴") if up else "▼"
-        grid.put(*path[0], top, STYLES[kind])
-        grid.put(*path[-1], bottom, STYLES[kind])
-    return Drawing(grid.rows(), dict(arrangement.boxes), arrangement.ranks, arrangement.width)
+def draw(
+    scene: Scene,
+    arrangement: Arrangement | str,
+    selected: str | None,
+    *,
+    states: Mapping[str, str] | None = None,
+    failed: str | None = None,
+) -> Drawing:
+    """Draw a scene with its arrangement (or as a list, when the arrangement is a reason).
+
+    states: each box's health while training (a key of HEALTH), by name; failed: the box
+    of the node training stopped on."""
+    return Picture(scene, arrangement, states=states, failed=failed).drawing(selected)
+
+
+class Picture:
+    """A scene drawn once with nothing selected; `drawing(selected)` then redraws only
+    the rows of the selected box, so moving the selection costs a few rows, not the
+    whole diagram (a 100-node recipe is hundreds of rows)."""
+
+    def __init__(
+        self,
+        scene: Scene,
+        arrangement: Arrangement | str,
+        *,
+        states: Mapping[str, str] | None = None,
+        failed: str | None = None,
+    ) -> None:
+        self.scene, self.arrangement = scene, arrangement
+        self.states, self.failed = states or {}, failed
+        self.rows: list[list[Segment]] = []
+        if isinstance(arrangement, str):
+            return
+        self.grid = grid = _Grid(arrangement.width, arrangement.height)
+        kinds = {}
+        for wire in scene.wires:
+            pair = (wire.source, wire.target)
+            kinds[pair] = kinds.get(pair, True) and wire.weight
+        for pair, path in arrangement.paths.items():
+            grid.wire(path, "weight" if kinds.get(pair) else "data")
+        grid.settle()
+        for box in scene.boxes:
+            place = arrangement.boxes.get(box.name)
+            if place:
+                grid.box(place, box, False, self.states.get(box.name), box.name == failed)
+        self.ends: list[tuple[int, int, str, Style]] = []  # wire ends, drawn over borders
+        for pair, path in arrangement.paths.items():
+            kind = "weight" if kinds.get(pair) else "data"
+            up = pair in arrangement.up
+            top = "▲" if up else ("╥" if kind == "weight" else "┬")
+            bottom = ("╨" if kind == "weight" else "┴") if up else "▼"
+            self.ends += [(*path[0], top, STYLES[kind]), (*path[-1], bottom, STYLES[kind])]
+        for x, y, char, style in self.ends:
+            grid.put(x, y, char, style)
+        self.rows = grid.rows()
+
+    def drawing(self, selected: str | None) -> Drawing:
+        """The diagram with `selected` drawn as the selection; `changed` lists the rows
+        that differ from the picture with nothing selected."""
+        arrangement = self.arrangement
+        if isinstance(arrangement, str):
+            return draw_list(self.scene, selected, arrangement)
+        rows, changed = list(self.rows), ()
+        box, place = self.scene.box(selected), arrangement.boxes.get(selected or "")
+        if box is not None and place is not None:
+            grid = self.grid
+            ys = range(place.y, place.y + place.h)
+            kept = [(list(grid.chars[y]), list(grid.styles[y])) for y in ys]
+            grid.box(place, box, True, self.states.get(box.name), box.name == self.failed)
+            for x, y, char, style in self.ends:
+                if y in ys and place.x <= x < place.x + place.w:
+                    grid.put(x, y, char, style)
+            for y in ys:
+                rows[y] = grid.row(y)
+            for y, (chars, styles) in zip(ys, kept, strict=True):
+                grid.chars[y], grid.styles[y] = chars, styles
+            changed = tuple(ys)
+        return Drawing(
+            rows, dict(arrangement.boxes), arrangement.ranks, arrangement.width, changed=changed
+        )
 
 
 def draw_list(scene: Scene, selected: str | None, why: str) -> Drawing:
@@ -161,10 +243,14 @@ class _Grid:
             table = DOUBLE if weight_only else LIGHT
             self.put(x, y, table.get(key, "┼"), STYLES["weight" if weight_only else "data"])
 
-    def box(self, place: Placed, box: Box, selected: bool) -> None:
+    def box(self, place: Placed, box: Box, selected: bool, state: str | None, failed: bool) -> None:
         kind = "selected" if selected else box.kind
         tl, top, tr, side, bl, br = BORDERS[kind]
         border = STYLES[kind] + (STYLES["problem"] if box.problems and not selected else Style())
+        if failed:
+            border = HEALTH["bad"]
+        elif state in HEALTH and not box.problems:
+            border = HEALTH[state] + Style(bold=selected)
         x, y, w, h = place.x, place.y, place.w, place.h
         self.put(x, y, tl, border)
         self.put(x + w - 1, y, tr, border)
@@ -182,19 +268,26 @@ class _Grid:
         name_style = STYLES["name"] + (STYLES["problem"] if box.problems else Style())
         if selected:
             name_style = name_style + Style(reverse=True)
+        if failed:
+            name_style = STYLES["failed"]
         for i, char in enumerate(name):
             self.put(x + 2 + i, y + 1, char, name_style)
         for i, char in enumerate(label):
             self.put(x + 2 + i, y + 2, char, STYLES["label"])
 
     def rows(self) -> list[list[Segment]]:
-        out = []
-        for chars, styles in zip(self.chars, self.styles, strict=True):
-            row: list[Segment] = []
-            for char, style in zip(chars, styles, strict=True):
-                if row and row[-1].style == style:
-                    row[-1] = Segment(row[-1].text + char, style)
-                else:
-                    row.append(Segment(char, style))
-            out.append(row)
-        return out
+        return [self.row(y) for y in range(self.height)]
+
+    def row(self, y: int) -> list[Segment]:
+        """Row y as segments, one per run of cells of the same style."""
+        row: list[Segment] = []
+        text, current = [], None
+        for char, style in zip(self.chars[y], self.styles[y], strict=True):
+            if text and style != current:
+                row.append(Segment("".join(text), current))
+                text = []
+            text.append(char)
+            current = style
+        if text:
+            row.append(Segment("".join(text), current))
+        return row

@@ -9,7 +9,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tui.drawing import Drawing, draw, lay_out
+from tui.drawing import Drawing, Picture, lay_out
 from tui.layout import Arrangement
 from tui.scene import Scene, empty_scene
 
@@ -39,13 +39,18 @@ class GraphView(ScrollView, can_focus=True):
         self.selected: str | None = None
         self._arrangement: Arrangement | str = Arrangement()
         self.drawing = Drawing()
+        self._picture: Picture | None = None  # the diagram with nothing selected
+        self._base: list[Strip] = []  # its rows as strips
         self._strips: list[Strip] = []
+        self.states: dict[str, str] = {}  # each box's health while training, by name
+        self.failed: str | None = None  # the box of the node training stopped on
 
     def show(self, scene: Scene, *, keep: str | None = None) -> None:
         """Draw a new scene, keeping the selection on `keep` (or the current one) if it
         is still there, else on the first node."""
         self.scene = scene
         self._arrangement = lay_out(scene)
+        self._picture = None
         names = [b.name for b in scene.boxes]
         wanted = keep if keep is not None else self.selected
         if wanted not in names:
@@ -54,14 +59,20 @@ class GraphView(ScrollView, can_focus=True):
         self.selected = None
         self.select(wanted)
 
+    def set_health(self, states: dict[str, str], failed: str | None = None) -> None:
+        """Colour each box by its health (tui/health.py's states, by name) and mark the
+        box training stopped on; empty states and no failure draw the plain diagram."""
+        if states == self.states and failed == self.failed:
+            return
+        self.states, self.failed = dict(states), failed
+        self._picture = None
+        self._redraw()
+
     def select(self, name: str | None) -> None:
         """Select a box, scroll it into view and tell the app."""
         changed = name != self.selected
         self.selected = name
-        self.drawing = draw(self.scene, self._arrangement, name)
-        self._strips = [Strip(row) for row in self.drawing.rows]
-        self.virtual_size = Size(self.drawing.width, len(self._strips))
-        self.refresh()
+        self._redraw()
         place = self.drawing.boxes.get(name) if name else None
         if place is not None:
             self.call_after_refresh(
@@ -72,6 +83,24 @@ class GraphView(ScrollView, can_focus=True):
             )
         if changed:
             self.post_message(self.Selected(name))
+
+    def _redraw(self) -> None:
+        """Draw the selection over the picture of the scene (drawn again only when the
+        scene or the health changed): only the selected box's rows are new strips."""
+        if self._picture is None:
+            self._picture = Picture(
+                self.scene, self._arrangement, states=self.states, failed=self.failed
+            )
+            self._base = [Strip(row) for row in self._picture.rows]
+        self.drawing = self._picture.drawing(self.selected)
+        if self.drawing.fallback:
+            self._strips = [Strip(row) for row in self.drawing.rows]
+        else:
+            self._strips = list(self._base)
+            for y in self.drawing.changed:
+                self._strips[y] = Strip(self.drawing.rows[y])
+        self.virtual_size = Size(self.drawing.width, len(self._strips))
+        self.refresh()
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset

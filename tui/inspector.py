@@ -12,6 +12,8 @@ from textual.reactive import reactive
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from tui import catalog
+from tui.health import NodeReport
+from tui.healthview import NodeHealthView
 from tui.scene import Box, shape_text
 
 NUMBER_KINDS = {int: "integer", float: "number"}
@@ -31,6 +33,13 @@ class Inspector(VerticalScroll):
             super().__init__()
 
     focus_field: bool | str = False  # after the next recompose, focus the first field (or this id)
+    health: NodeReport | None = None  # the box's health while training (set before `box`)
+
+    def show_health(self, report: NodeReport | None) -> None:
+        """Show the selected box's latest health (in place: fields keep their focus)."""
+        self.health = report
+        for view in self.query(NodeHealthView):
+            view.show(report)
 
     async def recompose(self) -> None:
         await super().recompose()
@@ -52,6 +61,8 @@ class Inspector(VerticalScroll):
         yield Static(Text(box.name, style="bold"), id="inspect-name")
         yield Static(self._kind_line(box), id="inspect-block")
         yield Static(f"output {shape_text(box.shape)}", id="inspect-shape")
+        if box.kind != "input":
+            yield NodeHealthView(self.health, id="inspect-health")
         if box.kind == "input":
             shape = box.record.shape
             written = ", ".join(map(str, shape)) if isinstance(shape, list) else str(shape)

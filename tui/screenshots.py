@@ -30,7 +30,17 @@ loss: loss
 """
 
 
-async def _shot(path: Path, keys: list[str], out: Path, size: tuple[int, int], train=False):
+async def _shot(
+    path: Path,
+    keys: list[str],
+    out: Path,
+    size: tuple[int, int],
+    train=False,
+    after: tuple[str, ...] = (),
+    scroll_to: str = "",
+):
+    """Open `path`, press `keys`, train to the end if asked, press `after`, scroll the
+    widget with id `scroll_to` (if any) to the top of its panel, and save the screen."""
     app = EditorApp(path)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -42,6 +52,12 @@ async def _shot(path: Path, keys: list[str], out: Path, size: tuple[int, int], t
             while app.training:
                 await pilot.pause(0.1)
             await pilot.pause()
+        for key in after:
+            await pilot.press(key)
+        if scroll_to:
+            widget = app.query_one(f"#{scroll_to}")
+            widget.parent.scroll_to_widget(widget, animate=False, top=True)
+        await pilot.pause()
         app.save_screenshot(out.name, str(out.parent))
 
 
@@ -53,6 +69,12 @@ def main(folder: str = "docs/images") -> None:
         bad.write_text(BAD)
         xor = Path(tmp) / "xor.yaml"
         shutil.copy(RECIPES / "xor.yaml", xor)
+        diverging = Path(tmp) / "xor_log.yaml"
+        text = (RECIPES / "xor.yaml").read_text()
+        diverging.write_text(
+            text.replace("{block: sigmoid, in: hidden}", "{block: log, in: hidden}")
+        )
+        rate = ["c", "tab", "tab", "tab", "tab", "1", "e", "3", "0", "enter", "escape"]
         shots = [
             (RECIPES / "xor.yaml", [], "editor-graph.svg", (80, 24), False),
             (
@@ -72,8 +94,24 @@ def main(folder: str = "docs/images") -> None:
                 False,
             ),
         ]
+        trained = [
+            (xor, [], "editor-health.svg", (120, 36), True, ("escape", "down", "i"), ""),
+            (
+                RECIPES / "spirals.yaml",
+                [],
+                "editor-plane.svg",
+                (120, 36),
+                True,
+                (),
+                "plane-caption",
+            ),
+            (diverging, rate, "editor-failure.svg", (120, 30), True, ("i",), ""),
+        ]
         for path, keys, name, size, train in shots:
             asyncio.run(_shot(path, keys, out / name, size, train))
+            print(out / name)
+        for path, keys, name, size, train, after, scroll_to in trained:
+            asyncio.run(_shot(path, keys, out / name, size, train, after, scroll_to))
             print(out / name)
 
 

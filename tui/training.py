@@ -1,13 +1,16 @@
 """Training from the editor: the session runs in a worker thread and reports to the app.
 
 The session is compose's own (`compose.Session`): prepared and run in a thread, steered
-from the app with pause, step_once, resume and stop, and watched by a Listener that hands
-each record to the app's thread with `call_from_thread`, so the screen never waits on it.
+from the app with pause, step_once, resume and stop, and watched by Listeners that hand
+what they see to the app's thread with `call_from_thread`, so the screen never waits on
+it: each record (Forward), each node's health every few log points (tui/health.py) and,
+for a model of a 2-D input, the decision over the plane (tui/plane.py).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from typing import Any
 
 from rich.text import Text
@@ -17,16 +20,37 @@ from textual.message import Message
 from textual.widgets import Input, Label, Sparkline, Static
 
 import compose
+from tui.health import HEALTH_EVERY, Look
+from tui.healthview import HealthTable, legend
+from tui.plane import Pictures
 
 
 class Forward(compose.Listener):
-    """Hands each log point to the app, on the app's own thread."""
+    """Hands the log points to the app, on the app's own thread: at most every `seconds`,
+    the records since the last time together (at once while paused, and at the end), so
+    a run that logs fifty times a second does not keep the screen redrawing."""
 
-    def __init__(self, app: Any) -> None:
-        self.app = app
+    def __init__(self, app: Any, seconds: float = 0.1) -> None:
+        self.app, self.seconds = app, seconds
+        self._records: list[dict[str, Any]] = []
+        self._sent = 0.0
 
     def logged(self, session: Any, record: dict[str, Any]) -> None:
-        self.app.call_from_thread(self.app.training_logged, dict(record), session.total)
+        self._records.append(dict(record))
+        if session.paused or time.perf_counter() - self._sent >= self.seconds:
+            self._send(session)
+
+    def finished(self, session: Any, result: Any) -> None:
+        if self._records:
+            self._send(session)
+
+    def _send(self, session: Any) -> None:
+        records, self._records = self._records, []
+        self._sent = time.perf_counter()
+        try:
+            self.app.call_from_thread(self.app.training_logged, records, session.total)
+        except RuntimeError:  # the app has closed meanwhile: nobody to tell
+            pass
 
 
 # The train settings the panel offers: field, its key in the train section, its kind.
@@ -41,8 +65,9 @@ SETTINGS = (
 
 
 class TrainPanel(VerticalScroll):
-    """Where training stands, the loss and metric curves, the final metrics, and the train
-    section's main settings as fields (Enter sets one)."""
+    """Where training stands, the loss and metric curves, the final metrics, the decision
+    over the plane (2-D inputs), every node's health, and the train section's main
+    settings as fields (Enter sets one)."""
 
     class Setting(Message):
         """The user typed `value` into the train setting `name` (one of SETTINGS)."""
@@ -58,6 +83,15 @@ class TrainPanel(VerticalScroll):
         yield Label("", id="metric-label")
         yield Sparkline([], id="metric-curve")
         yield Static("", id="train-final")
+        yield Static("", id="plane-caption", classes="section")
+        yield Static("", id="plane")
+        yield Static("", id="plane-units")
+        yield Label(
+            f"health (every {HEALTH_EVERY} log points)", id="health-label", classes="section"
+        )
+        yield Static(legend(), id="health-legend")
+        yield HealthTable(id="health-table", zebra_stripes=True)
+        yield Static("", id="health-all-flags", classes="problem")
         yield Label("train section (Enter sets)", classes="section")
         for name, _, kind in SETTINGS:
             field = Input("", type=kind, id=f"train-{name}", compact=True)
@@ -95,7 +129,46 @@ class TrainPanel(VerticalScroll):
         if event.input.id and event.input.id.startswith("train-"):
             self.post_message(self.Setting(event.input.id[6:], event.value))
 
+    def on_mount(self) -> None:
+        self.pictures(None)
+        self.health(None)
+
+    def pictures(self, shown: Pictures | None) -> None:
+        """Show the model over the plane (None hides it: not a model of a 2-D input)."""
+        for name in ("plane-caption", "plane", "plane-units"):
+            self.query_one(f"#{name}").display = shown is not None
+        if shown is None:
+            return
+        # A picture is the same size each time: redraw it without laying the panel out
+        again = self._pictured
+        self._pictured = True
+        self.query_one("#plane-caption", Static).update(shown.caption, layout=not again)
+        self.query_one("#plane", Static).update(shown.decision or "", layout=not again)
+        self.query_one("#plane", Static).display = shown.decision is not None
+        self.query_one("#plane-units", Static).update(shown.units or "", layout=not again)
+
+    def health(self, look: Look | None) -> None:
+        """Show every node's health at a look (None hides the table)."""
+        for name in ("health-label", "health-legend", "health-table", "health-all-flags"):
+            self.query_one(f"#{name}").display = look is not None
+        if look is None:
+            return
+        self.query_one("#health-label", Label).update(
+            f"health at step {look.step} (every {HEALTH_EVERY} log points)", layout=False
+        )
+        self.query_one(HealthTable).show(look)
+        if look.flags != self._flags:
+            self._flags = look.flags
+            self.query_one("#health-all-flags", Static).update("\n".join(look.flags))
+
+    _pictured = False  # a picture of the plane has been shown since the last reset
+    _flags: tuple[str, ...] = ()  # the flags shown under the health table
+
     def reset(self, metric: str | None) -> None:
+        self.pictures(None)
+        self.health(None)
+        self._pictured, self._flags = False, ()
+        self.query_one("#health-all-flags", Static).update("")
         self.losses: list[float] = []
         self.metric = metric
         self.values: list[float] = []
@@ -105,27 +178,33 @@ class TrainPanel(VerticalScroll):
         self.query_one("#loss-label", Label).update("loss")
         self.query_one("#train-final", Static).update("")
 
-    def status(self, text: str, style: str = "") -> None:
-        self.query_one("#train-status", Static).update(Text(text, style=style))
+    def status(self, text: str, style: str = "", *, layout: bool = True) -> None:
+        """Say where training stands; `layout=False` for a line that keeps to one row."""
+        self.query_one("#train-status", Static).update(Text(text, style=style), layout=layout)
 
-    def logged(self, record: dict[str, Any], total: int) -> None:
-        loss = record.get("loss")
-        if loss is not None and math.isfinite(loss):
-            self.losses.append(loss)
+    def logged(self, records: list[dict[str, Any]], total: int) -> None:
+        """Add log points (in order) to the curves; say where the last one stands."""
+        losses = [r["loss"] for r in records if r.get("loss") is not None]
+        losses = [v for v in losses if math.isfinite(v)]
+        if losses:
+            self.losses.extend(losses)
             self.query_one("#loss-curve", Sparkline).data = list(self.losses)
-            self.query_one("#loss-label", Label).update(f"loss {loss:.4g}")
-        if self.metric and record.get(self.metric) is not None:
-            self.values.append(record[self.metric])
+            self.query_one("#loss-label", Label).update(f"loss {losses[-1]:.4g}", layout=False)
+        values = [r[self.metric] for r in records if self.metric and r.get(self.metric) is not None]
+        if values:
+            self.values.extend(values)
             self.query_one("#metric-curve", Sparkline).data = list(self.values)
             self.query_one("#metric-label", Label).update(
-                f"{self.metric} {record[self.metric]:.4g}"
+                f"{self.metric} {values[-1]:.4g}", layout=False
             )
-        self.status(f"step {record['step']}/{total}  {record.get('seconds', 0):.1f} s")
+        last = records[-1]
+        self.status(f"step {last['step']}/{total}  {last.get('seconds', 0):.1f} s", layout=False)
 
     def finished(self, metrics: dict[str, float], stopped: str, steps: int) -> None:
         lines = [f"  {k} {v:.4f}" for k, v in metrics.items()]
         done = f"stopped after {steps} steps: {stopped}" if stopped else f"finished {steps} steps"
         self.status(done, "red" if stopped and stopped != "stopped" else "green")
+        heading = ["final (measured on each set)"] if lines else []
         self.query_one("#train-final", Static).update(
-            Text("\n".join(["final (measured on each set)", *lines]), style="bold")
+            Text("\n".join([*heading, *lines]), style="bold")
         )

@@ -1,23 +1,112 @@
-"""Training from the editor: the session runs in a worker thread, the screen keeps up."""
+"""Training from the editor: the session runs in a worker thread, the screen keeps up; each
+node's health colours its box and fills the table; a 2-D model's decision is drawn; a value
+that stops being finite is found on its node."""
 
 from __future__ import annotations
 
 import re
 
+from textual.widgets import Sparkline, Static
+
 from tests.tui.conftest import RECIPES, drive, screen_text, wait_for
+from tests.tui.test_editing import answer
+from tui.graph import GraphView
+from tui.healthview import HealthTable
 from tui.training import TrainPanel
 
 
-def test_train_xor_from_the_app_and_read_accuracy_one_from_the_screen():
+def cell_style(text, row: int, column: int):
+    """The style of one character cell of a rich Text picture."""
+    line = text.split("\n")[row]
+    return next(s.style for s in line.spans if s.start <= column < s.end)
+
+
+def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
     async def script(app, pilot):
         await pilot.press("t")
         await wait_for(pilot, lambda: not app.training)
-        return screen_text(app), app.query_one(TrainPanel).losses
+        await pilot.pause()
+        graph, table = app.query_one(GraphView), app.query_one(HealthTable)
+        seen = {
+            "screen": screen_text(app),
+            "losses": app.query_one(TrainPanel).losses,
+            "colours": {n: graph.drawing.colour_of(n) for n in ("hidden", "bend", "prob", "loss")},
+            "rows": {p: table.cells(p) for p in ("hidden", "bend", "prob")},
+            "plane": app.query_one("#plane", Static).content,
+            "units": str(app.query_one("#plane-units", Static).content),
+        }
+        await pilot.press("escape", "down", "i")  # select bend, show the Node tab
+        await pilot.pause()
+        seen["inspector"] = screen_text(app)
+        seen["history"] = app.query_one("#health-history", Sparkline).data
+        return seen
 
-    screen, losses = drive(RECIPES / "xor.yaml", script, size=(100, 36))
+    seen = drive(RECIPES / "xor.yaml", script, size=(100, 50))
+    screen = seen["screen"]
     assert "finished 2000 steps" in screen
     assert re.search(r"^\s*accuracy 1\.0000\b", screen.replace("│", "\n"), re.M), screen
-    assert len(losses) > 10 and losses[-1] < losses[0]  # the curve was drawn as it learned
+    assert len(seen["losses"]) > 10 and seen["losses"][-1] < seen["losses"][0]
+    # Trained XOR pushes its hidden sigmoids into their flat ends: saturated, so yellow;
+    # prob is fused into the loss (no gradient of its own), so grey.
+    assert seen["colours"] == {
+        "hidden": "green",
+        "bend": "yellow",
+        "prob": "grey50",
+        "loss": "green",
+    }
+    hidden, bend, prob = (seen["rows"][p] for p in ("hidden", "bend", "prob"))
+    assert bend[0] == "bend" and bend[2:] == ["-", "-", "-", "100%"]
+    assert prob[1] == "fused"
+    assert float(hidden[2]) > 1 and 0 < float(hidden[3]) < 0.01  # weight norm, update/step
+    # The decision: 32 x 32 pixels in 16 rows; beside (0, 0) class 0 (orange), beside
+    # (1, 0) class 1 (blue); row 13 holds the pixels just above the bottom points.
+    plane = seen["plane"]
+    assert [len(line) for line in plane.plain.split("\n")] == [32] * 16
+    near_0 = cell_style(plane, 13, 4).color.triplet
+    near_1 = cell_style(plane, 13, 27).color.triplet
+    assert near_0.red > near_0.blue and near_1.blue > near_1.red
+    assert "hidden: each unit" in seen["units"] and "bend: each unit" in seen["units"]
+    inspector = seen["inspector"]
+    for words in (
+        "health at step 2000: saturated",
+        "saturated 100% of its values",
+        "gradient norm over training (log10)",
+        "activations",
+        "gradients",
+    ):
+        assert words in inspector, words
+    assert len(seen["history"]) > 20  # one value a look: about every third log point
+
+
+def test_a_value_that_stops_being_finite_is_found_on_its_node(tmp_path):
+    path = tmp_path / "xor.yaml"
+    xor = (RECIPES / "xor.yaml").read_text()
+    path.write_text(xor.replace("{block: sigmoid, in: hidden}", "{block: log, in: hidden}"))
+
+    async def script(app, pilot):
+        await pilot.press("c", "tab", "tab", "tab", "tab")  # to the learning rate
+        await answer(pilot, "1e30")
+        await pilot.press("escape", "t")
+        await wait_for(pilot, lambda: not app.training)
+        await pilot.pause()
+        train_tab = screen_text(app)
+        await pilot.press("i")
+        await pilot.pause()
+        graph = app.query_one(GraphView)
+        names = {
+            n: graph.drawing.style_at(p.x + 2, p.y + 1) for n, p in graph.drawing.boxes.items()
+        }
+        return app.doc.text, graph.failed, graph.selected, names, train_tab, screen_text(app)
+
+    text, failed, selected, names, train_tab, screen = drive(path, script, size=(120, 40))
+    assert "learning_rate: 1.0e+30" in text
+    assert failed == selected == "bend"
+    assert names["bend"].bgcolor.name == "red"  # the name on red: where it stopped
+    assert all(style.bgcolor is None for n, style in names.items() if n != "bend")
+    said = "node 'bend' (log) gave nan at step 1: its input went below 0"
+    assert f"training stopped: {said}" in screen  # the status line
+    assert "training stopped here: node 'bend' (log)" in screen  # the inspector
+    assert "stopped after 0 steps: node 'bend'" in train_tab
 
 
 def test_pause_step_and_stop_steer_the_running_session():

@@ -6,10 +6,12 @@ import pytest
 from textual.widgets import Static
 
 from tests.tui.conftest import RECIPES, drive, screen_text
+from tui.drawing import Picture, lay_out
 from tui.graph import GraphView
 from tui.inspector import Inspector
 from tui.palette import Palette
 from tui.problems import ProblemList
+from tui.scene import scene_of
 
 ALL = sorted(RECIPES.glob("*.yaml"))
 
@@ -196,3 +198,26 @@ def test_help_lists_every_key_and_closes():
     for words in ("Quit", "Train", "Pause/resume", "Step", "Stop", "Save", "Undo", "box above"):
         assert words in shown
     assert after != "HelpScreen"
+
+
+def test_moving_the_selection_redraws_only_the_selected_boxs_rows():
+    import compose
+
+    scene = scene_of(compose.Document.open(RECIPES / "hypernetwork.yaml"))
+    picture = Picture(scene, lay_out(scene), states={"gen": "healthy"})
+    plain = picture.drawing(None)
+    for box in scene.boxes:
+        drawn = picture.drawing(box.name)
+        place = drawn.boxes[box.name]
+        assert drawn.changed == tuple(range(place.y, place.y + place.h))
+        lines, before = drawn.text().split("\n"), plain.text().split("\n")
+        assert [y for y, (a, b) in enumerate(zip(lines, before, strict=True)) if a != b] == list(
+            drawn.changed
+        )
+        assert lines[place.y][place.x] == "┏"
+        # the wires still end on its border, as in the diagram with nothing selected
+        top, bottom = place.y, place.y + place.h - 1
+        for y in (top, bottom):
+            ends = [x for x in range(place.x, place.x + place.w) if before[y][x] in "▼┬╥╨▲┴"]
+            assert all(lines[y][x] == before[y][x] for x in ends)
+    assert picture.drawing("gen").colour_of("gen") == "green"

@@ -1,0 +1,73 @@
+"""What the editor makes of a look inside: states by box, histograms, half-block pictures."""
+
+from __future__ import annotations
+
+import doctest
+import math
+
+import jax
+import jax.numpy as jnp
+
+import compose
+from tui import health as health_module
+from tui.health import box_of, histogram, judge, report
+from tui.plane import decision_pixels, half_blocks
+
+DEAD = """
+inputs: {x: [2], y: [1]}
+nodes:
+  hidden: {block: linear, in: x, out: 3, weight: {init: zeros}, bias: {init: zeros}}
+  act: {block: relu, in: hidden}
+  out: {block: linear, in: act, out: 1}
+  loss: {block: mse, in: {pred: out, target: y}}
+outputs: [out]
+loss: loss
+"""
+
+
+def test_flags_decide_each_boxs_state_and_reach_its_row():
+    checked = compose.check(compose.loads(DEAD))
+    model = compose.build(checked, jax.random.key(0))
+    batch = {"x": jnp.array([[0.0, 1.0], [1.0, 0.0]]), "y": jnp.array([[1.0], [0.0]])}
+    look = judge(compose.health(model, batch), step=7, seen=compose.inspect(model, batch))
+    # act is dead (red); hidden's zero weight rows are symmetric (yellow).
+    assert look.states == {"hidden": "warning", "act": "bad", "out": "healthy", "loss": "healthy"}
+    act = look.row("act")
+    assert act.dead == 1.0 and act.kinds == ("dead",) and "dead: all 3 units" in act.flags[0]
+    assert look.row("hidden").weight_norm == 0.0 and look.row("hidden").update is None
+    shown = report("act", look, history=[-1.0, -2.0])
+    assert shown.title == "health at step 7: dead" and shown.state == "bad"
+    assert "dead 100% of its units" in shown.lines
+    assert [label.split()[0] for label, _ in shown.histograms] == ["activations", "gradients"]
+
+
+def test_a_histogram_counts_finite_values_and_says_how_many_are_not():
+    drawn = histogram([0.0, 0.5, 1.0, 1.0, math.nan, math.inf], bins=2, height=2)
+    assert drawn.counts == (1, 3) and drawn.not_finite == 2
+    assert (drawn.low, drawn.high) == (0.0, 1.0)
+    assert drawn.rows == (" █", "▆█")  # 1 of 3: a third of 16 eighths, rounded up to 6
+    assert histogram([2.0, 2.0], bins=3, height=1).counts == (0, 2, 0)
+    assert histogram([math.nan]).low is None
+
+
+def test_a_path_or_weight_name_belongs_to_its_top_level_box():
+    assert [box_of(p) for p in ("body/z.weight", "body/z", "hidden.bias", "loss")] == [
+        "body",
+        "body",
+        "hidden",
+        "loss",
+    ]
+
+
+def test_two_pixels_a_cell_the_top_in_front():
+    # class 1 sure at the top row (blue), the classes alike below (white)
+    pixels = decision_pixels([[[0.5, 0.5], [0.5, 0.5]], [[0.0, 1.0], [0.0, 1.0]]])
+    assert pixels[1][0] == (255, 255, 255) and pixels[0][0][2] > pixels[0][0][0]
+    text = half_blocks(pixels)
+    assert text.plain == "▀▀"
+    style = text.spans[0].style
+    assert style.color.triplet == pixels[0][0] and style.bgcolor.triplet == (255, 255, 255)
+
+
+def test_docstring_examples_run():
+    assert doctest.testmod(health_module).failed == 0
