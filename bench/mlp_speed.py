@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import optax
 
 import compose
-from compose.train import make_step
+from compose.steps import make_step
 
 RECIPE = """\
 inputs: {x: [64], y: [10]}
@@ -62,6 +62,17 @@ def hand_step(optimizer):
         return eqx.apply_updates(model, updates), opt_state, loss
 
     return step
+
+
+def composed_step(optimizer):
+    """compose's training step, giving back the loss alone as the hand-written one does."""
+    step = make_step(optimizer)
+
+    def loss_step(model, opt_state, batch):
+        model, opt_state, values = step(model, opt_state, batch)
+        return model, opt_state, values["loss"]
+
+    return loss_step
 
 
 def scanned(step):
@@ -123,7 +134,7 @@ def main() -> None:
     composed = compose.build(compose.loads(RECIPE), key=jax.random.key(0))
     hand = HandMLP(jax.random.key(0))
     models = {  # model, its step, what its optimizer state covers
-        "composed": (composed, make_step(optimizer), composed.weights),
+        "composed": (composed, composed_step(optimizer), composed.weights),
         "hand-written": (hand, hand_step(optimizer), eqx.filter(hand, eqx.is_array)),
     }
     batches = data(jax.random.key(1), args.steps)
