@@ -62,7 +62,7 @@ class Network:
     examples: int
     learning_rate: float
     steps: int  # default steps for the session and the hand-written loop
-    torch_steps: int  # default steps for PyTorch (slower: fewer steps give the same accuracy)
+    torch_steps: int  # default steps for PyTorch (slower, so fewer keep a round short)
     quick_steps: int
 
     @property
