@@ -34,13 +34,18 @@ class CheckpointError(Exception):
 
 def write(folder: Path, tree: Any, header: dict[str, Any]) -> Path:
     """Save `tree`'s arrays and `header` (plain JSON values) as the folder's checkpoint."""
-    buffer = io.BytesIO()
-    eqx.tree_serialise_leaves(buffer, tree)
-    payload = buffer.getvalue()
+    payload = serialised(tree)
     meta = {**header, "sha256": hashlib.sha256(payload).hexdigest(), "bytes": len(payload)}
     path = folder / FILE
     write_atomic(path, MAGIC + json.dumps(meta).encode() + b"\n" + payload, keep=folder / PREVIOUS)
     return path
+
+
+def serialised(tree: Any) -> bytes:
+    """`tree`'s arrays as Equinox writes them to a file (numpy's format, no pickle)."""
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, tree)
+    return buffer.getvalue()
 
 
 def read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any]]:

@@ -33,8 +33,8 @@ def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Fai
             return Failure(
                 step,
                 "",
-                f"the data: input '{name}' holds {_kind(array)} in the batch of step {step} "
-                f"(its example {row})",
+                f"the data: input '{name}' holds {non_finite_kind(array)} in the batch of "
+                f"step {step} (its example {row})",
             )
     seen = inspect(model, {k: np.asarray(v) for k, v in batch.items()})
     steps = _steps_by_path(model.plan)
@@ -45,7 +45,7 @@ def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Fai
             reason = (
                 _why(where, seen.activations, batch, model) if where and "/" not in path else ""
             )
-            message = f"node '{path}' ({block}) gave {_kind(value)} at step {step}"
+            message = f"node '{path}' ({block}) gave {non_finite_kind(value)} at step {step}"
             return Failure(step, path, message + (f": {reason}" if reason else ""))
     for path, grad in seen.gradients.items():
         if not _finite(grad):
@@ -53,8 +53,8 @@ def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Fai
             return Failure(
                 step,
                 path,
-                f"the gradient at node '{path}' ({block}) became {_kind(grad)} at step {step}, "
-                f"while every value was finite{_weight_hint(model)}",
+                f"the gradient at node '{path}' ({block}) became {non_finite_kind(grad)} at "
+                f"step {step}, while every value was finite{_weight_hint(model)}",
             )
     return Failure(
         step,
@@ -119,7 +119,7 @@ def _finite(array) -> bool:
     return bool(np.all(np.isfinite(np.asarray(array))))
 
 
-def _kind(array) -> str:
+def non_finite_kind(array) -> str:
     """nan, inf or -inf: the first kind of non-finite number in `array`."""
     values = np.asarray(array).ravel()
     bad = values[~np.isfinite(values)][0]

@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from compose.diagnose import non_finite_kind
 from compose.inspector import inspect
 from compose.model import Composed
 from compose.plan import Learned, Plan, Step
 from compose.rewrite import Rewrite
+from compose.run_folder import json_ready
 
 VANISHING = 1e-3  # a node's gradient below this fraction of the one the loss sends back
 EXPLODING = 1e3  # ... or above this many times it
@@ -115,7 +117,7 @@ class Health:
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON data: numbers that are not finite become None (null)."""
-        return _plain(asdict(self))
+        return json_ready(asdict(self))
 
 
 def health(
@@ -460,21 +462,17 @@ def _not_finite(seen, nodes: Sequence[NodeHealth], model: Composed) -> list[Flag
                     "non_finite",
                     bad[0],
                     f"node '{bad[0]}' ({node.block}): not finite: its {what} holds "
-                    f"{_kind(values[bad[0]])}{more}",
+                    f"{non_finite_kind(values[bad[0]])}{more}",
                 )
             )
             break
     for name in seen.weight_gradients:
         w = np.asarray(_at(model.weights, name))
         if not np.all(np.isfinite(w)):
-            flags.append(Flag("non_finite", name, f"weight '{name}': not finite: holds {_kind(w)}"))
+            flags.append(
+                Flag("non_finite", name, f"weight '{name}': not finite: holds {non_finite_kind(w)}")
+            )
     return flags
-
-
-def _kind(array) -> str:
-    values = np.asarray(array, np.float64).ravel()
-    bad = values[~np.isfinite(values)][0]
-    return "nan" if np.isnan(bad) else ("inf" if bad > 0 else "-inf")
 
 
 def _axis_size(step: Step) -> int | None:
@@ -501,13 +499,3 @@ def _symmetric(weight, grad, fan_out: int, stacked: bool) -> bool:
         return False
     scale = float(np.max(np.abs(g))) if g.size else 0.0
     return bool(np.all(np.abs(g - np.take(g, [0], axis=axis)) <= SAME_GRADIENT * scale))
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

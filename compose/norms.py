@@ -16,7 +16,6 @@ update: how far the weight moved per step since the previous line, relative to i
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,7 @@ import numpy as np
 
 from compose.inspector import flat_weights, inspect
 from compose.listener import Listener
-from compose.run_folder import to_json
+from compose.run_folder import keep_up_to, to_json
 
 if TYPE_CHECKING:
     from compose.session import Result, Session
@@ -47,16 +46,8 @@ class NormLog(Listener):
     def started(self, session: Session) -> None:
         if self.every is None:
             self.every = session.log_interval * LOG_POINTS_PER_LINE
-        kept = []
-        if self.path.exists():  # resuming: keep what the checkpoint has reached
-            for line in self.path.read_text(encoding="utf-8").splitlines():
-                try:
-                    if json.loads(line)["step"] <= session.step:
-                        kept.append(line)
-                except (ValueError, KeyError):
-                    continue
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+        keep_up_to(self.path, session.step)  # resuming: what the checkpoint has reached
         self._previous = (session.step, _weights(session.model))
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:

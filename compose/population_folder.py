@@ -15,14 +15,13 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from compose.checkpoint import write_atomic
+from compose.checkpoint import serialised, write_atomic
 from compose.listener import Listener
 from compose.run_folder import (
     METRICS,
     RECIPE,
     SUMMARY,
     WEIGHTS,
-    _serialised,
     refuse_unless_new,
     to_json,
 )
@@ -77,7 +76,7 @@ class PopulationFolder(Listener):
         for variant in session.variants:
             folder = self.path / VARIANTS / folder_name(variant)
             own = session.results[variant.name]
-            write_atomic(folder / WEIGHTS, _serialised(own.model))
+            write_atomic(folder / WEIGHTS, serialised(own.model))
             status = "failed" if own.stopped else "finished"
             summary = {"status": status, "steps": own.steps, "of": session.total}
             summary.update(seconds=own.seconds, metrics=own.metrics)

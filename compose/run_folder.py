@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import equinox as eqx
-
-from compose.checkpoint import write_atomic
+from compose.checkpoint import serialised, write_atomic
 from compose.listener import Listener
 from compose.problems import Problem, RecipeError, Where
 
@@ -84,15 +82,8 @@ class RunFolder(Listener):
     def started(self, session: Session) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path / RECIPE, self.recipe_text.encode())
-        lines = []
-        if self.resume and (self.path / METRICS).exists():
-            lines = [
-                line
-                for line in (self.path / METRICS).read_text(encoding="utf-8").splitlines()
-                if _step(line) is not None and _step(line) <= session.step
-            ]
         self._summary(session, "running")
-        write_atomic(self.path / METRICS, "".join(f"{line}\n" for line in lines).encode())
+        keep_up_to(self.path / METRICS, session.step)
         self._metrics = open(self.path / METRICS, "a", encoding="utf-8")
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
@@ -101,8 +92,7 @@ class RunFolder(Listener):
         self._metrics.flush()
 
     def finished(self, session: Session, result: Result) -> None:
-        buffer = _serialised(result.model)
-        write_atomic(self.path / WEIGHTS, buffer)
+        write_atomic(self.path / WEIGHTS, serialised(result.model))
         status = "failed" if result.failure else ("stopped" if result.stopped else "finished")
         self._summary(session, status, result)
         self._metrics.close()
@@ -130,31 +120,38 @@ class RunFolder(Listener):
         write_atomic(self.path / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
 
 
-def _serialised(model: eqx.Module) -> bytes:
-    import io
-
-    buffer = io.BytesIO()
-    eqx.tree_serialise_leaves(buffer, model)
-    return buffer.getvalue()
+def keep_up_to(path: Path, step: int) -> None:
+    """Cut a JSON-lines log back to its records of steps up to `step` (resuming: what the
+    checkpoint has reached); a log that is not there starts empty."""
+    lines = []
+    if path.exists():
+        lines = [
+            line
+            for line in path.read_text(encoding="utf-8").splitlines()
+            if (at := _step(line)) is not None and at <= step
+        ]
+    write_atomic(path, "".join(f"{line}\n" for line in lines).encode())
 
 
 def _step(line: str) -> int | None:
     try:
-        return json.loads(line).get("step")
+        record = json.loads(line)
     except ValueError:  # a line cut short by a crash
         return None
+    return record.get("step") if isinstance(record, dict) else None
 
 
 def to_json(value: Any, **kwargs: Any) -> str:
     """Strict JSON: a NaN or infinite number is written as null."""
-    return json.dumps(_finite(value), allow_nan=False, **kwargs)
+    return json.dumps(json_ready(value), allow_nan=False, **kwargs)
 
 
-def _finite(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
+    """Plain data for strict JSON: tuples as lists, a NaN or infinite number as None."""
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
+        return {k: json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_ready(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
