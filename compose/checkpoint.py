@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -128,22 +129,54 @@ def _sync_folder(folder: Path) -> None:
 
 class Checkpoints(Listener):
     """Writes the session's checkpoint every `every` steps (if set) and when training ends,
-    however it ends, so that `compose run --resume` can go on from there."""
+    however it ends, so that `compose run --resume` can go on from there.
+
+    The regular checkpoints are written by a thread of their own while training goes on:
+    what one holds is taken when it is asked for (the session's arrays, which later steps
+    replace but never change), one is written at a time, and the one at the end waits for
+    the one before and is written before training is said to have ended. A write that
+    failed is raised at the next one."""
 
     def __init__(self, folder: str | Path, every: int | None = None):
         self.folder, self.every = Path(folder), every
-        self.saved: int | None = None  # the step last saved
+        self.saved: int | None = None  # the step last saved (or being saved)
+        self._writing: threading.Thread | None = None
+        self._failed: BaseException | None = None
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
-        if self.every and session.step % self.every == 0:
-            self.save(session)
+        if self.every and record["step"] % self.every == 0:  # then also the session's step
+            self.save(session, wait=False)
 
     def finished(self, session: Session, result: Result) -> None:
         if self.saved != session.step:
             self.save(session)
+        self.wait()
 
-    def save(self, session: Session) -> Path:
+    def save(self, session: Session, *, wait: bool = True) -> Path:
+        """Write the session's checkpoint now (or, without `wait`, on the writing thread)."""
+        self.wait()
         self.folder.mkdir(parents=True, exist_ok=True)
-        path = write(self.folder, session.state_tree(), session.state_header())
+        tree, header = session.state_tree(), session.state_header()
         self.saved = session.step
-        return path
+        if wait:
+            return write(self.folder, tree, header)
+        self._writing = threading.Thread(
+            target=self._write, args=(tree, header), name="checkpoint", daemon=False
+        )
+        self._writing.start()
+        return self.folder / FILE
+
+    def wait(self) -> None:
+        """Wait for a checkpoint being written; raise what made the last one fail."""
+        if self._writing is not None:
+            self._writing.join()
+            self._writing = None
+        failed, self._failed = self._failed, None
+        if failed is not None:
+            raise failed
+
+    def _write(self, tree: Any, header: dict[str, Any]) -> None:
+        try:
+            write(self.folder, tree, header)
+        except BaseException as err:  # handed to the training thread, which can say it
+            self._failed = err

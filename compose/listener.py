@@ -10,7 +10,11 @@ if TYPE_CHECKING:
 
 class Listener:
     """Watches a session. Override what you need; `every` asks for a log point at each
-    multiple of that many steps (None: the session's own log points are enough)."""
+    multiple of that many steps (None: the session's own log points are enough).
+
+    One compiled call may pass several log points: `logged` is called for each, in order,
+    after the call, while `session.step` and `session.model` are where the call ended.
+    At a multiple of `every` the call ends there: `record["step"] == session.step`."""
 
     every: int | None = None
 

@@ -51,7 +51,7 @@ class NormLog(Listener):
         self._previous = (session.step, _weights(session.model))
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
-        if session.step % self.every:
+        if record["step"] % self.every:  # at a multiple of `every`, the session's step too
             return
         line = norms(session, self._previous)
         self._previous = (session.step, _weights(session.model))

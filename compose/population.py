@@ -25,7 +25,7 @@ from compose.api import build
 from compose.batches import Batches
 from compose.problems import RecipeError
 from compose.session import Result, Session
-from compose.steps import chunk_runner, evaluator, make_step
+from compose.steps import evaluator, make_step, runners
 from compose.variants import problems, variants
 
 
@@ -62,7 +62,7 @@ class Population(Session):
             noise = jax.random.wrap_key_data(noise)
         _, self._static = eqx.partition(models[0], eqx.is_array)
         step = make_step(self.optimizer, spec.penalty, spec.metrics)
-        self._run_chunk = chunk_runner(step, self._static, noise, None, variants=True)
+        self._runners = runners(step, self._static, noise, None, variants=True)
         one = evaluator(checked.plan, spec.metrics)
         self._evaluate = lambda model, arrays: jax.vmap(lambda m: one(m, arrays))(model)
 
@@ -89,6 +89,10 @@ class Population(Session):
     def _take(self, start: int, steps: int) -> np.ndarray:
         return np.stack([b.take(start, steps) for b in self.batches_of])
 
+    def _log_points_per_call(self, compiled) -> int:
+        """One: a population's record holds every variant's means since the last one."""
+        return 1
+
     def _check_early_stop(self) -> None:
         """Refused in __init__ for populations."""
 
@@ -106,12 +110,7 @@ class Population(Session):
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
         began = time.perf_counter()
-        params, _ = eqx.partition(self.model, eqx.is_array)
-        indices = self.placement.indices(self._take(start, stop - start))
-        numbers = np.arange(start, stop, dtype=np.int32)
-        params, opt_state, bad, values = self._compiled_for(stop - start)(
-            params, self.opt_state, self.arrays, indices, numbers
-        )
+        params, opt_state, bad, values = self._steps(start, stop)
         model = eqx.combine(params, self._static)
         per_variant = self._per_variant(values, np.asarray(bad), start, stop)
         per_variant = self._with_validation(model, per_variant, stop)
@@ -120,6 +119,7 @@ class Population(Session):
         record["seconds"] = self.seconds
         record["variants"] = per_variant
         self.model, self.opt_state, self.step, self.record = model, opt_state, stop, record
+        self.records = [record]
         for listener in self.listeners:
             listener.logged(self, record)
         if self.step >= self.total:

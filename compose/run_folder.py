@@ -76,6 +76,7 @@ class RunFolder(Listener):
     def __init__(self, path: str | Path, recipe_text: str, *, resume: bool = False):
         self.path = Path(path)
         self.recipe_text, self.resume = recipe_text, resume
+        self._summarised: int | None = None  # the step the summary was last written at
         if not resume:
             refuse_unless_new(self.path)
 
@@ -87,7 +88,8 @@ class RunFolder(Listener):
         self._metrics = open(self.path / METRICS, "a", encoding="utf-8")
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
-        self._summary(session, "running")
+        if session.step != self._summarised:  # once a compiled call, before its first line:
+            self._summary(session, "running")
         self._metrics.write(to_json(record) + "\n")
         self._metrics.flush()
 
@@ -101,7 +103,7 @@ class RunFolder(Listener):
         summary: dict[str, Any] = {"status": status, "steps": session.step, "of": session.total}
         summary["seconds"] = session.seconds
         if result is None:
-            summary["last"] = session.record
+            summary["last"] = session.records[-1] if session.records else session.record
         else:
             summary["metrics"] = result.metrics
             if result.stopped:
@@ -118,6 +120,7 @@ class RunFolder(Listener):
         if getattr(session, "warnings", None):  # the initialisation check's, resuming's
             summary["warnings"] = list(session.warnings)
         write_atomic(self.path / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
+        self._summarised = session.step
 
 
 def keep_up_to(path: Path, step: int) -> None:

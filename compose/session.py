@@ -38,10 +38,17 @@ from compose.model import Composed
 from compose.problems import Problem, RecipeError
 from compose.recipe import Recipe
 from compose.report import Checked
-from compose.steps import chunk_runner, evaluator, make_step
+from compose.steps import evaluator, make_step, runners
 
 EVAL_CAP = 10_000  # training examples the final training loss and metrics are measured on
 MAX_CHUNK = 10_000  # steps per compiled call at most: a chunk's indices stay small
+# A compiled call spans several log intervals when nothing needs the model between them,
+# as long as it is expected to take at most CHUNK_SECONDS (pause, stop and a live view
+# answer within one call). Its time is estimated before it runs from XLA's count of a
+# step's floating-point operations: a fixed cost per step plus the operations at a rate
+# a CPU reaches (faster devices end their calls sooner).
+CHUNK_SECONDS = 0.2
+STEP_SECONDS, FLOPS_PER_SECOND = 2e-6, 1e11
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,7 @@ class Session:
         self._control = threading.Condition()
         self._paused = self._step_once = False
         self._stop_asked = ""
+        self.records: list[dict[str, Any]] = []  # the last advance()'s, one per log point
         self.prepared = False
 
     # -- preparing -------------------------------------------------------------------------
@@ -123,8 +131,8 @@ class Session:
         if self.early:
             self._check_early_stop()
         self._every = self._log_every()
-        self._compiled: dict[int, Any] = {}
-        self._compiled_for(min(self._every, self.total))
+        self._compiled: dict[tuple[int, str], Any] = {}
+        self._span = self._log_points_per_call(self._compiled_for(min(self._every, self.total)))
         self.prepared = True
         self.warnings: list[str] = []
         if resume is not None:
@@ -174,7 +182,7 @@ class Session:
         noise_key = jax.random.fold_in(key, 1) if checked.plan.random else None
         _, self._static = eqx.partition(self.model, eqx.is_array)
         step = make_step(self.optimizer, spec.penalty, spec.metrics)
-        self._run_chunk = chunk_runner(step, self._static, noise_key, self.placement.batch)
+        self._runners = runners(step, self._static, noise_key, self.placement.batch)
         self._evaluate = evaluator(checked.plan, spec.metrics)
 
     def _data(self) -> datasets.Split:
@@ -255,15 +263,32 @@ class Session:
         every = self.spec.log_every or max(1, self.total // 100)
         return min(every, MAX_CHUNK)
 
-    def _compiled_for(self, length: int):
-        """The chunk runner compiled for `length` steps (each length compiles once)."""
-        if length not in self._compiled:
+    def _compiled_for(self, length: int, guard: str = "chunk"):
+        """The chunk runner compiled for `length` steps (each length and guard compiles once;
+        the step-by-step guard only when a chunk was not finite)."""
+        if (length, guard) not in self._compiled:
             params, _ = eqx.partition(self.model, eqx.is_array)
             indices = self.placement.indices(self._take(0, length))
             numbers = np.zeros(length, np.int32)
-            lowered = self._run_chunk.lower(params, self.opt_state, self.arrays, indices, numbers)
-            self._compiled[length] = lowered.compile()
-        return self._compiled[length]
+            lowered = self._runners[guard].lower(
+                params, self.opt_state, self.arrays, indices, numbers
+            )
+            self._compiled[length, guard] = lowered.compile()
+        return self._compiled[length, guard]
+
+    def _log_points_per_call(self, compiled) -> int:
+        """How many log intervals one compiled call may span: as many as fit CHUNK_SECONDS
+        by a step's estimated time, a power of two (few lengths to compile), at least one."""
+        try:
+            cost = compiled.cost_analysis()
+            cost = cost[0] if isinstance(cost, (list, tuple)) else cost
+            flops = float(cost.get("flops", 0.0))  # of one step: XLA counts a loop body once
+        except Exception:  # no estimate on this backend: one log interval per call
+            return 1
+        per_step = STEP_SECONDS + max(flops, 0.0) / FLOPS_PER_SECOND
+        fits = int(CHUNK_SECONDS / (per_step * self._every))
+        fits = min(fits, MAX_CHUNK // self._every)
+        return 1 << (fits.bit_length() - 1) if fits > 1 else 1
 
     def _take(self, start: int, steps: int) -> np.ndarray:
         """The example indices of `steps` steps from `start`, shape (steps, batch)."""
@@ -282,16 +307,22 @@ class Session:
         return self.result is not None or (self.prepared and self.step >= self.total)
 
     def next_stop(self) -> int:
-        """The step of the next log point: the next multiple of the log interval or of any
-        listener's `every`, or of validation, at most MAX_CHUNK ahead, at most the end."""
-        intervals = [self._every, self.spec.validate_every] + [
-            listener.every for listener in self.listeners
-        ]
-        stops = [(self.step // e + 1) * e for e in intervals if e]
-        return min([self.total, self.step + MAX_CHUNK, *stops])
+        """Where the next compiled call ends: the next step at which the model itself is
+        wanted (a multiple of a listener's `every`, validation, each log point with early
+        stopping), at most `span` log intervals and MAX_CHUNK steps ahead, at most the end.
+        The log points before it get their records from the call's per-step losses."""
+        every = self._every
+        wanted = [self.spec.validate_every] + [listener.every for listener in self.listeners]
+        if self.early or ("val_" in self.eval_sets and not self.spec.validate_every):
+            wanted.append(every)
+        stops = [(self.step // e + 1) * e for e in wanted if e]
+        farthest = (self.step // every + self._span) * every
+        return min([self.total, self.step + MAX_CHUNK, farthest, *stops])
 
     def advance(self, steps: int | None = None) -> dict[str, Any] | None:
-        """Train to the next log point (or `steps` steps, at most to it); return its record.
+        """Train to the next stop (or `steps` steps, at most to it) in one compiled call;
+        return the record of the last log point reached. Every log point's record on the
+        way goes to the listeners, in order, and to `records`.
 
         None when there is nothing left to do. A step whose loss or weights are not finite
         is refused: the session keeps the last good weights, records the failure and ends.
@@ -302,30 +333,25 @@ class Session:
             return None
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
-        indices = self._take(start, stop - start)
         began = time.perf_counter()
-        params, _ = eqx.partition(self.model, eqx.is_array)
-        params, opt_state, bad, values = self._compiled_for(stop - start)(
-            params, self.opt_state, self.arrays, self.placement.indices(indices),
-            np.arange(start, stop, dtype=np.int32),
-        )  # fmt: skip
+        params, opt_state, bad, values = self._steps(start, stop)
         model = eqx.combine(params, self._static)
         bad = int(bad)
         taken = stop - start if bad < 0 else bad - start
         failure = None
         if bad >= 0:
-            batch = {k: np.asarray(a)[indices[taken]] for k, a in self.arrays.items()}
-            failure = diagnose(model, batch, bad + 1)
-        record = {"step": start + taken}
-        if taken:
-            record.update({k: float(jnp.mean(v[:taken])) for k, v in _ordered(values).items()})
-            record.update(self._validation(model, start + taken))
-        seconds = self.seconds + time.perf_counter() - began
-        record["seconds"] = seconds
+            row = self._take(bad, 1)[0]
+            failure = diagnose(
+                model, {k: np.asarray(a)[row] for k, a in self.arrays.items()}, bad + 1
+            )
+        spent = time.perf_counter() - began
+        records = self._records(values, start, start + taken, spent)
+        if records:
+            records[-1].update(self._validation(model, start + taken))
         # Everything moves at once, so the session always agrees with itself.
         self.model, self.opt_state = model, opt_state
-        self.step, self.seconds = start + taken, seconds
-        if taken:
+        self.step, self.seconds, self.records = start + taken, self.seconds + spent, records
+        for record in records:
             self.record = record
             if self.early:
                 self.early.update(record, model)
@@ -342,7 +368,47 @@ class Session:
             )
         elif self.step >= self.total:
             self._end("")
-        return record if taken else None
+        return records[-1] if records else None
+
+    def _steps(self, start: int, stop: int):
+        """(params, opt_state, bad, values) after steps start .. stop - 1 in one compiled
+        call; when something in it was not finite, the same steps again, checked one by one,
+        so `bad` is the first bad step (-1 if none) and the weights are from before it."""
+        params, _ = eqx.partition(self.model, eqx.is_array)
+        numbers = np.arange(start, stop, dtype=np.int32)
+        args = (
+            params,
+            self.opt_state,
+            self.arrays,
+            self.placement.indices(self._take(start, stop - start)),
+            numbers,
+        )
+        out = self._compiled_for(stop - start)(*args)
+        if (np.asarray(out[2]) >= 0).any():
+            out = self._compiled_for(stop - start, "step")(*args)
+        return out
+
+    def _records(
+        self, values: Mapping[str, Any], start: int, end: int, spent: float
+    ) -> list[dict[str, Any]]:
+        """One record per log point in (start, end], and one at `end`: each the means over
+        its own steps, its time interpolated over the call's `spent` seconds."""
+        if end <= start:
+            return []
+        every = self._every
+        ends = list(range((start // every + 1) * every, end, every)) + [end]
+        cuts = np.array([start] + ends[:-1]) - start
+        counts = np.diff(np.append(cuts, end - start))
+        means = {
+            k: np.add.reduceat(np.asarray(v[: end - start], np.float64), cuts) / counts
+            for k, v in _ordered(values).items()
+        }
+        called = self.seconds
+        return [
+            {"step": step, **{k: float(m[i]) for k, m in means.items()},
+             "seconds": called + spent * (step - start) / (end - start)}
+            for i, step in enumerate(ends)
+        ]  # fmt: skip
 
     def _validation(self, model: Composed, step: int) -> dict[str, float]:
         every = self.spec.validate_every
@@ -365,9 +431,8 @@ class Session:
     def __iter__(self) -> Iterator[dict[str, Any]]:
         """Each log point's record, until training ends."""
         while not self.done:
-            record = self.advance()
-            if record is not None:
-                yield record
+            self.advance()
+            yield from self.records
 
     # -- driving from another thread -------------------------------------------------------
 

@@ -110,13 +110,16 @@ def all_finite(tree) -> jax.Array:
     return jnp.all(jnp.stack(leaves)) if leaves else jnp.bool_(True)
 
 
+GUARDS = ("chunk", "step", "off")
+
+
 def chunk_runner(
     step: Callable,
     static,
     key: jax.Array | None,
     batch_sharding=None,
     *,
-    guard: bool = True,
+    guard: str = "chunk",
     variants: bool = False,
 ) -> Callable:
     """`f(params, opt_state, arrays, indices, numbers) -> (params, opt_state, bad, values)`:
@@ -124,13 +127,22 @@ def chunk_runner(
 
     indices (steps, batch) pick each step's examples from `arrays`; numbers (steps,) are
     the step numbers, folded into `key` for the random blocks (None when there are none).
-    A step whose loss or new weights are not finite is not taken, nor any after it: `bad`
-    is its number (-1 if none), and the weights returned are the last good ones.
     values: each step's batch means, (steps,) each. `static` is the model's non-array part.
-    `guard=False` takes every step unchecked (to measure what the check costs).
+
+    `guard` says how steps whose loss or new weights are not finite are caught:
+    "step" checks every step: the first bad one is not taken, nor any after it, `bad` is
+    its number (-1 if none) and the weights returned are the last good ones. "chunk"
+    takes every step and checks once, at the end (the losses and the final weights):
+    `bad` is -1 when all was finite, else the chunk's first step number, and the caller
+    runs the chunk again from the same start with "step" to find the step and keep the
+    weights before it. Finite chunks give the same numbers either way; "chunk" does not
+    pay for choosing between the old and new weights at every step. "off" checks nothing
+    (to measure what a check costs).
     With `variants`, params, opt_state, indices, key and every output gain a leading axis
     of variants (a population), stepped together by one vmapped program.
     """
+    if guard not in GUARDS:
+        raise ValueError(f"expected guard to be one of {GUARDS}, got {guard!r}")
     chunk = _chunk(step, static, batch_sharding, guard)
     if not variants:
         return jax.jit(lambda params, opt_state, arrays, indices, numbers: chunk(
@@ -142,7 +154,16 @@ def chunk_runner(
     ))  # fmt: skip
 
 
-def _chunk(step: Callable, static, batch_sharding, guard: bool) -> Callable:
+def runners(step: Callable, static, key, batch_sharding=None, *, variants: bool = False) -> dict:
+    """What a session trains with: chunk_runner for each guard it uses ("chunk" for every
+    call; "step" to run a call that was not finite again, step by step)."""
+    return {
+        guard: chunk_runner(step, static, key, batch_sharding, guard=guard, variants=variants)
+        for guard in ("chunk", "step")
+    }
+
+
+def _chunk(step: Callable, static, batch_sharding, guard: str) -> Callable:
     """The body of chunk_runner, for one model, before jit (and vmap)."""
 
     def run_chunk(params, opt_state, arrays, indices, numbers, key):
@@ -155,7 +176,7 @@ def _chunk(step: Callable, static, batch_sharding, guard: bool) -> Callable:
             step_key = None if key is None else jax.random.fold_in(key, number)
             model, new_opt, values = step(eqx.combine(params, static), opt_state, batch, step_key)
             new_params = eqx.filter(model, eqx.is_array)
-            if not guard:
+            if guard != "step":
                 return (new_params, new_opt, bad), values
             ok = (bad < 0) & jnp.isfinite(values["loss"]) & all_finite(new_params.weights)
             keep = lambda new, old: jnp.where(ok, new, old)  # noqa: E731
@@ -166,6 +187,9 @@ def _chunk(step: Callable, static, batch_sharding, guard: bool) -> Callable:
 
         start = (params, opt_state, jnp.int32(-1))
         (params, opt_state, bad), values = jax.lax.scan(body, start, (indices, numbers))
+        if guard == "chunk":
+            ok = jnp.all(jnp.isfinite(values["loss"])) & all_finite(params.weights)
+            bad = jnp.where(ok, jnp.int32(-1), numbers[0])
         return params, opt_state, bad, values
 
     return run_chunk

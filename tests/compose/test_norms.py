@@ -29,11 +29,11 @@ def test_update_ratio_is_the_weights_movement_per_step(tmp_path):
     recipe = compose.load(RECIPES / "xor.yaml", overrides=["train.steps=40", "train.log_every=10"])
     log = NormLog(tmp_path, every=20)
     session = compose.Session(recipe, listeners=[log]).prepare()
-    session.advance()
-    session.advance()
+    session.advance()  # one call to step 20, where the log wants the model
+    assert session.step == 20
     before = np.asarray(session.model.weights["logit"]["weight"])
     session.advance()
-    session.advance()
+    assert session.step == 40
     after = np.asarray(session.model.weights["logit"]["weight"])
     lines = [json.loads(x) for x in (tmp_path / FILE).read_text().splitlines()]
     assert [r["step"] for r in lines] == [20, 40]

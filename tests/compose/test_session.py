@@ -33,28 +33,48 @@ class Recorder(Listener):
         self.events.append(("started", session.step, session.total))
 
     def logged(self, session, record):
-        assert session.record is record and session.step == record["step"]
+        assert session.record is record and session.step >= record["step"]
         self.events.append(("logged", record["step"]))
 
     def finished(self, session, result):
         self.events.append(("finished", result.steps, result.stopped))
 
 
-def test_a_session_advances_one_log_point_at_a_time():
+def test_a_session_gives_a_record_at_every_log_point():
     recorder = Recorder()
     session = Session(xor("train.steps=100"), listeners=[recorder]).prepare()
     assert (session.step, session.total) == (0, 100)
-    record = session.advance()
-    assert record["step"] == 1 and session.step == 1  # 100 steps log every step
+    record = session.advance(steps=1)
+    assert record["step"] == 1 == session.step  # 100 steps log every step
     assert set(record) == {"step", "loss", "accuracy", "seconds"}
-    record = session.advance(steps=10)
-    assert record["step"] == 2  # never past the next log point
+    record = session.advance(steps=10)  # one compiled call, a record for each log point
+    assert record["step"] == 11 == session.step
+    assert [r["step"] for r in session.records] == list(range(2, 12))
     rest = list(session)
-    assert [r["step"] for r in rest] == list(range(3, 101))
+    assert [r["step"] for r in rest] == list(range(12, 101))
     assert session.done and session.advance() is None
     assert recorder.events[0] == ("started", 0, 100)
     assert recorder.events[-1] == ("finished", 100, "")
     assert [e[1] for e in recorder.events if e[0] == "logged"] == list(range(1, 101))
+
+
+def test_long_calls_give_the_records_and_weights_of_one_call_per_log_point():
+    def trained(span):
+        session = Session(xor("train.steps=300", "train.log_every=10")).prepare()
+        session._span = span
+        records = list(session)
+        return records, session.model.weights
+
+    long, long_weights = trained(32)
+    short, short_weights = trained(1)
+    assert [r["step"] for r in long] == [r["step"] for r in short] == list(range(10, 301, 10))
+    for a, b in zip(long, short, strict=True):
+        assert a["loss"] == pytest.approx(b["loss"], rel=1e-6)
+        assert a["accuracy"] == pytest.approx(b["accuracy"])
+    for a, b in zip(
+        jax.tree_util.tree_leaves(long_weights), jax.tree_util.tree_leaves(short_weights)
+    ):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
 def test_chunks_are_bounded_however_long_the_run():
@@ -68,10 +88,17 @@ def test_chunks_are_bounded_however_long_the_run():
 def test_listeners_every_adds_log_points():
     class Every7(Listener):
         every = 7
+        seen = []
 
-    session = Session(xor("train.steps=20", "train.log_every=10"), listeners=[Every7()])
+        def logged(self, session, record):
+            if record["step"] % 7 == 0:  # the model is there at each multiple of `every`
+                self.seen.append((record["step"], session.step))
+
+    every7 = Every7()
+    session = Session(xor("train.steps=20", "train.log_every=10"), listeners=[every7])
     steps = [r["step"] for r in session.prepare()]
     assert steps == [7, 10, 14, 20]
+    assert every7.seen == [(7, 7), (14, 14)]
 
 
 def test_pause_step_resume_and_stop_from_another_thread():
@@ -143,7 +170,7 @@ train: {data: {dataset: xor}, batch: 4, steps: 10, optimizer: {adam: {learning_r
 
 
 def test_a_diverging_run_stops_at_the_step_and_never_keeps_non_finite_weights(tmp_path):
-    recipe = xor("train.optimizer.adam.learning_rate=1.0e+30", "nodes.prob={block: log, in: logit}")
+    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
     result = train(recipe, folder=tmp_path / "run")
     assert result.failure is not None and result.steps < 2000
     assert result.stopped.startswith(f"node '{result.failure.node}' (")
