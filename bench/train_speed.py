@@ -10,7 +10,8 @@ XOR 2-2-1 sigmoid (batch 4), a digits-sized MLP 64-128-10 ReLU with softmax cros
    optax, trained in the same chunks of steps under `jax.lax.scan`, gathering each batch
    by index from device-resident arrays. Compile and prepare time are left out of both.
 2. The session against PyTorch eager on the CPU (a plain Python loop, Adam).
-3. What the non-finite guard costs: `chunk_runner(guard=True)` against `guard=False`.
+3. What the non-finite guard costs: `chunk_runner(guard="chunk")` (what sessions use) against
+   `guard="off"`, and the step-by-step guard (`"step"`, the rerun of a call that failed).
 4. Resuming: `prepare(resume=folder)` against a fresh `prepare()`, and the checkpoint's
    size against the weights' size.
 
@@ -45,7 +46,7 @@ from compose.checkpoint import Checkpoints
 from compose.optim import make as make_optimizer
 from compose.report import Checked
 from compose.session import Session
-from compose.steps import chunk_runner, make_step
+from compose.steps import GUARDS, chunk_runner, make_step
 
 CHECKPOINT_EVERY = 500
 
@@ -290,11 +291,11 @@ def hand_timer(net: Network, data: dict, indices: np.ndarray, lengths: list[int]
     return timer
 
 
-# -- the guard: chunk_runner(guard=True) against guard=False -------------------------------
+# -- the guard: chunk_runner(guard="chunk" or "step") against guard="off" --------------------
 
 
 def guard_runners(checked: Checked, data: dict, indices: np.ndarray, lengths: list[int]):
-    """For guard on and off: a function timing the session's chunks (compiled first)."""
+    """For each guard: a function timing the session's chunks (compiled first)."""
     spec = checked.recipe.train
     model = compose.build(checked, key=jax.random.key(0))
     params, static = eqx.partition(model, eqx.is_array)
@@ -303,7 +304,7 @@ def guard_runners(checked: Checked, data: dict, indices: np.ndarray, lengths: li
     arrays = jax.device_put({k: jnp.asarray(v) for k, v in data.items()})
     chunks = device_chunks(indices, lengths)
     out = {}
-    for guard in (True, False):
+    for guard in GUARDS:
         run = chunk_runner(make_step(optimizer), static, None, guard=guard)
         for idx, numbers in chunks:
             jax.block_until_ready(run(params, opt_state, arrays, idx, numbers))
@@ -410,13 +411,13 @@ def speed(setups: list[Setup], rounds: int, tmp: Path) -> dict[tuple[str, str], 
             seconds[name, "end"].append(end)
             seconds[name, "hand"].append(hands[name]())
             seconds[name, "torch"].append(time_torch(s.net, s.data, s.indices, s.torch_steps))
-            for guard in (True, False):
+            for guard in GUARDS:
                 seconds[name, f"guard {guard}"].append(guards[name][guard]())
     median = {key: statistics.median(v) for key, v in seconds.items()}
     print("\n1-3. steps/s: median of the rounds; ratios ours / theirs: median of each round's")
     print(
         f"{'network':<34} {'chunks':>9} {'session':>8} {'hand':>8} {'ratio':>6} {'end ms':>7}"
-        f" {'torch':>7} {'ratio':>7} {'guard':>7}"
+        f" {'torch':>7} {'ratio':>7} {'guard':>7} {'by step':>7}"
     )
     for s in setups:
         name = s.net.name
@@ -432,24 +433,27 @@ def speed(setups: list[Setup], rounds: int, tmp: Path) -> dict[tuple[str, str], 
             f"{s.net.label:<34} {chunks:>9} {rate['session']:>8,.0f} {rate['hand']:>8,.0f}"
             f" {ratio('hand', 'session'):>6.3f} {median[name, 'end'] * 1e3:>7.1f}"
             f" {rate['torch']:>7,.0f} {ratio('torch', 'session'):>6.1f}x"
-            f" {ratio('guard True', 'guard False') - 1:>+7.1%}"
+            f" {ratio('guard chunk', 'guard off') - 1:>+7.1%}"
+            f" {ratio('guard step', 'guard off') - 1:>+7.1%}"
         )
     print(
         "chunks: compiled calls x median steps per call. session: advance() to the end, "
         "less `end`,\nthe final evaluation and checkpoint in finish(). guard: time the "
-        "non-finite check adds\n(chunk_runner guard=True against guard=False, the same chunks)."
+        'non-finite check adds\n(chunk_runner guard="chunk" against guard="off", the same '
+        'chunks); by step: guard="step",\nwhich a session runs only to find the step of a '
+        "call that was not finite."
     )
     print("fastest round of each (steps/s), the least disturbed by other load on the machine:")
     for s in setups:
         best = {
             who: (s.torch_steps if who == "torch" else s.steps) / min(seconds[s.net.name, who])
-            for who in ("session", "hand", "torch", "guard True", "guard False")
+            for who in ("session", "hand", "torch", "guard chunk", "guard off", "guard step")
         }
         print(
             f"  {s.net.name}: session {best['session']:,.0f}, hand {best['hand']:,.0f} "
             f"(ratio {best['session'] / best['hand']:.3f}), torch {best['torch']:,.0f} "
             f"(ratio {best['session'] / best['torch']:.1f}x), guard "
-            f"{best['guard False'] / best['guard True'] - 1:+.1%}"
+            f"{best['guard off'] / best['guard chunk'] - 1:+.1%}"
         )
     return median
 

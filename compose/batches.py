@@ -24,19 +24,20 @@ class Batches:
         self.n, self.batch, self.seed = n, batch, seed
         self.per_epoch = n // batch
         self.epochs_per_draw = max(1, DRAWN_TOGETHER // max(n, 1))
-        self._draw, self._orders = -1, np.empty((0, 0, batch), np.int32)
+        self._drawn = (-1, np.empty((0, 0, batch), np.int32))  # one tuple: read by two threads
 
     def orders(self, draw: int) -> np.ndarray:
         """The batches of epochs drawn together, shape (epochs_per_draw, n // batch, batch)."""
-        if draw != self._draw:
+        drawn, orders = self._drawn
+        if drawn != draw:
             rng = np.random.default_rng([self.seed, draw])
             rows = np.broadcast_to(
                 np.arange(self.n, dtype=np.int32), (self.epochs_per_draw, self.n)
             )
             kept = rng.permuted(rows, axis=1)[:, : self.per_epoch * self.batch]  # each row apart
-            self._draw = draw
-            self._orders = kept.reshape(self.epochs_per_draw, self.per_epoch, self.batch)
-        return self._orders
+            orders = kept.reshape(self.epochs_per_draw, self.per_epoch, self.batch)
+            self._drawn = (draw, orders)
+        return orders
 
     def order(self, epoch: int) -> np.ndarray:
         """The batches of one epoch, shape (n // batch, batch)."""

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import queue
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,19 +134,25 @@ class Checkpoints(Listener):
 
     The regular checkpoints are written by a thread of their own while training goes on:
     what one holds is taken when it is asked for (the session's arrays, which later steps
-    replace but never change), one is written at a time, and the one at the end waits for
-    the one before and is written before training is said to have ended. A write that
-    failed is raised at the next one."""
+    replace but never change). One is written at a time: a regular checkpoint asked for
+    while the one before is still being written is skipped (the disk sets the pace when
+    steps are faster than writes), and the one at the end waits for the one before and
+    is written before training is said to have ended. A write that failed is raised at
+    the next one."""
 
     def __init__(self, folder: str | Path, every: int | None = None):
         self.folder, self.every = Path(folder), every
         self.saved: int | None = None  # the step last saved (or being saved)
-        self._writing: threading.Thread | None = None
+        self._asked: queue.SimpleQueue = queue.SimpleQueue()  # (tree, header) to write
+        self._idle = threading.Event()
+        self._idle.set()
+        self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
         if self.every and record["step"] % self.every == 0:  # then also the session's step
-            self.save(session, wait=False)
+            if self._idle.is_set():
+                self.save(session, wait=False)
 
     def finished(self, session: Session, result: Result) -> None:
         if self.saved != session.step:
@@ -160,23 +167,26 @@ class Checkpoints(Listener):
         self.saved = session.step
         if wait:
             return write(self.folder, tree, header)
-        self._writing = threading.Thread(
-            target=self._write, args=(tree, header), name="checkpoint", daemon=False
-        )
-        self._writing.start()
+        if self._writer is None:  # one thread for the run, started once (starting costs)
+            self._writer = threading.Thread(target=self._write, name="checkpoint", daemon=True)
+            self._writer.start()
+        self._idle.clear()
+        self._asked.put((tree, header))
         return self.folder / FILE
 
     def wait(self) -> None:
         """Wait for a checkpoint being written; raise what made the last one fail."""
-        if self._writing is not None:
-            self._writing.join()
-            self._writing = None
+        self._idle.wait()
         failed, self._failed = self._failed, None
         if failed is not None:
             raise failed
 
-    def _write(self, tree: Any, header: dict[str, Any]) -> None:
-        try:
-            write(self.folder, tree, header)
-        except BaseException as err:  # handed to the training thread, which can say it
-            self._failed = err
+    def _write(self) -> None:
+        while True:
+            tree, header = self._asked.get()
+            try:
+                write(self.folder, tree, header)
+            except BaseException as err:  # handed to the training thread, which can say it
+                self._failed = err
+            finally:
+                self._idle.set()

@@ -110,7 +110,7 @@ class Population(Session):
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
         began = time.perf_counter()
-        params, opt_state, bad, values = self._steps(start, stop)
+        params, opt_state, bad, values = self._steps(start, stop, ahead=steps is None)
         model = eqx.combine(params, self._static)
         per_variant = self._per_variant(values, np.asarray(bad), start, stop)
         per_variant = self._with_validation(model, per_variant, stop)

@@ -13,9 +13,11 @@ a branch inside the loop.
 
 from __future__ import annotations
 
+import operator
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -116,6 +118,8 @@ class Session:
         self._paused = self._step_once = False
         self._stop_asked = ""
         self.records: list[dict[str, Any]] = []  # the last advance()'s, one per log point
+        self._ahead: tuple | None = None  # the call made ahead (see _steps)
+        self._worker: ThreadPoolExecutor | None = None
         self.prepared = False
 
     # -- preparing -------------------------------------------------------------------------
@@ -306,18 +310,20 @@ class Session:
         """Whether training has ended: all steps taken, stopped, or failed."""
         return self.result is not None or (self.prepared and self.step >= self.total)
 
-    def next_stop(self) -> int:
-        """Where the next compiled call ends: the next step at which the model itself is
-        wanted (a multiple of a listener's `every`, validation, each log point with early
-        stopping), at most `span` log intervals and MAX_CHUNK steps ahead, at most the end.
-        The log points before it get their records from the call's per-step losses."""
+    def next_stop(self, step: int | None = None) -> int:
+        """Where the next compiled call (from `step`, default the session's) ends: the next
+        step at which the model itself is wanted (a multiple of a listener's `every`,
+        validation, each log point with early stopping), at most `span` log intervals and
+        MAX_CHUNK steps ahead, at most the end. The log points before it get their records
+        from the call's per-step losses."""
+        step = self.step if step is None else step
         every = self._every
         wanted = [self.spec.validate_every] + [listener.every for listener in self.listeners]
         if self.early or ("val_" in self.eval_sets and not self.spec.validate_every):
             wanted.append(every)
-        stops = [(self.step // e + 1) * e for e in wanted if e]
-        farthest = (self.step // every + self._span) * every
-        return min([self.total, self.step + MAX_CHUNK, farthest, *stops])
+        stops = [(step // e + 1) * e for e in wanted if e]
+        farthest = (step // every + self._span) * every
+        return min([self.total, step + MAX_CHUNK, farthest, *stops])
 
     def advance(self, steps: int | None = None) -> dict[str, Any] | None:
         """Train to the next stop (or `steps` steps, at most to it) in one compiled call;
@@ -334,7 +340,7 @@ class Session:
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
         began = time.perf_counter()
-        params, opt_state, bad, values = self._steps(start, stop)
+        params, opt_state, bad, values = self._steps(start, stop, ahead=steps is None)
         model = eqx.combine(params, self._static)
         bad = int(bad)
         taken = stop - start if bad < 0 else bad - start
@@ -370,23 +376,56 @@ class Session:
             self._end("")
         return records[-1] if records else None
 
-    def _steps(self, start: int, stop: int):
+    def _steps(self, start: int, stop: int, *, ahead: bool = False):
         """(params, opt_state, bad, values) after steps start .. stop - 1 in one compiled
         call; when something in it was not finite, the same steps again, checked one by one,
-        so `bad` is the first bad step (-1 if none) and the weights are from before it."""
+        so `bad` is the first bad step (-1 if none) and the weights are from before it.
+
+        With `ahead`, the call after this one starts at once on a thread of its own, from
+        this call's results, while the caller reads them, logs and checkpoints: the next
+        advance() takes it if it asks for the same steps from the same weights."""
         params, _ = eqx.partition(self.model, eqx.is_array)
-        numbers = np.arange(start, stop, dtype=np.int32)
-        args = (
-            params,
-            self.opt_state,
-            self.arrays,
-            self.placement.indices(self._take(start, stop - start)),
-            numbers,
-        )
-        out = self._compiled_for(stop - start)(*args)
+        out = self._made_ahead(start, stop, params)
+        if out is None:
+            out = self._call(start, stop, params, self.opt_state)
+        if ahead:
+            self._go_ahead(stop, out[0], out[1])
         if (np.asarray(out[2]) >= 0).any():
-            out = self._compiled_for(stop - start, "step")(*args)
+            out = self._call(start, stop, params, self.opt_state, "step")
         return out
+
+    def _call(self, start: int, stop: int, params, opt_state, guard: str = "chunk"):
+        """One compiled call: steps start .. stop - 1 from these weights and state."""
+        indices = self.placement.indices(self._take(start, stop - start))
+        numbers = np.arange(start, stop, dtype=np.int32)
+        compiled = self._compiled_for(stop - start, guard)
+        return compiled(params, opt_state, self.arrays, indices, numbers)
+
+    def _go_ahead(self, start: int, params, opt_state) -> None:
+        """Start the call from `start` on the worker thread (when its length is compiled
+        and nobody asked to pause or stop)."""
+        self._ahead = None
+        stop = self.next_stop(start)
+        if stop <= start or (stop - start, "chunk") not in self._compiled:
+            return
+        if self._paused or self._stop_asked:
+            return
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="training")
+        future = self._worker.submit(self._call, start, stop, params, opt_state)
+        self._ahead = (start, stop, params, opt_state, future)
+
+    def _made_ahead(self, start: int, stop: int, params):
+        """The results of the call made ahead, if it is this call: the same steps, from the
+        same weights and optimizer state; else None (and it is dropped)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return None
+        ahead_start, ahead_stop, ahead_params, ahead_opt, future = ahead
+        mine, theirs = jax.tree_util.tree_leaves(params), jax.tree_util.tree_leaves(ahead_params)
+        same = (ahead_start, ahead_stop) == (start, stop) and ahead_opt is self.opt_state
+        same = same and len(mine) == len(theirs) and all(map(operator.is_, mine, theirs))
+        return future.result() if same else None
 
     def _records(
         self, values: Mapping[str, Any], start: int, end: int, spent: float
@@ -400,7 +439,7 @@ class Session:
         cuts = np.array([start] + ends[:-1]) - start
         counts = np.diff(np.append(cuts, end - start))
         means = {
-            k: np.add.reduceat(np.asarray(v[: end - start], np.float64), cuts) / counts
+            k: np.add.reduceat(np.asarray(v, np.float64)[: end - start], cuts) / counts
             for k, v in _ordered(values).items()
         }
         called = self.seconds
@@ -491,6 +530,9 @@ class Session:
         the same result."""
         if self.result is not None:
             return self.result
+        self._ahead = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=False)
         model, best_step = self.model, None
         if self.early and self.early.best_model is not None:
             model, best_step = self.early.best_model, self.early.best_step
@@ -502,7 +544,7 @@ class Session:
             final = {k: v for k, v in self.record.items() if k not in ("step", "seconds")}
         self.stopped = stopped or self.stopped
         heaviest = max(
-            (float(jnp.max(jnp.abs(w))) for w in jax.tree_util.tree_leaves(model.weights)),
+            (float(np.max(np.abs(w))) for w in jax.tree_util.tree_leaves(model.weights) if w.size),
             default=0.0,
         )
         said = verdicts.notes(
