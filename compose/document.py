@@ -217,6 +217,24 @@ class Document:
         )
         return self._apply(edit)
 
+    def wire_instance(
+        self,
+        node: str,
+        slot: str,
+        name: str,
+        network: str,
+        *,
+        wires: str | Sequence[str] | Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        repeat: int | None = None,
+    ) -> Checked:
+        """Add node `name`, a new instance of `network` wired by `wires`, just before `node`,
+        and wire `node`'s weight slot `slot` to its output: one step to undo."""
+        edit = ops.wire_instance(
+            self._view, node, slot, name, network, wires=wires, params=params, repeat=repeat
+        )
+        return self._apply(edit)
+
     def rename(self, old: str, new: str) -> Checked:
         """Rename a node or input and every wire, weight reference, output and loss naming it."""
         return self._apply(ops.rename(self._view, old, new))

@@ -57,6 +57,13 @@ def add_node(view, name, block, *, wires=None, hypers=None, weights=None, after=
 
 def add_instance(view, name, network, *, wires=None, params=None, repeat=None, after=None) -> Edit:
     """A node that instantiates a network under `networks:` or in a .yaml file."""
+    spec = _instance_spec(view, name, network, wires, params, repeat, name)
+    return _add(view, name, spec, after, f"add node '{name}'")
+
+
+def _instance_spec(view, name, network, wires, params, repeat, feeds: str) -> dict[str, Any]:
+    """What node `name`, an instance of `network`, is written as; its wires may name
+    nothing that depends on node `feeds` (the instance itself, or the node it will feed)."""
     check_new_name(view, name, "node")
     networks = [n.name for n in view.networks]
     if not isinstance(network, str) or (
@@ -65,12 +72,36 @@ def add_instance(view, name, network, *, wires=None, params=None, repeat=None, a
         raise unknown(f"node '{name}'", "a network or a .yaml file", network, networks)
     spec: dict[str, Any] = {"network": network}
     if wires is not None:
-        spec["in"] = wires_value(view, name, wires)
+        spec["in"] = wires_value(view, feeds, wires, name=name)
     if repeat is not None:
         spec["repeat"] = repeat_count(repeat)
     for key, value in (params or {}).items():
         spec[key] = param_value(name, key, value)
-    return _add(view, name, spec, after, f"add node '{name}'")
+    return spec
+
+
+def wire_instance(view, node, slot, name, network, *, wires=None, params=None, repeat=None) -> Edit:
+    """Node `name`, a new instance of `network`, put just before `node` and wired into
+    its weight slot `slot`: one edit, so one undo takes both back."""
+    node_spec(view, node)
+    if port_kind(view, node, slot) != "weight":
+        raise Refused(
+            f"node '{node}': expected one of its weight slots, got '{slot}', an input",
+            path=("nodes", node, slot),
+        )
+    spec = _instance_spec(view, name, network, wires, params, repeat, node)
+    order = list(view.specs)
+    before = order[order.index(node) - 1] if order.index(node) > 0 else None
+
+    def mutate(root, kit: Plain) -> None:
+        nodes = root[NODES]
+        value = kit.value(spec, flow=kit.flow_like(nodes))
+        kit.insert(nodes, name, value, after=before if before in nodes else None)
+        kit.insert(nodes[node], slot, kit.value(name))
+
+    groups = (Group(NODES, before), Group(NODES, node)) if before else (Group(NODES, node),)
+    label = f"node '{node}': {slot} from a new instance '{name}' of {network}"
+    return Edit(label, groups, mutate)
 
 
 def _add(view: View, name: str, spec: dict, after: Any, label: str) -> Edit:

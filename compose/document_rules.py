@@ -15,6 +15,7 @@ from compose.document_model import Choice, Init, Instance, Refused
 from compose.document_splice import Group
 from compose.document_text import END, Plain
 from compose.document_view import View, block_of, chain, dependents
+from compose.numbers import hyper_problem
 from compose.parse import TOP_KEYS
 from compose.problems import did_you_mean, shown
 from compose.reader import IDENTIFIER, yaml_number_hint
@@ -166,7 +167,7 @@ def hyper_value(view: View, hyper: Hyper | None, name: str, value: Any, label: s
                 f"{label}: expected a parameter, got {shown(value)} (parameters: {known})"
             )
         value = params[value[1:]]
-    expected = hyper.problem(list(value) if isinstance(value, tuple) else value)
+    expected = hyper_problem(hyper, list(value) if isinstance(value, tuple) else value)
     if expected:
         hint = yaml_number_hint(value) if hyper.kind is float else ""
         raise Refused(
@@ -176,8 +177,9 @@ def hyper_value(view: View, hyper: Hyper | None, name: str, value: Any, label: s
     return list(given) if isinstance(given, tuple) else given
 
 
-def wires_value(view: View, node: str, wires: Any) -> Any:
-    """What to write as `in:` for `wires` (a name, a list or a mapping), each name checked."""
+def wires_value(view: View, node: str, wires: Any, *, name: str | None = None) -> Any:
+    """What to write as `in:` of node `name` (default `node`) for `wires` (a name, a list or
+    a mapping), each name checked as a source for `node`."""
     refs = (
         [wires]
         if isinstance(wires, str)
@@ -190,7 +192,7 @@ def wires_value(view: View, node: str, wires: Any) -> Any:
     for ref in refs:
         why = source_problem(view, node, ref)
         if why:
-            raise Refused(f"node '{node}': in: {why}", path=("nodes", node, "in"))
+            raise Refused(f"node '{name or node}': in: {why}", path=("nodes", name or node, "in"))
     return dict(wires) if isinstance(wires, Mapping) else wires
 
 

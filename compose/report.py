@@ -18,6 +18,7 @@ class WeightReport:
     shape: Shape
     source: str
     params: int
+    ref: str | None = None  # the wired value (a node, an input or `node.slot`); None: learned
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class NodeReport:
     children: tuple[NodeReport, ...] = ()
     repeat: int = 0
     refs: tuple[str, ...] = ()  # what each input is wired to, in order
+    output: str = ""  # a network instance: the node among `children` that gives its output
 
     @property
     def params(self) -> int:

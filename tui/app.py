@@ -27,7 +27,7 @@ from tui.plane import Pictures, PlaneWatch
 from tui.problems import ProblemList
 from tui.scene import Scene, empty_scene, scene_of, shape_text
 from tui.screens import Confirm, HelpScreen, Pick, Prompt
-from tui.training import Forward, TrainPanel
+from tui.training import Forward, Started, TrainPanel
 from tui.values import Unreadable, ints, typed, words
 
 TABS = {
@@ -63,7 +63,8 @@ class EditorApp(App[int]):
         Binding("ctrl+s", "save", "Save"),
         Binding("a", "add", "Add"),
         Binding("t", "train", "Train"),
-        Binding("space", "pause", "Pause/resume"),
+        Binding("f", "fold", "Open/fold", tooltip="Open or fold the selected network instance"),
+        Binding("space", "pause", "Pause", tooltip="Pause or resume training"),
         Binding("n", "step", "Step one training step (paused)", show=False),
         Binding("x", "stop", "Stop training", show=False),
         Binding("slash", "filter", "Filter the blocks", show=False),
@@ -95,6 +96,8 @@ class EditorApp(App[int]):
         self.look: Look | None = None  # the latest health of the model training
         self.history: dict[str, list[float]] = {}  # log10 gradient norm a look, by node
         self.failure: Any = None  # where training stopped on a value that was not finite
+        self.expanded: set[str] = set()  # network instances drawn open, by box name
+        self.folder: Path | None = None  # the run folder of the last training run
 
     @property
     def dirty(self) -> bool:
@@ -124,20 +127,44 @@ class EditorApp(App[int]):
 
     # -- showing a scene ----------------------------------------------------------------------
 
-    def show(self, scene: Scene, *, keep: str | None = None, note: str = "") -> None:
-        """Hand a freshly checked scene to every widget."""
+    def show(
+        self, scene: Scene, *, keep: str | None = None, note: str = "", edited: bool = True
+    ) -> None:
+        """Hand a freshly checked scene to every widget (`edited` False: the same check,
+        drawn with other instances open)."""
         self.scene = scene
         doc = scene.document
-        self.query_one(Palette).set_networks([n.name for n in doc.networks] if doc else [])
-        self.query_one(ProblemList).show(scene)
-        self.query_one(TrainPanel).show_settings(doc.data.get("train") if doc else None)
         graph = self.query_one(GraphView)
-        if (self.look is not None or self.failure is not None) and not self.training:
-            self.look, self.failure = None, None  # it described the recipe before this edit
-            graph.set_health({})
+        if edited:
+            self.query_one(Palette).set_networks([n.name for n in doc.networks] if doc else [])
+            self.query_one(ProblemList).show(scene)
+            self.query_one(TrainPanel).show_settings(doc.data.get("train") if doc else None)
+            if (self.look is not None or self.failure is not None) and not self.training:
+                self.look, self.failure = None, None  # it described the recipe before this edit
+        graph.states, graph.failed = self._states(), self._failed_box()  # drawn by show
         graph.show(scene, keep=keep)
         self._inspect(graph.selected)
         self._update_status(note)
+
+    def _scene(self) -> Scene:
+        """The document's scene, with the instances still there drawn open."""
+        self.expanded = {e for e in self.expanded if self.doc.node(e.partition("/")[0])}
+        return scene_of(self.doc, self.expanded)
+
+    def _states(self) -> dict[str, str]:
+        """Each box's health at the latest look: a top-level box's (a network instance takes
+        its worst node's) and each node's inside (for instances drawn open)."""
+        if self.look is None:
+            return {}
+        return {**{row.path: row.state for row in self.look.rows}, **self.look.states}
+
+    def _failed_box(self) -> str | None:
+        """The box of the node training stopped on: its own, if drawn, else its instance's."""
+        node = self.failure.node if self.failure is not None else None
+        if not node:
+            return None
+        box = node if self.scene.box(node) is not None else box_of(node)
+        return box if self.scene.box(box) is not None else None
 
     def _inspect(self, name: str | None) -> None:
         """Show box `name` in the inspector, with its health while training."""
@@ -253,7 +280,7 @@ class EditorApp(App[int]):
             self._refused(f"{operation} failed: {type(err).__name__}: {err}")
             return False
         label = self.doc.undo_label or operation
-        self.show(scene_of(self.doc), keep=select, note=label)
+        self.show(self._scene(), keep=select, note=label)
         return True
 
     def _refused(self, reason: str) -> None:
@@ -262,6 +289,12 @@ class EditorApp(App[int]):
 
     def _selected_box(self, *kinds: str):
         box = self.scene.box(self.query_one(GraphView).selected)
+        if box is not None and box.kind == "inner" and "inner" not in kinds:
+            self._update_status(
+                f"'{box.name}' is inside network instance '{box.owner}': read-only here "
+                "(the network is edited in the file); f folds it"
+            )
+            return None
         if box is None or (kinds and box.kind not in kinds):
             what = " or ".join(kinds) if kinds else "box"
             self._update_status(f"select a {what} first (arrow keys)")
@@ -285,6 +318,8 @@ class EditorApp(App[int]):
             )
         )
         box = self.scene.box(self.query_one(GraphView).selected)
+        if box is not None and box.kind == "inner":  # add after the instance it is inside
+            box = self.scene.box(box_of(box.name))
         source = box.name if box is not None and box.kind != "broken" else None
         after = box.name if box is not None and box.kind != "input" else None
         operation = "add_node" if event.kind == "block" else "add_instance"
@@ -381,12 +416,21 @@ class EditorApp(App[int]):
             options = [
                 (c.ref, f"{c.ref}  {c.kind} {_shape(c.shape)}")
                 for c in choices
-                if c.kind != "network"  # a network in a weight slot is written in the file
+                if c.kind != "network"
+            ]
+            options += [
+                (f"network:{c.ref}", f"a new instance of network {c.ref}")
+                for c in choices
+                if c.kind == "network"  # only a weight slot offers them
             ]
             options.append(("", "(unwire)"))
 
             def source_chosen(ref: str | None) -> None:
-                if ref is not None:
+                if ref is None:
+                    return
+                if ref.startswith("network:"):
+                    self._wire_new_instance(box.name, port, ref[8:], choices)
+                else:
                     self.edit("wire", box.name, port, ref or None, select=box.name)
 
             self.push_screen(Pick(f"Wire {box.name}.{port} to:", options), source_chosen)
@@ -395,6 +439,69 @@ class EditorApp(App[int]):
             port_chosen(ports[0].name)
         else:
             self.push_screen(Pick(f"Which input or weight of '{box.name}'?", items), port_chosen)
+
+    def _wire_new_instance(self, node: str, slot: str, network: str, choices) -> None:
+        """Ask where each input of a new instance of `network` comes from (what may feed
+        `node`), then add it and wire it into `node`'s weight slot `slot` in one edit."""
+        taken = {b.name for b in self.scene.boxes}
+        name = next(
+            n for n in [network, *(f"{network}{k}" for k in range(2, 10_000))] if n not in taken
+        )
+        found = next((n for n in self.doc.networks if n.name == network), None)
+        inputs = list(found.inputs) if found is not None else []
+        options = [
+            (c.ref, f"{c.ref}  {c.kind} {_shape(c.shape)}")
+            for c in choices
+            if c.kind in ("input", "node", "instance")
+        ]
+        wires: dict[str, str] = {}
+
+        def ask_next() -> None:
+            if len(wires) == len(inputs):
+                self.edit(
+                    "wire_instance", node, slot, name, network, wires=wires or None, select=node
+                )
+                return
+            wanted = inputs[len(wires)]
+            question = f"New instance '{name}' of {network}: its input '{wanted}' from:"
+            self.push_screen(Pick(question, options), chosen)
+
+        def chosen(ref: str | None) -> None:
+            if ref:  # Escape: nothing is added
+                wires[inputs[len(wires)]] = ref
+                ask_next()
+
+        ask_next()
+
+    def action_fold(self) -> None:
+        """Open the selected network instance (its nodes drawn below it), or fold it (or
+        the one the selected node is inside) back into one box."""
+        graph = self.query_one(GraphView)
+        box = self.scene.box(graph.selected)
+        if box is None or self.doc is None:
+            self._update_status("select a network instance first (arrow keys)")
+            return
+        if box.open or (not box.expandable and box.owner):
+            target = box.name if box.open else box.owner
+            self.expanded = {
+                e for e in self.expanded if e != target and not e.startswith(f"{target}/")
+            }
+            note = f"folded {target}"
+        elif box.expandable:
+            target = box.name
+            self.expanded.add(target)
+            count = len(box.report.children)
+            copies = f", once for its {box.report.repeat} copies" if box.report.repeat else ""
+            note = f"opened {target}: its {count} nodes{copies} (f folds it)"
+        elif box.kind == "network":
+            self._update_status(
+                f"'{box.name}' cannot be opened: it has problems, so it was not checked inside"
+            )
+            return
+        else:
+            self._update_status(f"'{box.name}' is not a network instance: f opens one")
+            return
+        self.show(self._scene(), keep=target, note=note, edited=False)
 
     def action_output(self) -> None:
         box = self._selected_box("block", "network", "broken")
@@ -425,6 +532,9 @@ class EditorApp(App[int]):
                 self.edit("set_train", "optimizer", {name: args})
             elif event.name == "dataset":
                 self.edit("set_train", ("data", "dataset"), value or None)
+            elif event.name == "folder":  # not the recipe's: where the next run is written
+                default = f"runs/{self.doc.recipe.name}-DATE-TIME" if self.doc else "runs/..."
+                self._update_status(f"the next run is written to {value or default}")
             elif event.name == "metrics":
                 self.edit("set_train", "metrics", words(value) or None)
             else:
@@ -436,7 +546,7 @@ class EditorApp(App[int]):
         if self.doc is not None and self.doc.undo_label is not None:
             label = self.doc.undo_label
             self.doc.undo()
-            self.show(scene_of(self.doc), note=f"undone: {label}")
+            self.show(self._scene(), note=f"undone: {label}")
         else:
             self._update_status("nothing to undo")
 
@@ -444,7 +554,7 @@ class EditorApp(App[int]):
         if self.doc is not None and self.doc.redo_label is not None:
             label = self.doc.redo_label
             self.doc.redo()
-            self.show(scene_of(self.doc), note=f"redone: {label}")
+            self.show(self._scene(), note=f"redone: {label}")
         else:
             self._update_status("nothing to redo")
 
@@ -483,14 +593,21 @@ class EditorApp(App[int]):
             return
         metrics = checked.recipe.train.metrics
         panel = self.query_one(TrainPanel)
+        # The run folder `compose run` would write (--out, else runs/NAME-DATE-TIME here)
+        asked = panel.setting("folder").strip()
+        folder = Path(asked) if asked else compose.default_dir(checked.recipe.name)
+        self.folder = folder
         panel.reset(metrics[0] if metrics else None)
-        panel.status("preparing: data, model, compiling...")
+        panel.status(f"preparing: data, model, compiling... (run folder {folder})")
         self.query_one(TabbedContent).active = TABS["train"]
         self.training, self._asked = True, set()
         self.look, self.history, self.failure = None, {}, None
         self.query_one(GraphView).set_health({})
         self.run_worker(
-            lambda: self._train(checked), thread=True, group="training", exit_on_error=False
+            lambda: self._train(checked, folder),
+            thread=True,
+            group="training",
+            exit_on_error=False,
         )
 
     def _checked_for_training(self) -> Any:
@@ -518,23 +635,17 @@ class EditorApp(App[int]):
             return None
         return checked
 
-    def _train(self, checked: Any) -> None:
-        """In the worker thread: prepare the session, run it, report how it ended."""
+    def _train(self, checked: Any, folder: Path) -> None:
+        """In the worker thread: train as `compose run` does (the same session, run folder,
+        checkpoints and norms log, by `compose.train`), and report how it ended."""
         listeners = [
+            Started(self._started),
             Forward(self),
             HealthWatch(lambda looks: self._tell(self.training_health, looks)),
             PlaneWatch(lambda pictures: self._tell(self.training_pictures, pictures)),
         ]
         try:
-            session = compose.Session(checked, listeners=listeners)
-            session.prepare()
-            self.session = session
-            if "pause" in self._asked:
-                session.pause()
-            if "stop" in self._asked:
-                session.stop()
-            self._tell(self.training_started, session.total)
-            result = session.run()
+            result = compose.train(checked, folder=folder, listeners=listeners)
             self._tell(
                 self.training_finished,
                 dict(result.metrics),
@@ -547,6 +658,15 @@ class EditorApp(App[int]):
         except Exception as err:  # a failure while training is shown, never raised
             self._tell(self.training_failed, f"{type(err).__name__}: {err}")
 
+    def _started(self, session: Any) -> None:
+        """In the worker thread, once the session is prepared: steer it from now on."""
+        self.session = session
+        if "pause" in self._asked:
+            session.pause()
+        if "stop" in self._asked:
+            session.stop()
+        self._tell(self.training_started, session.total)
+
     def _tell(self, callback, *args) -> None:
         try:
             self.call_from_thread(callback, *args)
@@ -556,9 +676,10 @@ class EditorApp(App[int]):
     def training_started(self, total: int) -> None:
         paused = self.session is not None and self.session.paused
         self.query_one(TrainPanel).status(
-            f"training {total} steps" + (": paused (n steps, space resumes)" if paused else "")
+            f"training {total} steps into {self.folder}"
+            + (": paused (n steps, space resumes)" if paused else "")
         )
-        self._update_status("training")
+        self._update_status(f"training into {self.folder}")
 
     def training_logged(self, records: list[dict], total: int) -> None:
         self.query_one(TrainPanel).logged(records, total)
@@ -575,7 +696,7 @@ class EditorApp(App[int]):
                     self.history.setdefault(row.path, []).append(math.log10(row.grad_norm))
         self.look = look = looks[-1]
         graph = self.query_one(GraphView)
-        graph.set_health(look.states, graph.failed)
+        graph.set_health(self._states(), graph.failed)
         self.query_one(TrainPanel).health(look)
         if self.query_one(TabbedContent).active == TABS["node"]:  # else when it is shown
             self.query_one(Inspector).show_health(self._report(graph.selected))
@@ -592,19 +713,19 @@ class EditorApp(App[int]):
         self, metrics: dict, stopped: str, steps: int, failure: Any = None
     ) -> None:
         self.training, self.session = False, None
-        self.query_one(TrainPanel).finished(metrics, stopped, steps)
+        self.query_one(TrainPanel).finished(metrics, stopped, steps, self.folder)
         if failure is not None:
             self.failure = failure
             graph = self.query_one(GraphView)
-            box = box_of(failure.node) if failure.node else None
-            graph.set_health(graph.states, box if self.scene.box(box) else None)
-            if self.scene.box(box) is not None:
+            box = self._failed_box()
+            graph.set_health(graph.states, box)
+            if box is not None:
                 graph.select(box)
             self.query_one(Inspector).show_health(self._report(graph.selected))
             self._update_status()
             return
         shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.startswith("val_"))
-        self._update_status(f"trained: {shown}")
+        self._update_status(f"trained: {shown}  run folder {self.folder}")
 
     def training_failed(self, message: str) -> None:
         self.training, self.session = False, None

@@ -30,6 +30,7 @@ BORDERS = {
     "block": "╭─╮│╰╯",
     "input": "╭─╮│╰╯",
     "network": "╔═╗║╚╝",
+    "inner": "╭┄╮┆╰╯",
     "broken": "┌╌┐╎└┘",
     "selected": "┏━┓┃┗┛",
 }
@@ -40,6 +41,7 @@ STYLES = {
     "block": Style(),
     "input": Style(color="cyan"),
     "network": Style(color="yellow"),
+    "inner": Style(color="yellow"),
     "broken": Style(color="red"),
     "problem": Style(color="red", bold=True),
     "selected": Style(color="bright_green", bold=True),

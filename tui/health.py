@@ -314,7 +314,8 @@ class HealthWatch(compose.Listener):
 
     def logged(self, session: Any, record: dict[str, Any]) -> None:
         self._count += 1
-        if self._count % self.log_points == 0:
+        # The log points of one compiled chunk all arrive at its end: one look is enough
+        if self._count % self.log_points == 0 and session.step != self._looked:
             self._look(session, session.batch(max(session.step - 1, 0)))
         if session.paused or time.perf_counter() - self._told >= self.seconds:
             self._send()

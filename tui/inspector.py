@@ -69,6 +69,8 @@ class Inspector(VerticalScroll):
             yield from self._field(
                 "shape", written, "text", "the per-example shape, e.g. 2 or 8, 8"
             )
+        elif box.kind == "inner":
+            yield from self._inner(box)
         elif box.record is not None:
             yield from self._ports(box)
             yield from self._settings(box)
@@ -81,7 +83,11 @@ class Inspector(VerticalScroll):
         if box.kind == "input":
             return Text("input of the recipe", style="cyan")
         if box.kind == "network":
-            return Text(f"{box.block} (folded)", style="yellow")
+            state = "open: its nodes below, f folds it" if box.open else "folded: f opens it"
+            return Text(f"{box.block} ({state})", style="yellow")
+        if box.kind == "inner" and box.expandable:
+            state = "open below, f folds it" if box.open else "f opens it"
+            return Text(f"{box.block} ({state})", style="yellow")
         help_line = catalog.one_line(box.block)
         if not help_line:
             return Text(f"unknown block '{box.block}'", style="red")
@@ -100,9 +106,41 @@ class Inspector(VerticalScroll):
             for port in weights:
                 yield Static(f"  {port.name} {shape_text(port.shape)} {port.source}")
         if node.report is not None and node.report.children:
-            yield Label("inside (folded)", classes="section")
-            for child in node.report.children:
-                yield Static(f"  {child.name} {child.block} {shape_text(child.out_shape)}")
+            yield from self._children(box)
+
+    def _children(self, box: Box):
+        report = box.report
+        copies = f"one body for {report.repeat} copies, " if report.repeat else ""
+        state = "drawn below" if box.open else "f opens"
+        yield Label(f"inside ({copies}{state})", classes="section")
+        for child in report.children:
+            yield Static(f"  {child.name} {child.block} {shape_text(child.out_shape)}")
+
+    def _inner(self, box: Box):
+        """A node inside an open network instance, as checked: read-only here."""
+        report = box.report
+        yield Static(
+            f"inside '{box.owner}': read-only here (edit the network in the file)", classes="doc"
+        )
+        block = catalog.block(report.block)
+        names = list(block.inputs) if block is not None else []
+        if report.refs:
+            yield Label("inputs (names inside the network)", classes="section")
+        for i, (ref, shape) in enumerate(zip(report.refs, report.in_shapes, strict=False)):
+            port = (
+                f"{names[0]}{i}"
+                if block is not None and block.variadic and names
+                else names[i]
+                if i < len(names)
+                else f"input {i}"
+            )
+            yield Static(f"  {port} <- {ref} {shape_text(shape)}")
+        if report.weights:
+            yield Label("weights", classes="section")
+            for weight in report.weights:
+                yield Static(f"  {weight.slot} {shape_text(weight.shape)} {weight.source}")
+        if report.children:
+            yield from self._children(box)
 
     def _settings(self, box: Box):
         settings = box.record.settings

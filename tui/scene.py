@@ -7,7 +7,8 @@ of widgets, so the graph, the inspector and the tests all read the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tui import catalog
@@ -26,20 +27,40 @@ class Listed:
 
 @dataclass(frozen=True)
 class Box:
-    """One box of the diagram: an input, a block node, a network instance (folded) or a
-    node whose block is unknown or unreadable (`kind` "broken")."""
+    """One box of the diagram: an input, a block node, a network instance (folded, or
+    open: its nodes drawn below it), a node inside an open instance (`kind` "inner",
+    named `instance/node` as compose names it) or a node whose block is unknown or
+    unreadable (`kind` "broken")."""
 
     name: str
-    kind: str  # "input", "block", "network" or "broken"
+    kind: str  # "input", "block", "network", "inner" or "broken"
     block: str  # the block's name, "network NAME xN", or "?"
     shape: Shape | None  # the checked output shape, None where checking could not reach it
     problems: tuple[Listed, ...] = ()
-    record: Any = None  # the document's DocNode or DocInput
+    record: Any = None  # the document's DocNode or DocInput; an inner node's NodeReport
+    owner: str = ""  # an inner node's instance (its box's name); "" at the top level
+    open: bool = False  # a network instance drawn with its nodes
 
     @property
     def label(self) -> str:
-        """The second line of the box: block and output shape, e.g. `linear (2,)`."""
+        """The second line of the box: block and output shape, e.g. `linear (2,)`; an open
+        instance's says what its nodes below are: `▾ residual x32` (its body, once)."""
+        if self.open:
+            return f"▾ {self.block.removeprefix('network ')}"
         return f"{self.block} {shape_text(self.shape)}"
+
+    @property
+    def report(self) -> Any:
+        """The check's NodeReport of this box (None for an input or an unchecked node)."""
+        if self.kind == "inner":
+            return self.record
+        return getattr(self.record, "report", None)
+
+    @property
+    def expandable(self) -> bool:
+        """Whether this is a network instance whose nodes can be shown (it was checked)."""
+        report = self.report
+        return report is not None and bool(report.children)
 
 
 @dataclass(frozen=True)
@@ -79,8 +100,9 @@ def empty_scene(problems: Any) -> Scene:
     return Scene((), (), tuple(Listed(str(p), None) for p in problems))
 
 
-def scene_of(doc: Any) -> Scene:
-    """The boxes and wires of a document, each problem on its box."""
+def scene_of(doc: Any, expanded: Collection[str] = ()) -> Scene:
+    """The boxes and wires of a document, each problem on its box; each network instance
+    named in `expanded` (`body`, or `body/inner` inside an open one) drawn open."""
     listed = tuple(Listed(i.text, _owner(i)) for i in doc.problems)
     on: dict[str, list[Listed]] = {}
     for item in listed:
@@ -90,19 +112,67 @@ def scene_of(doc: Any) -> Scene:
         Box(i.name, "input", "input", doc.shapes.get(i.name), tuple(on.get(i.name, ())), i)
         for i in doc.inputs
     ]
+    wires: list[Wire] = []
+    outputs: dict[str, str] = {}  # an open instance -> the inner box that gives its output
     for node in doc.nodes:
         kind, block = _kind(node)
-        boxes.append(Box(node.name, kind, block, node.shape, tuple(on.get(node.name, ())), node))
+        box = Box(node.name, kind, block, node.shape, tuple(on.get(node.name, ())), node)
+        boxes.append(_opened(box, expanded))
+        if boxes[-1].open:
+            _inside(boxes[-1], expanded, boxes, wires, outputs)
     names = {b.name for b in boxes}
-    wires = []
     for wire in doc.wires:
         source = wire.ref.partition(".")[0]
         if wire.node is None or source not in names or source == wire.node:
             continue
         port = doc.node(wire.node).port(wire.port) if doc.node(wire.node) else None
         weight = (port is not None and port.kind == "weight") or "." in wire.ref
-        wires.append(Wire(source, wire.node, wire.port, weight))
+        wires.append(Wire(_output_of(source, outputs), wire.node, wire.port, weight))
     return Scene(tuple(boxes), tuple(wires), listed, doc)
+
+
+def _opened(box: Box, expanded: Collection[str]) -> Box:
+    return replace(box, open=True) if box.name in expanded and box.expandable else box
+
+
+def _inside(
+    box: Box,
+    expanded: Collection[str],
+    boxes: list[Box],
+    wires: list[Wire],
+    outputs: dict[str, str],
+) -> None:
+    """The nodes of open instance `box`, below it: what reads the network's inputs is
+    wired from its box, what the rest of the graph reads of it from its output node."""
+    report = box.report
+    names = {child.name for child in report.children}
+    path = f"{box.name}/"
+    for child in report.children:
+        block = f"network {child.block}" if child.children else child.block
+        inner = _opened(
+            Box(path + child.name, "inner", block, child.out_shape, (), child, box.name), expanded
+        )
+        boxes.append(inner)
+        if inner.open:
+            _inside(inner, expanded, boxes, wires, outputs)
+    for child in report.children:
+        feeds = [(f"#{i}", ref, False) for i, ref in enumerate(child.refs)]
+        feeds += [(w.slot, w.ref, True) for w in child.weights if w.ref]
+        for port, ref, weight in feeds:
+            base = ref.partition(".")[0]
+            source = path + base if base in names else box.name  # else: a network input
+            source = _output_of(source, outputs)
+            weight = weight or "." in ref
+            wires.append(Wire(source, path + child.name, port, weight))
+    if report.output in names:
+        outputs[box.name] = path + report.output
+
+
+def _output_of(name: str, outputs: dict[str, str]) -> str:
+    """The box that gives `name`'s value: the output node of an open instance."""
+    while name in outputs:
+        name = outputs[name]
+    return name
 
 
 def _owner(issue: Any) -> str | None:

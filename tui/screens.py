@@ -22,7 +22,7 @@ def key_table(groups: list[tuple[str, list[Binding]]]) -> Table:
         table.add_row("", f"[b]{title}[/b]")
         for binding in bindings:
             keys = ", ".join(_key_name(k) for k in binding.key.split(","))
-            table.add_row(keys, binding.description)
+            table.add_row(keys, binding.tooltip or binding.description)
     return table
 
 

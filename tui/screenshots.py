@@ -7,6 +7,7 @@ Textual's `save_screenshot`, so the pictures in the docs are what the editor sho
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
@@ -62,57 +63,63 @@ async def _shot(
 
 
 def main(folder: str = "docs/images") -> None:
-    out = Path(folder)
+    out = Path(folder).resolve()
     out.mkdir(parents=True, exist_ok=True)
+    home = Path.cwd()
     with tempfile.TemporaryDirectory() as tmp:
-        bad = Path(tmp) / "bad.yaml"
-        bad.write_text(BAD)
-        xor = Path(tmp) / "xor.yaml"
-        shutil.copy(RECIPES / "xor.yaml", xor)
-        diverging = Path(tmp) / "xor_log.yaml"
+        # Recipes are opened by relative paths from a scratch folder (which also takes the
+        # run folders training writes), so no path of this machine reaches a picture.
+        work = Path(tmp)
+        shutil.copytree(RECIPES, work / "recipes")
+        (work / "bad.yaml").write_text(BAD)
+        shutil.copy(RECIPES / "xor.yaml", work / "xor.yaml")
         text = (RECIPES / "xor.yaml").read_text()
-        diverging.write_text(
+        (work / "xor_log.yaml").write_text(
             text.replace("{block: sigmoid, in: hidden}", "{block: log, in: hidden}")
         )
-        rate = ["c", "tab", "tab", "tab", "tab", "1", "e", "3", "0", "enter", "escape"]
+        rate = ["c", "tab", "tab", "tab", "tab", "1", "e", "6", "enter", "escape"]
         shots = [
-            (RECIPES / "xor.yaml", [], "editor-graph.svg", (80, 24), False),
+            ("recipes/xor.yaml", [], "editor-graph.svg", (80, 24), False, (), ""),
             (
-                RECIPES / "deep_residual.yaml",
+                "recipes/deep_residual.yaml",
                 ["b", "s", "o", "f"],
                 "editor-palette.svg",
                 (80, 24),
                 False,
+                (),
+                "",
             ),
-            (bad, ["p"], "editor-problems.svg", (80, 24), False),
-            (xor, [], "editor-train.svg", (120, 36), True),
+            ("bad.yaml", ["p"], "editor-problems.svg", (80, 24), False, (), ""),
+            ("xor.yaml", [], "editor-train.svg", (120, 36), True, (), ""),
             (
-                RECIPES / "hypernetwork.yaml",
+                "recipes/hypernetwork.yaml",
                 ["down", "right", "down"],
                 "editor-large.svg",
                 (120, 36),
                 False,
-            ),
-        ]
-        trained = [
-            (xor, [], "editor-health.svg", (120, 36), True, ("escape", "down", "i"), ""),
-            (
-                RECIPES / "spirals.yaml",
-                [],
-                "editor-plane.svg",
-                (120, 36),
-                True,
                 (),
-                "plane-caption",
+                "",
             ),
-            (diverging, rate, "editor-failure.svg", (120, 30), True, ("i",), ""),
+            (
+                "recipes/hypernetwork.yaml",
+                ["right", "f", "down", "down", "down"],
+                "editor-network.svg",
+                (120, 36),
+                False,
+                (),
+                "",
+            ),
+            ("xor.yaml", [], "editor-health.svg", (120, 36), True, ("escape", "down", "i"), ""),
+            ("recipes/spirals.yaml", [], "editor-plane.svg", (120, 36), True, (), "plane-caption"),
+            ("xor_log.yaml", rate, "editor-failure.svg", (120, 30), True, ("i",), ""),
         ]
-        for path, keys, name, size, train in shots:
-            asyncio.run(_shot(path, keys, out / name, size, train))
-            print(out / name)
-        for path, keys, name, size, train, after, scroll_to in trained:
-            asyncio.run(_shot(path, keys, out / name, size, train, after, scroll_to))
-            print(out / name)
+        os.chdir(work)
+        try:
+            for path, keys, name, size, train, after, scroll_to in shots:
+                asyncio.run(_shot(Path(path), keys, out / name, size, train, after, scroll_to))
+                print(Path(folder) / name)
+        finally:
+            os.chdir(home)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,17 @@ class Forward(compose.Listener):
             pass
 
 
+class Started(compose.Listener):
+    """Hands the prepared session to `callback` (in the training thread), so that the app
+    can steer it: pause, step, resume, stop."""
+
+    def __init__(self, callback: Any) -> None:
+        self.callback = callback
+
+    def started(self, session: Any) -> None:
+        self.callback(session)
+
+
 # The train settings the panel offers: field, its key in the train section, its kind.
 SETTINGS = (
     ("dataset", ("data", "dataset"), "text"),
@@ -62,6 +73,7 @@ SETTINGS = (
     ("rate", ("optimizer",), "number"),
     ("metrics", ("metrics",), "text"),
 )
+DEFAULT_FOLDER = "runs/NAME-DATE-TIME"  # compose run's default, beside where it is run
 
 
 class TrainPanel(VerticalScroll):
@@ -80,8 +92,10 @@ class TrainPanel(VerticalScroll):
         yield Static("t trains the recipe as its train section says", id="train-status")
         yield Label("loss", id="loss-label")
         yield Sparkline([], id="loss-curve")
+        yield Sparkline([], id="val-loss-curve", classes="val")
         yield Label("", id="metric-label")
         yield Sparkline([], id="metric-curve")
+        yield Sparkline([], id="val-metric-curve", classes="val")
         yield Static("", id="train-final")
         yield Static("", id="plane-caption", classes="section")
         yield Static("", id="plane")
@@ -96,6 +110,12 @@ class TrainPanel(VerticalScroll):
         for name, _, kind in SETTINGS:
             field = Input("", type=kind, id=f"train-{name}", compact=True)
             yield Horizontal(Label(name, classes="field-name"), field, classes="field")
+        field = Input("", placeholder=DEFAULT_FOLDER, id="train-folder", compact=True)
+        yield Horizontal(Label("folder", classes="field-name"), field, classes="field")
+        yield Static(
+            f"  the run folder t writes, as compose run --out; empty: {DEFAULT_FOLDER}",
+            classes="doc",
+        )
 
     def show_settings(self, train: Any) -> None:
         """Fill the fields from the train section's plain data (a mapping, or nothing)."""
@@ -172,8 +192,11 @@ class TrainPanel(VerticalScroll):
         self.losses: list[float] = []
         self.metric = metric
         self.values: list[float] = []
-        self.query_one("#loss-curve", Sparkline).data = []
-        self.query_one("#metric-curve", Sparkline).data = []
+        self.val: dict[str, list[float]] = {"loss": [], "metric": []}  # validation curves
+        for name in ("loss-curve", "metric-curve", "val-loss-curve", "val-metric-curve"):
+            self.query_one(f"#{name}", Sparkline).data = []
+        for name in ("val-loss-curve", "val-metric-curve"):
+            self.query_one(f"#{name}", Sparkline).display = False
         self.query_one("#metric-label", Label).update(metric or "")
         self.query_one("#loss-label", Label).update("loss")
         self.query_one("#train-final", Static).update("")
@@ -184,27 +207,49 @@ class TrainPanel(VerticalScroll):
 
     def logged(self, records: list[dict[str, Any]], total: int) -> None:
         """Add log points (in order) to the curves; say where the last one stands."""
-        losses = [r["loss"] for r in records if r.get("loss") is not None]
-        losses = [v for v in losses if math.isfinite(v)]
+        losses = _finite(records, "loss")
         if losses:
             self.losses.extend(losses)
             self.query_one("#loss-curve", Sparkline).data = list(self.losses)
-            self.query_one("#loss-label", Label).update(f"loss {losses[-1]:.4g}", layout=False)
-        values = [r[self.metric] for r in records if self.metric and r.get(self.metric) is not None]
+        values = _finite(records, self.metric) if self.metric else []
         if values:
             self.values.extend(values)
             self.query_one("#metric-curve", Sparkline).data = list(self.values)
-            self.query_one("#metric-label", Label).update(
-                f"{self.metric} {values[-1]:.4g}", layout=False
-            )
+        for part, key in (("loss", "val_loss"), ("metric", f"val_{self.metric}")):
+            found = _finite(records, key) if part == "loss" or self.metric else []
+            if found:
+                self.val[part].extend(found)
+                curve = self.query_one(f"#val-{part}-curve", Sparkline)
+                curve.data = list(self.val[part])
+                curve.display = True
+        self._label("loss", "loss", self.losses)
+        if self.metric:
+            self._label("metric", self.metric, self.values)
         last = records[-1]
         self.status(f"step {last['step']}/{total}  {last.get('seconds', 0):.1f} s", layout=False)
 
-    def finished(self, metrics: dict[str, float], stopped: str, steps: int) -> None:
+    def _label(self, part: str, name: str, train: list[float]) -> None:
+        """A curve's label: its latest value, and the latest on the validation set."""
+        if not train:
+            return
+        val = self.val[part]
+        said = f"{name} {train[-1]:.4g}" + (f"  val {val[-1]:.4g} (lower curve)" if val else "")
+        self.query_one(f"#{part}-label", Label).update(said, layout=False)
+
+    def finished(
+        self, metrics: dict[str, float], stopped: str, steps: int, folder: Any = None
+    ) -> None:
         lines = [f"  {k} {v:.4f}" for k, v in metrics.items()]
         done = f"stopped after {steps} steps: {stopped}" if stopped else f"finished {steps} steps"
         self.status(done, "red" if stopped and stopped != "stopped" else "green")
         heading = ["final (measured on each set)"] if lines else []
+        kept = [f"run folder {folder}"] if folder is not None else []
         self.query_one("#train-final", Static).update(
-            Text("\n".join([*heading, *lines]), style="bold")
+            Text("\n".join([*heading, *lines, *kept]), style="bold")
         )
+
+
+def _finite(records: list[dict[str, Any]], key: str) -> list[float]:
+    """The finite values of `key` in the records that have it, in order."""
+    found = [r[key] for r in records if r.get(key) is not None]
+    return [v for v in found if math.isfinite(v)]

@@ -699,3 +699,55 @@ def test_output_shapes_are_remembered_and_agree_with_tracing():
     assert linear.output_shape([(3,)], hypers) == (4,) == linear.output_shape([(3,)], hypers)
     assert linear.output_shape([(5,)], {**hypers, "out": 6}) == (6,)
     assert linear._traced_shape([(5,)], {**hypers, "out": 6}) == (6,)
+
+
+def test_a_weight_slot_wired_to_a_new_instance_in_one_undoable_step():
+    networks = (
+        "networks:\n  gen:\n    inputs: {z: [2]}\n    nodes:\n"
+        "      w: {block: linear, in: z, out: 2}\n    outputs: [w]\n"
+    )
+    doc = Document(networks + XOR)
+    doc.wire_instance("logit", "weight", "g", "gen", wires={"z": "x"})
+    assert list(doc.data["nodes"])[:4] == ["hidden", "bend", "g", "logit"]
+    assert "  g: {network: gen, in: {z: x}}\n" in doc.text
+    assert doc.data["nodes"]["logit"]["weight"] == "g" and not doc.problems
+    assert doc.node("logit").port("weight").source == "from g (2,) reshaped"
+    assert doc.undo_label == "node 'logit': weight from a new instance 'g' of gen"
+    doc.undo()
+    assert doc.text == networks + XOR and doc.undo_label is None
+    doc.wire_instance("hidden", "weight", "g", "gen", wires="x")  # before the first node
+    assert list(doc.data["nodes"])[:2] == ["g", "hidden"]
+    assert doc.node("hidden").problems[0].message.endswith("which gives (2,) (2 values)")
+    for args, reason in [
+        (("hidden", "weight", "g2", "gen", "prob"), "node 'g2': in: expected a source that "
+         "does not depend on node 'hidden', got 'prob' (hidden -> prob -> logit -> bend -> "
+         "hidden)"),
+        (("hidden", "x", "g2", "gen", "x"), "node 'hidden': expected one of its weight slots, "
+         "got 'x', an input"),
+        (("logit", "weight", "g", "gen", "x"), "node: expected a new name, got 'g', which is "
+         "already a node"),
+        (("logit", "weight", "g2", "gen2", "x"), "node 'g2': expected a network or a .yaml "
+         "file, got 'gen2' (did you mean 'gen'?)"),
+    ]:  # fmt: skip
+        before = doc.text
+        with pytest.raises(Refused) as err:
+            doc.wire_instance(*args[:4], wires=args[4])
+        assert str(err.value) == reason and doc.text == before
+
+
+def test_an_instances_report_holds_its_nodes_their_wires_and_its_output():
+    doc = Document(
+        "networks:\n  pair:\n    inputs: {h: [2]}\n    nodes:\n"
+        "      a: {block: linear, in: h, out: 2}\n"
+        "      b: {block: linear, in: a, out: 2, weight: a.weight}\n"
+        "      c: {block: tanh, in: a}\n"
+        "    outputs: [b]\n" + XOR
+    )
+    doc.add_instance("body", "pair", wires="hidden", repeat=2, after="hidden")
+    report = doc.node("body").report
+    assert report.output == "b" and report.refs == ("hidden",) and report.repeat == 2
+    a, b, c = report.children
+    assert (a.refs, b.refs, c.refs) == (("h",), ("a",), ("a",))
+    assert [(w.slot, w.ref) for w in b.weights] == [("weight", "a.weight"), ("bias", None)]
+    assert b.weights[0].source == "tied to a.weight" and a.weights[0].ref is None
+    assert doc.node("hidden").report.output == ""  # a block node has no children

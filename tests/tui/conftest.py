@@ -48,6 +48,13 @@ def drive(
     return asyncio.run(main())
 
 
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path: Path, monkeypatch) -> None:
+    """Each test runs in a folder of its own: training writes its run folder
+    (`runs/NAME-DATE-TIME`, as `compose run` does) where it is run."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def bad_recipe(tmp_path: Path) -> Path:
     """XOR with one misspelt wire: 'bend' reads from 'hiden'."""

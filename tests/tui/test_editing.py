@@ -156,3 +156,61 @@ def test_quitting_with_unsaved_changes_asks_first(tmp_path):
     assert screen_name == "Confirm" and "unsaved changes" in text
     assert stayed and code == 0
     assert compose.load(path).node("bend") is not None  # nothing was saved
+
+
+HANDWRITTEN = """\
+# XOR, written by hand
+name: handmade   # names the run folders
+
+inputs:                 # per-example shapes
+  x: [2]
+  y: [1]
+
+nodes:
+  # the hidden layer, in block style
+  hidden:
+    block: linear
+    in: x
+    out: 2              # two units are enough
+  bend:   {block: sigmoid, in: hidden}
+  logit:  {block: linear, in: bend, out: 1}   # one logit
+
+  prob:   {block: sigmoid, in: logit}
+  loss:   {block: cross_entropy, in: {pred: prob, target: y}}
+
+outputs: [prob]         # what prediction returns
+loss: loss
+"""
+
+
+def test_a_hand_written_recipe_keeps_every_byte_outside_the_edit(tmp_path):
+    path = tmp_path / "handmade.yaml"
+    path.write_text(HANDWRITTEN)
+
+    async def script(app, pilot):
+        await pilot.press("e", "3", "enter")  # hidden's out: 2 -> 3
+        await pilot.pause()
+        await pilot.press("escape", "ctrl+s")
+        await pilot.pause()
+        return screen_text(app)
+
+    screen = drive(path, script, size=(100, 40))
+    assert f"saved {path}" in screen
+    before, after = HANDWRITTEN.splitlines(keepends=True), path.read_text().splitlines(True)
+    changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
+    assert [after[i] for i in changed] == ["    out: 3              # two units are enough\n"]
+
+
+def test_a_bad_wire_shows_its_problem_on_the_node(tmp_path):
+    path = copy_of(tmp_path)
+
+    async def script(app, pilot):
+        await pilot.press("end", "w")  # the loss: wire its target to x, (2,) against (1,)
+        await answer(pilot, "target")
+        await answer(pilot, "x  input")
+        return app.scene.box("loss").problems, app.query_one(GraphView).text(), screen_text(app)
+
+    problems, diagram, screen = drive(path, script, size=(120, 40))
+    assert len(problems) == 1 and "node 'loss' (cross_entropy)" in problems[0].text
+    assert "✗ loss" in diagram
+    assert "1 problem" in screen and "selected: loss" in screen

@@ -5,9 +5,12 @@ that stops being finite is found on its node."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import jax.numpy as jnp
 from textual.widgets import Sparkline, Static
 
+import compose
 from tests.tui.conftest import RECIPES, drive, screen_text, wait_for
 from tests.tui.test_editing import answer
 from tui.graph import GraphView
@@ -34,6 +37,7 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
             "rows": {p: table.cells(p) for p in ("hidden", "bend", "prob")},
             "plane": app.query_one("#plane", Static).content,
             "units": str(app.query_one("#plane-units", Static).content),
+            "folder": app.folder,
         }
         await pilot.press("escape", "down", "i")  # select bend, show the Node tab
         await pilot.pause()
@@ -76,6 +80,37 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
     ):
         assert words in inspector, words
     assert len(seen["history"]) > 20  # one value a look: about every third log point
+    # The run folder `compose run` writes by default, where the editor was started
+    folder = seen["folder"]
+    assert folder.parent == Path("runs") and folder.name.startswith("xor-")
+    assert f"run folder {folder}" in screen
+    recipe, model = compose.load_run(folder)
+    points = jnp.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    predicted = [float(model({"x": p})["prob"][0]) for p in points]
+    assert recipe.name == "xor" and [round(p) for p in predicted] == [0, 1, 1, 0]
+
+
+def test_training_writes_the_run_folder_typed_with_validation_curves():
+    async def script(app, pilot):
+        await pilot.press("c", *["tab"] * 6)  # past the train settings to the folder
+        await pilot.press(*"mine", "enter", "escape", "t")
+        await wait_for(pilot, lambda: not app.training)
+        await pilot.pause()
+        panel = app.query_one(TrainPanel)
+        val = app.query_one("#val-loss-curve", Sparkline)
+        label = str(app.query_one("#loss-label").content)
+        return panel.val, val.display, label, screen_text(app)
+
+    val, shown, label, screen = drive(
+        RECIPES / "spirals.yaml", script, size=(120, 40), overrides=("train.steps=100",)
+    )
+    assert len(val["loss"]) > 3 and len(val["metric"]) > 3 and shown
+    assert re.fullmatch(r"loss \S+  val \S+ \(lower curve\)", label), label
+    assert "run folder mine" in screen
+    summary = (Path("mine") / "summary.json").read_text()
+    assert '"steps": 100' in summary
+    recipe, _ = compose.load_run("mine")
+    assert recipe.train.steps == 100
 
 
 def test_a_value_that_stops_being_finite_is_found_on_its_node(tmp_path):
@@ -85,7 +120,7 @@ def test_a_value_that_stops_being_finite_is_found_on_its_node(tmp_path):
 
     async def script(app, pilot):
         await pilot.press("c", "tab", "tab", "tab", "tab")  # to the learning rate
-        await answer(pilot, "1e30")
+        await answer(pilot, "1e6")  # the most a learning rate may be
         await pilot.press("escape", "t")
         await wait_for(pilot, lambda: not app.training)
         await pilot.pause()
@@ -99,7 +134,7 @@ def test_a_value_that_stops_being_finite_is_found_on_its_node(tmp_path):
         return app.doc.text, graph.failed, graph.selected, names, train_tab, screen_text(app)
 
     text, failed, selected, names, train_tab, screen = drive(path, script, size=(120, 40))
-    assert "learning_rate: 1.0e+30" in text
+    assert "learning_rate: 1000000.0" in text
     assert failed == selected == "bend"
     assert names["bend"].bgcolor.name == "red"  # the name on red: where it stopped
     assert all(style.bgcolor is None for n, style in names.items() if n != "bend")

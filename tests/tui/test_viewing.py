@@ -195,8 +195,9 @@ def test_help_lists_every_key_and_closes():
         return shown, type(app.screen).__name__
 
     shown, after = drive(RECIPES / "xor.yaml", script, size=(100, 60))
-    for words in ("Quit", "Train", "Pause/resume", "Step", "Stop", "Save", "Undo", "box above"):
+    for words in ("Quit", "Train", "Pause or resume", "Step", "Stop", "Save", "Undo", "box above"):
         assert words in shown
+    assert "Open or fold the selected network instance" in shown
     assert after != "HelpScreen"
 
 
