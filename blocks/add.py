@@ -3,13 +3,13 @@
 from functools import reduce
 from operator import add as _add
 
-from blocks.block import Block, same_shapes
+from blocks.block import Block, plain, same_shapes
 
 add = Block(
     name="add",
     doc="Element-wise sum of two or more inputs of one shape.",
     inputs=("x",),
-    apply=lambda xs, w, hp: reduce(_add, xs),
+    apply=plain(lambda xs, w, hp: reduce(_add, xs)),
     check=same_shapes,
     variadic=True,
     example=((3,), (3,)),

@@ -3,12 +3,12 @@
 One record each, so the same hyperparameter has the same name, type and check everywhere.
 """
 
-from blocks.block import Hyper, Shape, Slot, positive
+from blocks.block import Hyper, Shape, Slot
 
 
 def out_hyper(doc: str = "number of outputs") -> Hyper:
     """The `out` hyperparameter: a positive width."""
-    return Hyper("out", int, doc=doc, check=positive)
+    return Hyper("out", int, doc=doc, exclusive_minimum=0)
 
 
 USE_BIAS = Hyper("use_bias", bool, True, "add a learned bias")

@@ -4,7 +4,7 @@ import math
 
 import jax
 
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _apply(xs, w, hp):
@@ -30,7 +30,7 @@ attention = Block(
     doc="Scaled dot-product attention: softmax(q k^T / sqrt(d)) v for queries q (t, d), "
     "keys k (s, d) and values v (s, e); each query's weights sum to one over s; output (t, e).",
     inputs=("q", "k", "v"),
-    apply=_apply,
+    apply=plain(_apply),
     check=_check,
     example=((2, 4), (3, 4), (3, 5)),
 )

@@ -3,7 +3,7 @@
 import jax
 
 from blocks import pooling
-from blocks.block import Block
+from blocks.block import Block, plain
 
 avg_pool = Block(
     name="avg_pool",
@@ -12,7 +12,7 @@ avg_pool = Block(
         "stepping by `stride` (0: the window size), no padding."
     ),
     inputs=("x",),
-    apply=lambda xs, w, hp: pooling.reduce(xs[0], hp, 0.0, jax.lax.add) / hp["window"] ** 2,
+    apply=plain(lambda xs, w, hp: pooling.reduce(xs[0], hp, 0.0, jax.lax.add) / hp["window"] ** 2),
     hypers=(pooling.WINDOW, pooling.STRIDE),
     check=pooling.check,
     example=((2, 5, 4),),

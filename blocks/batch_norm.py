@@ -4,7 +4,8 @@ and by running averages of them otherwise."""
 import jax
 import jax.numpy as jnp
 
-from blocks.block import Block, Hyper, Slot
+from blocks.block import Block, Hyper, Slot, StateSlot
+from blocks.layer_norm import EPS
 
 
 def _features(shapes, hp):
@@ -12,7 +13,7 @@ def _features(shapes, hp):
     return (shapes[0][0],)
 
 
-def _apply(xs, w, hp, *, state, batch_axis):
+def _apply(xs, w, hp, *, key=None, state=None, batch_axis=None):
     (x,) = xs
     other = tuple(range(1, x.ndim))  # an image's height and width share their channel's stats
     shaped = (-1,) + (1,) * (x.ndim - 1)
@@ -50,23 +51,18 @@ batch_norm = Block(
             float,
             0.99,
             "how much of the running averages each step keeps",
-            check=lambda v: None if 0 <= v < 1 else "a value in [0, 1)",
+            minimum=0,
+            exclusive_maximum=1,
         ),
-        Hyper(
-            "eps",
-            float,
-            1e-5,
-            "added to the variance",
-            check=lambda v: None if v > 0 else "a positive value",
-        ),
+        EPS,
     ),
     slots=(
         Slot("scale", _features, "ones", doc="(features,)"),
         Slot("bias", _features, "zeros", doc="(features,)"),
     ),
     state=(
-        Slot("mean", _features, "zeros", doc="(features,) running mean"),
-        Slot("var", _features, "ones", doc="(features,) running variance"),
+        StateSlot("mean", _features, 0.0, doc="(features,) running mean"),
+        StateSlot("var", _features, 1.0, doc="(features,) running variance"),
     ),
     check=_check,
     example=((3,),),

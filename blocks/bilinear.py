@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from blocks.affine import BIAS, USE_BIAS, out_hyper, two_vectors
-from blocks.block import Block, Slot
+from blocks.block import Block, Slot, plain
 
 
 def _apply(xs, w, hp):
@@ -17,7 +17,7 @@ bilinear = Block(
     doc="Bilinear map of two vectors x (n,) and z (m,): y_o = x^T weight_o z + bias_o; "
     "output (out,).",
     inputs=("x", "z"),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(
         out_hyper(),
         USE_BIAS,

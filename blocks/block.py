@@ -6,10 +6,12 @@ checker, editor or documentation needs to know about a block is declared here, o
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import jax
 
@@ -30,10 +32,16 @@ RESERVED = frozenset({"block", "in", "network", "repeat"})  # a node's own keys 
 
 @dataclass(frozen=True)
 class Hyper:
-    """One hyperparameter: its name, type, default, one-line doc and range check.
+    """One hyperparameter: its name, type, default, one-line doc and the values it takes.
 
-    `check` returns None when the value is fine, else what was expected
-    (e.g. "a positive integer"), so the caller can say "expected X, got Y".
+    The bounds (`minimum`, `exclusive_minimum`, `maximum`, `exclusive_maximum`; for a list,
+    each element's) are declared rather than computed, so the loader's check and the JSON
+    Schema read the same numbers. `check` is for what bounds cannot say: it returns None when
+    the value is fine, else what was expected (e.g. "a list of positive sizes"), so the caller
+    can say "expected X, got Y"; its docstring's first line says the rule in words, for
+    readers that cannot run it (the schema's description). `traced`: the block's apply
+    works when the value is a traced scalar, not a Python number, so a population can give
+    each variant its own value in one compiled program (it changes no shape).
     """
 
     name: str
@@ -42,6 +50,11 @@ class Hyper:
     doc: str = ""
     check: Callable[[Any], str | None] | None = None
     choices: tuple[Any, ...] = ()
+    minimum: float | None = None
+    exclusive_minimum: float | None = None
+    maximum: float | None = None
+    exclusive_maximum: float | None = None
+    traced: bool = False
 
     @property
     def required(self) -> bool:
@@ -57,7 +70,40 @@ class Hyper:
             return "a finite number"
         if self.choices and value not in self.choices:
             return "one of " + ", ".join(repr(c) for c in self.choices)
+        if not all(self._within(v) for v in _ints(value)):
+            return self.bounds_text()
         return self.check(value) if self.check else None
+
+    def _within(self, value: float) -> bool:
+        lo, lo_open, hi, hi_open = (
+            self.minimum,
+            self.exclusive_minimum,
+            self.maximum,
+            self.exclusive_maximum,
+        )
+        return (
+            (lo is None or value >= lo)
+            and (lo_open is None or value > lo_open)
+            and (hi is None or value <= hi)
+            and (hi_open is None or value < hi_open)
+        )
+
+    def bounds_text(self) -> str:
+        """The bounds in words: "a positive value", "a value >= 2", "a value in [0, 1)";
+        "" where none is declared."""
+        if self._within(-math.inf) and self._within(math.inf):
+            return ""
+        lo = ("[", self.minimum) if self.minimum is not None else ("(", self.exclusive_minimum)
+        hi = ("]", self.maximum) if self.maximum is not None else (")", self.exclusive_maximum)
+        if lo[1] is not None and hi[1] is not None:
+            rule = f"in {lo[0]}{lo[1]:g}, {hi[1]:g}{hi[0]}"
+        elif lo[1] is not None:
+            rule = (">= " if lo[0] == "[" else "> ") + f"{lo[1]:g}"
+        else:
+            rule = ("<= " if hi[0] == "]" else "< ") + f"{hi[1]:g}"
+        if rule == "> 0":
+            return "a list of positive integers" if self.kind is tuple else "a positive value"
+        return f"a list of integers, each {rule}" if self.kind is tuple else f"a value {rule}"
 
 
 def _is_kind(value: Any, kind: type) -> bool:
@@ -87,11 +133,6 @@ def _kind_name(kind: type) -> str:
     return names.get(kind, kind.__name__)
 
 
-def positive(value: Any) -> str | None:
-    """Range check: a value above zero."""
-    return None if value > 0 else "a positive value"
-
-
 @dataclass(frozen=True)
 class Slot:
     """A weight slot: its shape given the input shapes, and its default initialiser.
@@ -110,6 +151,58 @@ class Slot:
     fan_out: int = -2
 
 
+@dataclass(frozen=True)
+class StateSlot:
+    """A running value a block keeps between steps but never trains (batch norm's statistics):
+    its shape given the input shapes, and the value every element starts at.
+
+    Not a weight, so it has no initialiser to choose and no fan axes; a recipe cannot wire it.
+    """
+
+    name: str
+    shape: Callable[[Sequence[Shape], Hypers], Shape | None]
+    initial: float = 0.0
+    doc: str = ""
+
+
+State = Mapping[str, jax.Array]
+
+
+class Apply(Protocol):
+    """The one signature of every block's function (see `Block`)."""
+
+    def __call__(
+        self,
+        inputs: Sequence[jax.Array],
+        weights: Mapping[str, jax.Array],
+        hypers: Hypers,
+        *,
+        key: jax.Array | None = None,
+        state: State | None = None,
+        batch_axis: str | None = None,
+    ) -> tuple[jax.Array, State | None]: ...
+
+
+CONTRACT = "apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None)"
+
+
+def plain(fn: Callable[[Sequence[jax.Array], Mapping[str, jax.Array], Hypers], jax.Array]) -> Apply:
+    """The block contract's `apply` for a body that needs only inputs, weights and
+    hyperparameters: it takes `key`, `state` and `batch_axis` like every block, ignores them,
+    and returns (output, None), since it keeps no state.
+
+    >>> apply = plain(lambda xs, w, hp: xs[0] * hp["by"])
+    >>> apply([2.0], {}, {"by": 3.0}, key=None)
+    (6.0, None)
+    """
+
+    @functools.wraps(fn)
+    def apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None):
+        return fn(inputs, weights, hypers), None
+
+    return apply
+
+
 _SHAPES: dict[tuple, Shape] = {}  # Block.output_shape's answers (see there)
 _SHAPES_KEPT = 4096
 
@@ -118,23 +211,31 @@ _SHAPES_KEPT = 4096
 class Block:
     """A block: named inputs, hyperparameters, weight slots and a pure `apply`.
 
-    `apply(inputs, weights, hypers)` takes the input arrays in port order, a dict of
-    weight arrays by slot name and a dict of hyperparameters, and returns one array.
+    Every block's function has one signature, so whatever calls a block calls them all alike:
+
+        apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None)
+            -> (output, new_state)
+
+    `inputs` are the input arrays in port order, `weights` a dict of arrays by slot name,
+    `hypers` a dict of hyperparameters. `key` is a PRNG key while training and None
+    otherwise, where a block must be deterministic; `state` holds the block's running values
+    by state slot name; `batch_axis` names the vmapped batch's axis while training (for
+    statistics over the batch), else None. `new_state` is None for a block without state.
+    A block that needs only its inputs, weights and hyperparameters writes that body and
+    wraps it in `plain`.
+
     `check(shapes, hypers)` returns None or what the input shapes should have been.
     `variadic` blocks take two or more inputs, all on the one port.
     `classifies` says what a loss block's `pred` holds ("probability" or "logits"),
     so accuracy can be read from it.
-    `random` blocks draw random numbers while training: their apply also takes
-    `key=` (a PRNG key, or None outside training, where they must be deterministic).
-    Blocks with `state` slots keep running values that are not trained (batch norm's
-    statistics): their apply also takes `state=` (a dict by slot) and `batch_axis=` (the
-    vmapped batch's axis name while training, else None) and returns (output, new state).
+    `random` declares that the block draws from `key` while training; `state` declares the
+    running values it keeps (batch norm's statistics), which are not trained.
     """
 
     name: str
     doc: str
     inputs: tuple[str, ...]
-    apply: Callable[[Sequence[jax.Array], Mapping[str, jax.Array], Hypers], jax.Array]
+    apply: Apply
     hypers: tuple[Hyper, ...] = ()
     slots: tuple[Slot, ...] = ()
     check: Callable[[Sequence[Shape], Hypers], str | None] | None = None
@@ -142,7 +243,7 @@ class Block:
     loss: bool = False
     classifies: str | None = None
     random: bool = False
-    state: tuple[Slot, ...] = ()
+    state: tuple[StateSlot, ...] = ()
     example: tuple[Shape, ...] = ((3,),)
     example_hypers: Mapping[str, Any] = field(default_factory=dict)
 
@@ -157,6 +258,19 @@ class Block:
         taken = sorted(set(names) & RESERVED)
         if taken:
             return f"expected names other than a node's own keys, got {', '.join(taken)}"
+        return None
+
+    def apply_problem(self) -> str | None:
+        """What is wrong with `apply`'s signature, if anything: it must take the contract's
+        arguments (a block written for another contract would fail deep inside a trace)."""
+        try:
+            signature = inspect.signature(self.apply, follow_wrapped=False)  # the caller's view
+        except (TypeError, ValueError):
+            return None  # a builtin or C function: nothing to read, the first call will say
+        try:
+            signature.bind(None, None, None, key=None, state=None, batch_axis=None)
+        except TypeError:
+            return f"expected {CONTRACT}, got apply{signature}"
         return None
 
     def hyper(self, name: str) -> Hyper | None:
@@ -210,22 +324,33 @@ class Block:
         out = jax.eval_shape(lambda a, w, s: self(a, w, hypers, state=s), args, weights, state)
         return tuple(out.shape)
 
+    def initial_state(self, shapes: Sequence[Shape], hypers: Hypers) -> dict[str, jax.Array]:
+        """The running state a fresh model holds for these input shapes, by state slot."""
+        slots = {s.name: s for s in self.state}
+        return {
+            name: jax.numpy.full(shape, slots[name].initial, jax.numpy.float32)
+            for name, shape in self.slot_shapes(shapes, hypers, state=True).items()
+        }
+
     def run(
         self,
-        inputs,
-        weights,
-        hypers,
+        inputs: Sequence[jax.Array],
+        weights: Mapping[str, jax.Array],
+        hypers: Hypers,
         *,
         key: jax.Array | None = None,
-        state: Mapping[str, jax.Array] | None = None,
+        state: State | None = None,
         batch_axis: str | None = None,
-    ) -> tuple[jax.Array, dict[str, jax.Array]]:
-        """(output, new state): `key` reaches only `random` blocks, `state` and
-        `batch_axis` only blocks with state; a block without state returns {}."""
-        extra: dict[str, Any] = {"key": key} if self.random else {}
-        if self.state:
-            return self.apply(inputs, weights, hypers, state=state, batch_axis=batch_axis, **extra)
-        return self.apply(inputs, weights, hypers, **extra), {}
+    ) -> tuple[jax.Array, State | None]:
+        """(output, new state): `apply`, called the one way, its answer checked to be a pair
+        (a bare array would otherwise unpack along its first axis)."""
+        found = self.apply(inputs, weights, hypers, key=key, state=state, batch_axis=batch_axis)
+        if not (isinstance(found, tuple) and len(found) == 2):
+            raise TypeError(
+                f"block '{self.name}': expected apply to return (output, new state), "
+                f"got {type(found).__name__}"
+            )
+        return found
 
     def __call__(self, inputs, weights, hypers, *, key=None, state=None) -> jax.Array:
         """The output alone, outside a training step (state is read, not updated)."""
@@ -234,7 +359,7 @@ class Block:
 
 def elementwise(name: str, fn: Callable[[jax.Array], jax.Array], doc: str) -> Block:
     """A one-input block that applies `fn` to every element; the shape is unchanged."""
-    return Block(name=name, doc=doc, inputs=("x",), apply=lambda xs, w, hp: fn(xs[0]))
+    return Block(name=name, doc=doc, inputs=("x",), apply=plain(lambda xs, w, hp: fn(xs[0])))
 
 
 def same_shapes(shapes: Sequence[Shape], hypers: Hypers) -> str | None:

@@ -2,21 +2,21 @@
 
 import jax
 
-from blocks.block import Block, Hyper, positive
+from blocks.block import Block, Hyper, plain
 
 celu = Block(
     name="celu",
     doc="x where x > 0, else alpha * (exp(x / alpha) - 1), element-wise. Unlike elu, its "
     "slope is continuous at zero for every alpha.",
     inputs=("x",),
-    apply=lambda xs, w, hp: jax.nn.celu(xs[0], hp["alpha"]),
+    apply=plain(lambda xs, w, hp: jax.nn.celu(xs[0], hp["alpha"])),
     hypers=(
         Hyper(
             "alpha",
             float,
             1.0,
             "celu tends to -alpha as x goes to minus infinity",
-            check=positive,
+            exclusive_minimum=0,
         ),
     ),
 )

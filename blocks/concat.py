@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from blocks.axes import axis_hyper
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _check(shapes, hp):
@@ -23,7 +23,7 @@ concat = Block(
     name="concat",
     doc="Join two or more inputs along `axis`.",
     inputs=("x",),
-    apply=lambda xs, w, hp: jnp.concatenate(xs, axis=hp["axis"]),
+    apply=plain(lambda xs, w, hp: jnp.concatenate(xs, axis=hp["axis"])),
     hypers=(axis_hyper("axis to join along"),),
     check=_check,
     variadic=True,

@@ -3,7 +3,7 @@
 import jax
 
 from blocks.affine import BIAS, USE_BIAS, out_hyper
-from blocks.block import Block, Hyper, Slot, positive
+from blocks.block import Block, Hyper, Slot, plain
 from blocks.windows import image_problem
 
 
@@ -30,11 +30,11 @@ conv2d = Block(
         "ceil(size / stride), 'valid' uses only whole windows."
     ),
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(
         out_hyper("number of output channels (filters)"),
-        Hyper("window", int, 3, "side of the square filter", check=positive),
-        Hyper("stride", int, 1, "step between filter positions", check=positive),
+        Hyper("window", int, 3, "side of the square filter", exclusive_minimum=0),
+        Hyper("stride", int, 1, "step between filter positions", exclusive_minimum=0),
         Hyper(
             "padding",
             str,

@@ -2,12 +2,12 @@
 
 import jax
 
-from blocks.block import Block, Hyper
+from blocks.block import Block, Hyper, plain
 
 elu = Block(
     name="elu",
     doc="x where x > 0, else alpha * (exp(x) - 1), element-wise.",
     inputs=("x",),
-    apply=lambda xs, w, hp: jax.nn.elu(xs[0], hp["alpha"]),
+    apply=plain(lambda xs, w, hp: jax.nn.elu(xs[0], hp["alpha"])),
     hypers=(Hyper("alpha", float, 1.0, "elu tends to -alpha as x goes to minus infinity"),),
 )

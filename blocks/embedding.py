@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from blocks.affine import out_hyper
-from blocks.block import Block, Hyper, Slot, positive
+from blocks.block import Block, Hyper, Slot, plain
 
 
 def _apply(xs, w, hp):
@@ -25,9 +25,11 @@ embedding = Block(
         "(shape () or (n,), integer-valued); the output adds an axis of `out`."
     ),
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(
-        Hyper("count", int, doc="number of distinct indices (vocabulary size)", check=positive),
+        Hyper(
+            "count", int, doc="number of distinct indices (vocabulary size)", exclusive_minimum=0
+        ),
         out_hyper("length of each embedding vector"),
     ),
     slots=(Slot("weight", lambda s, hp: (hp["count"], hp["out"]), "normal", doc="(count, out)"),),

@@ -1,11 +1,11 @@
 """flatten(x): every element of x in one vector, in row-major (C) order."""
 
-from blocks.block import Block
+from blocks.block import Block, plain
 
 flatten = Block(
     name="flatten",
     doc="All elements of the input in one vector (size,), last axis fastest.",
     inputs=("x",),
-    apply=lambda xs, w, hp: xs[0].reshape(-1),
+    apply=plain(lambda xs, w, hp: xs[0].reshape(-1)),
     example=((2, 3, 4),),
 )

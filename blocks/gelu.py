@@ -2,14 +2,14 @@
 
 import jax
 
-from blocks.block import Block, Hyper
+from blocks.block import Block, Hyper, plain
 
 gelu = Block(
     name="gelu",
     doc="x * Phi(x), element-wise (Phi: the standard normal's distribution function). "
     "`approximate` uses the tanh form instead of erf.",
     inputs=("x",),
-    apply=lambda xs, w, hp: jax.nn.gelu(xs[0], approximate=hp["approximate"]),
+    apply=plain(lambda xs, w, hp: jax.nn.gelu(xs[0], approximate=hp["approximate"])),
     hypers=(
         Hyper(
             "approximate",

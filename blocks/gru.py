@@ -4,7 +4,7 @@ import jax.numpy as jnp
 
 from blocks import recurrent
 from blocks.affine import USE_BIAS, out_hyper
-from blocks.block import Block
+from blocks.block import Block, plain
 from blocks.gru_cell import gru_cell
 
 
@@ -18,7 +18,7 @@ gru = Block(
     doc="A GRU over a sequence x (t, d): the states (t, out), or with `last` the final one "
     "(out,). gru_cell at each position in turn, one set of weights, from a zero state.",
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(out_hyper("width of the state"), recurrent.LAST, USE_BIAS),
     slots=recurrent.slots(3, lambda s, hp: hp["out"]),
     check=lambda s, hp: recurrent.sequence_problem(s[0]),

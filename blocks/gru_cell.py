@@ -5,7 +5,7 @@ import jax.numpy as jnp
 
 from blocks import recurrent
 from blocks.affine import USE_BIAS
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _apply(xs, w, hp):
@@ -31,7 +31,7 @@ gru_cell = Block(
     doc="One GRU step: x (d,) and the state h (hidden,) give the new state (hidden,). "
     "PyTorch's equations, gates r, z, n: h' = (1 - z) * n + z * h.",
     inputs=("x", "h"),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(USE_BIAS,),
     slots=recurrent.slots(3, lambda s, hp: s[1][0]),
     check=_check,

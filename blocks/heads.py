@@ -11,22 +11,17 @@ import jax
 import jax.numpy as jnp
 
 from blocks.affine import USE_BIAS, out_hyper
-from blocks.block import Hyper, Shape, Slot, positive
-
-
-def _non_negative(value: int) -> str | None:
-    return None if value >= 0 else "a non-negative integer (0: the input width / heads)"
-
+from blocks.block import Hyper, Shape, Slot
 
 HYPERS = (
-    Hyper("heads", int, doc="number of attention heads", check=positive),
+    Hyper("heads", int, doc="number of attention heads", exclusive_minimum=0),
     out_hyper("width of each position's output"),
     Hyper(
         "head_size",
         int,
         0,
         "width of each head's queries, keys and values; 0: the input width / heads",
-        check=_non_negative,
+        minimum=0,
     ),
     Hyper("causal", bool, False, "each position attends only to itself and earlier ones"),
     USE_BIAS,

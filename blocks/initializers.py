@@ -8,7 +8,7 @@ from typing import Any
 
 import jax
 
-from blocks.block import Hyper, Shape, positive
+from blocks.block import Hyper, Shape
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class Initializer:
         return init(key, shape, jax.numpy.float32)
 
 
-_STDDEV = Hyper("stddev", float, 1.0, "standard deviation", check=positive)
-_SCALE = Hyper("scale", float, 1.0, "half-width of the interval", check=positive)
+_STDDEV = Hyper("stddev", float, 1.0, "standard deviation", exclusive_minimum=0)
+_SCALE = Hyper("scale", float, 1.0, "half-width of the interval", exclusive_minimum=0)
 _nn = jax.nn.initializers
 
 

@@ -3,7 +3,10 @@
 import jax
 import jax.numpy as jnp
 
-from blocks.block import Block, Hyper, Slot, positive
+from blocks.block import Block, Hyper, Slot, plain
+
+# batch_norm shares this record, so the two normalisers agree on eps and its bound.
+EPS = Hyper("eps", float, 1e-5, "added to the variance before the square root", exclusive_minimum=0)
 
 
 def _apply(xs, w, hp):
@@ -28,9 +31,9 @@ layer_norm = Block(
     doc="Layer normalisation over the last axis (each row of a (t, d) input on its own): "
     "zero mean, unit variance, then a learned scale and bias of shape (d,).",
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(
-        Hyper("eps", float, 1e-5, "added to the variance before the square root", check=positive),
+        EPS,
         Hyper("use_scale", bool, True, "multiply by a learned scale"),
         Hyper("use_bias", bool, True, "add a learned bias"),
     ),

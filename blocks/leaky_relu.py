@@ -2,12 +2,12 @@
 
 import jax
 
-from blocks.block import Block, Hyper
+from blocks.block import Block, Hyper, plain
 
 leaky_relu = Block(
     name="leaky_relu",
     doc="x where x >= 0, else negative_slope * x, element-wise.",
     inputs=("x",),
-    apply=lambda xs, w, hp: jax.nn.leaky_relu(xs[0], hp["negative_slope"]),
+    apply=plain(lambda xs, w, hp: jax.nn.leaky_relu(xs[0], hp["negative_slope"])),
     hypers=(Hyper("negative_slope", float, 0.01, "the slope below zero"),),
 )

@@ -1,7 +1,7 @@
 """linear(x; weight, bias) = weight @ x + bias, over the last axis of x."""
 
 from blocks.affine import BIAS, USE_BIAS, out_hyper
-from blocks.block import Block, Slot
+from blocks.block import Block, Slot, plain
 
 
 def _apply(xs, w, hp):
@@ -21,7 +21,7 @@ linear = Block(
     doc="Affine map of a vector: weight @ x + bias. An input (..., in) is mapped along its "
     "last axis, one weight shared by every leading index: (t, in) gives (t, out).",
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(
         out_hyper(),
         USE_BIAS,

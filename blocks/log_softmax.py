@@ -2,14 +2,14 @@
 
 import jax
 
-from blocks.block import Block
+from blocks.block import Block, plain
 from blocks.softmax import softmax
 
 log_softmax = Block(
     name="log_softmax",
     doc="Log of softmax along `axis`, in the stable log-sum-exp form.",
     inputs=("x",),
-    apply=lambda xs, w, hp: jax.nn.log_softmax(xs[0], axis=hp["axis"]),
+    apply=plain(lambda xs, w, hp: jax.nn.log_softmax(xs[0], axis=hp["axis"])),
     hypers=softmax.hypers,
     check=softmax.check,
 )

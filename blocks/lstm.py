@@ -4,7 +4,7 @@ import jax.numpy as jnp
 
 from blocks import recurrent
 from blocks.affine import USE_BIAS, out_hyper
-from blocks.block import Block
+from blocks.block import Block, plain
 from blocks.lstm_cell import lstm_cell
 
 
@@ -19,7 +19,7 @@ lstm = Block(
     doc="An LSTM over a sequence x (t, d): the outputs h (t, out), or with `last` the final "
     "h (out,). lstm_cell at each position in turn, one set of weights, from zero h and c.",
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(out_hyper("width of the state h (and of the memory c)"), recurrent.LAST, USE_BIAS),
     slots=recurrent.slots(4, lambda s, hp: hp["out"]),
     check=lambda s, hp: recurrent.sequence_problem(s[0]),

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 
 from blocks import recurrent
 from blocks.affine import USE_BIAS
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _apply(xs, w, hp):
@@ -31,7 +31,7 @@ lstm_cell = Block(
     "[h', c']. PyTorch's equations, gates i, f, g, o; `split` with parts 2 takes h' "
     "(index 0) or c' (index 1).",
     inputs=("x", "state"),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(USE_BIAS,),
     slots=recurrent.slots(4, lambda s, hp: s[1][0] // 2),
     check=_check,

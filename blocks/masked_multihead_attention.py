@@ -1,7 +1,7 @@
 """masked_multihead_attention(x, mask): multihead_attention that ignores padded positions."""
 
 from blocks import heads
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _check(shapes, hp):
@@ -19,7 +19,7 @@ masked_multihead_attention = Block(
     "is 0. 1 marks a real position, 0 padding; a query with nothing to attend to gives the "
     "output bias.",
     inputs=("x", "mask"),
-    apply=lambda xs, w, hp: heads.attend(xs[0], xs[1], w, hp),
+    apply=plain(lambda xs, w, hp: heads.attend(xs[0], xs[1], w, hp)),
     hypers=heads.HYPERS,
     slots=heads.SLOTS,
     check=_check,

@@ -3,7 +3,7 @@
 import jax.numpy as jnp
 
 from blocks.axes import axis_hyper, axis_problem
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _apply(xs, w, hp):
@@ -18,7 +18,7 @@ max = Block(
     name="max",
     doc="Largest element along `axis`, which the output drops; on ties the first is taken.",
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(axis_hyper("axis to take the maximum over (dropped from the output)"),),
     check=lambda s, hp: axis_problem(s[0], hp["axis"]),
     example=((2, 3),),

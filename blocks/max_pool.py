@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 
 from blocks import pooling
-from blocks.block import Block
+from blocks.block import Block, plain
 
 max_pool = Block(
     name="max_pool",
@@ -14,7 +14,7 @@ max_pool = Block(
     ),
     inputs=("x",),
     # -inf is max's identity, so JAX lowers this to reduce_window_max with its own gradient.
-    apply=lambda xs, w, hp: pooling.reduce(xs[0], hp, -jnp.inf, jax.lax.max),
+    apply=plain(lambda xs, w, hp: pooling.reduce(xs[0], hp, -jnp.inf, jax.lax.max)),
     hypers=(pooling.WINDOW, pooling.STRIDE),
     check=pooling.check,
     example=((2, 5, 4),),

@@ -3,14 +3,14 @@
 import jax.numpy as jnp
 
 from blocks.axes import axis_hyper, axis_problem
-from blocks.block import Block
+from blocks.block import Block, plain
 
 mean = Block(
     name="mean",
     doc="Mean of the elements along `axis`, which the output drops. Axis 0 of a (t, d) "
     "sequence averages over time, giving (d,).",
     inputs=("x",),
-    apply=lambda xs, w, hp: jnp.mean(xs[0], axis=hp["axis"]),
+    apply=plain(lambda xs, w, hp: jnp.mean(xs[0], axis=hp["axis"])),
     hypers=(axis_hyper("axis to average over (dropped from the output)"),),
     check=lambda s, hp: axis_problem(s[0], hp["axis"]),
     example=((2, 3),),

@@ -3,7 +3,7 @@
 import jax
 import jax.numpy as jnp
 
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _apply(xs, w, hp):
@@ -27,7 +27,7 @@ mixture = Block(
     doc="Softmax-weighted mixture of experts: the first input x0 is a vector of K logits, "
     "the K inputs after it are the branches (all one shape); gives sum_k softmax(x0)_k * x_(k+1).",
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     check=_check,
     variadic=True,
     example=((2,), (3,), (3,)),

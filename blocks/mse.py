@@ -2,14 +2,14 @@
 
 import jax.numpy as jnp
 
-from blocks.block import Block
+from blocks.block import Block, plain
 from blocks.losses import pred_target_check
 
 mse = Block(
     name="mse",
     doc="Mean of (pred - target)^2 over the elements.",
     inputs=("pred", "target"),
-    apply=lambda xs, w, hp: jnp.mean(jnp.square(xs[0] - xs[1])),
+    apply=plain(lambda xs, w, hp: jnp.mean(jnp.square(xs[0] - xs[1]))),
     check=pred_target_check,
     loss=True,
     example=((3,), (3,)),

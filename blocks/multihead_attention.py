@@ -1,7 +1,7 @@
 """multihead_attention(x): multi-head scaled dot-product self-attention over a sequence."""
 
 from blocks import heads
-from blocks.block import Block
+from blocks.block import Block, plain
 
 multihead_attention = Block(
     name="multihead_attention",
@@ -10,7 +10,7 @@ multihead_attention = Block(
     "softmax(q k^T / sqrt(head_size)) v; a last projection joins the heads. `causal` hides "
     "later positions.",
     inputs=("x",),
-    apply=lambda xs, w, hp: heads.attend(xs[0], None, w, hp),
+    apply=plain(lambda xs, w, hp: heads.attend(xs[0], None, w, hp)),
     hypers=heads.HYPERS,
     slots=heads.SLOTS,
     check=lambda s, hp: heads.sequence_problem(s[0], hp),

@@ -7,7 +7,7 @@ as a hypernetwork, z picks the weights (z^T W + V) and bias (U z + b) of a linea
 import jax.numpy as jnp
 
 from blocks.affine import BIAS, USE_BIAS, out_hyper, two_vectors
-from blocks.block import Block, Slot
+from blocks.block import Block, Slot, plain
 
 
 def _apply(xs, w, hp):
@@ -21,7 +21,7 @@ multiplicative = Block(
     doc="General multiplicative layer: z^T weight x + u @ z + v @ x + bias, for vectors x "
     "(n,) and z (m,); output (out,). Each term starts at about the scale of a linear layer.",
     inputs=("x", "z"),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(
         out_hyper(),
         USE_BIAS,

@@ -3,13 +3,13 @@
 from functools import reduce
 from operator import mul
 
-from blocks.block import Block, same_shapes
+from blocks.block import Block, plain, same_shapes
 
 multiply = Block(
     name="multiply",
     doc="Element-wise product of two or more inputs of one shape.",
     inputs=("x",),
-    apply=lambda xs, w, hp: reduce(mul, xs),
+    apply=plain(lambda xs, w, hp: reduce(mul, xs)),
     check=same_shapes,
     variadic=True,
     example=((3,), (3,)),

@@ -1,11 +1,6 @@
 """parameter() = weight: a learned array of a declared shape, with no input."""
 
-from blocks.block import Block, Hyper, Slot
-
-
-def _sizes(value) -> str | None:
-    return None if all(d > 0 for d in value) else "a list of positive sizes"
-
+from blocks.block import Block, Hyper, Slot, plain
 
 parameter = Block(
     name="parameter",
@@ -13,8 +8,8 @@ parameter = Block(
     "positional embedding, a learned query); its initialiser is the weight's, as in "
     "`weight: {init: zeros}`.",
     inputs=(),
-    apply=lambda xs, w, hp: w["weight"],
-    hypers=(Hyper("shape", tuple, doc="the array's shape, e.g. [8, 16]", check=_sizes),),
+    apply=plain(lambda xs, w, hp: w["weight"]),
+    hypers=(Hyper("shape", tuple, doc="the array's shape, e.g. [8, 16]", exclusive_minimum=0),),
     slots=(Slot("weight", lambda s, hp: tuple(hp["shape"]), "normal", doc="(shape)"),),
     example=(),
     example_hypers={"shape": (2, 3)},

@@ -5,10 +5,13 @@ A package adds a block by declaring it in its own pyproject.toml:
     [project.entry-points."blockcompose.blocks"]
     cube = "my_package.cube:cube"      # the name must equal the Block's name
 
-Once installed, `block: cube` works in recipes, with the same checks, `compose blocks`
-entry and schema as a built-in block. Recipes still only name registered blocks: a
-recipe can never point at arbitrary Python. `entry_point_plugins` finds other named
-records the same way (compose's generated data sets, `blockcompose.datasets`).
+Its `apply` keeps the one block contract, `apply(inputs, weights, hypers, *, key=None,
+state=None, batch_axis=None) -> (output, new_state)`; `blocks.plain` adapts a body that
+needs only its inputs, weights and hyperparameters. Once installed, `block: cube` works in
+recipes, with the same checks, `compose blocks` entry and schema as a built-in block.
+Recipes still only name registered blocks: a recipe can never point at arbitrary Python.
+`entry_point_plugins` finds other named records the same way (compose's generated data
+sets, `blockcompose.datasets`).
 """
 
 from __future__ import annotations
@@ -26,11 +29,16 @@ GROUP = "blockcompose.blocks"
 def plugin_blocks(builtin: Mapping[str, Block]) -> tuple[dict[str, Block], dict[str, str]]:
     """The blocks installed packages declare, and the package each came from.
 
-    A plugin that fails to load, is not a Block, is named unlike its entry point or takes a
-    name already used is skipped with a warning, so one broken package cannot stop the rest.
+    A plugin that fails to load, is not a Block, is named unlike its entry point, takes a
+    name already used or an `apply` of another signature is skipped with a warning, so one
+    broken package cannot stop the rest.
     """
     return entry_point_plugins(
-        GROUP, "block", (Block, "blocks.Block"), builtin, lambda b: b.name_problem()
+        GROUP,
+        "block",
+        (Block, "blocks.Block"),
+        builtin,
+        lambda b: b.name_problem() or b.apply_problem(),
     )
 
 

@@ -2,17 +2,12 @@
 
 import jax
 
-from blocks.block import Hyper, positive
+from blocks.block import Hyper
 from blocks.windows import image_problem
 
-
-def _non_negative(value: int) -> str | None:
-    return None if value >= 0 else "a non-negative integer (0 means the window size)"
-
-
-WINDOW = Hyper("window", int, 2, "side of the square window", check=positive)
+WINDOW = Hyper("window", int, 2, "side of the square window", exclusive_minimum=0)
 STRIDE = Hyper(
-    "stride", int, 0, "step between windows; 0 means the window size (no overlap)", _non_negative
+    "stride", int, 0, "step between windows; 0 means the window size (no overlap)", minimum=0
 )
 
 

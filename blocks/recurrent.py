@@ -49,7 +49,7 @@ def scan(cell: Block, xs: jax.Array, state: jax.Array, w, hp) -> tuple[jax.Array
     """(final state, every state (t, ...)) of `cell` applied along the first axis of `xs`."""
 
     def step(s, x):
-        new = cell.apply([x, s], w, hp)
+        new = cell([x, s], w, hp)
         return new, new
 
     return jax.lax.scan(step, state, xs)

@@ -2,10 +2,11 @@
 
 import math
 
-from blocks.block import Block, Hyper
+from blocks.block import Block, Hyper, plain
 
 
 def _sizes(value) -> str | None:
+    """Sizes above zero, except at most one -1 (the size that makes the element counts agree)."""
     if list(value).count(-1) > 1:
         return "a list of positive sizes with at most one -1"
     return None if all(d > 0 or d == -1 for d in value) else "a list of positive sizes"
@@ -43,7 +44,7 @@ reshape = Block(
     doc="The input's elements, in row-major order, arranged in `shape`; the sizes must agree. "
     "One size may be -1: the one that makes them agree.",
     inputs=("x",),
-    apply=lambda xs, w, hp: xs[0].reshape(target(xs[0].shape, hp["shape"])),
+    apply=plain(lambda xs, w, hp: xs[0].reshape(target(xs[0].shape, hp["shape"]))),
     hypers=(
         Hyper(
             "shape",

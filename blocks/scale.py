@@ -1,12 +1,12 @@
 """scale(x) = by * x, for a constant `by`; nothing is learned."""
 
-from blocks.block import Block, Hyper
+from blocks.block import Block, Hyper, plain
 
 scale = Block(
     name="scale",
     doc="The input times the constant `by` (no weights).",
     inputs=("x",),
-    apply=lambda xs, w, hp: xs[0] * hp["by"],
+    apply=plain(lambda xs, w, hp: xs[0] * hp["by"]),
     hypers=(Hyper("by", float, 1.0, "the constant factor"),),
     example_hypers={"by": 0.5},
 )

@@ -3,7 +3,7 @@
 import jax
 import jax.numpy as jnp
 
-from blocks.block import Block
+from blocks.block import Block, plain
 from blocks.losses import pred_target_check
 
 
@@ -17,7 +17,7 @@ sigmoid_cross_entropy = Block(
     name="sigmoid_cross_entropy",
     doc="Binary cross-entropy of logits against targets in [0, 1], in log-sigmoid form.",
     inputs=("pred", "target"),
-    apply=_apply,
+    apply=plain(_apply),
     check=pred_target_check,
     loss=True,
     classifies="logits",

@@ -3,7 +3,7 @@
 import jax
 
 from blocks.axes import axis_hyper, axis_problem
-from blocks.block import Block
+from blocks.block import Block, plain
 
 AXIS = axis_hyper("axis that sums to one")
 
@@ -11,7 +11,7 @@ softmax = Block(
     name="softmax",
     doc="Normalised exponentials: positive, summing to one along `axis`.",
     inputs=("x",),
-    apply=lambda xs, w, hp: jax.nn.softmax(xs[0], axis=hp["axis"]),
+    apply=plain(lambda xs, w, hp: jax.nn.softmax(xs[0], axis=hp["axis"])),
     hypers=(AXIS,),
     check=lambda s, hp: axis_problem(s[0], hp["axis"]),
 )

@@ -3,14 +3,14 @@
 import jax
 import jax.numpy as jnp
 
-from blocks.block import Block
+from blocks.block import Block, plain
 from blocks.losses import pred_target_check
 
 softmax_cross_entropy = Block(
     name="softmax_cross_entropy",
     doc="Categorical cross-entropy of logits against a distribution, in log-sum-exp form.",
     inputs=("pred", "target"),
-    apply=lambda xs, w, hp: -jnp.sum(xs[1] * jax.nn.log_softmax(xs[0])),
+    apply=plain(lambda xs, w, hp: -jnp.sum(xs[1] * jax.nn.log_softmax(xs[0]))),
     check=pred_target_check,
     loss=True,
     classifies="logits",

@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from blocks.block import Block
+from blocks.block import Block, plain
 from blocks.softmax import AXIS
 
 
@@ -38,7 +38,7 @@ sparsemax = Block(
     doc="Sparse softmax (Martins & Astudillo 2016): the closest point on the simplex along "
     "`axis`; sums to one like softmax but gives exact zeros to low scores.",
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(AXIS,),
     check=_check,
     example=((4,),),

@@ -3,7 +3,7 @@
 import jax
 
 from blocks.axes import axis_hyper, axis_problem
-from blocks.block import Block, Hyper
+from blocks.block import Block, Hyper, plain
 
 
 def _apply(xs, w, hp):
@@ -27,14 +27,6 @@ def _check(shapes, hp):
     return None
 
 
-def _at_least_two(value: int) -> str | None:
-    return None if value >= 2 else "an integer of at least 2"
-
-
-def _non_negative(value: int) -> str | None:
-    return None if value >= 0 else "a non-negative integer (0 is the first part)"
-
-
 split = Block(
     name="split",
     doc=(
@@ -42,10 +34,10 @@ split = Block(
         "use one split node per part needed."
     ),
     inputs=("x",),
-    apply=_apply,
+    apply=plain(_apply),
     hypers=(
-        Hyper("parts", int, doc="how many equal pieces to cut the axis into", check=_at_least_two),
-        Hyper("index", int, doc="which piece to keep, 0-based", check=_non_negative),
+        Hyper("parts", int, doc="how many equal pieces to cut the axis into", minimum=2),
+        Hyper("index", int, doc="which piece to keep, 0-based", minimum=0),
         axis_hyper("axis to cut along"),
     ),
     check=_check,

@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from blocks.block import Block, Hyper
+from blocks.block import Block, Hyper, plain
 
 
 def _axes(x, hp) -> tuple[int, ...]:
@@ -27,7 +27,7 @@ transpose = Block(
     doc="The input's axes in the order `axes` lists them (numpy's transpose). By default "
     "reversed: a (t, d) matrix becomes (d, t).",
     inputs=("x",),
-    apply=lambda xs, w, hp: jnp.transpose(xs[0], _axes(xs[0].shape, hp)),
+    apply=plain(lambda xs, w, hp: jnp.transpose(xs[0], _axes(xs[0].shape, hp))),
     hypers=(
         Hyper(
             "axes",

@@ -2,7 +2,7 @@
 
 import jax.numpy as jnp
 
-from blocks.block import Block
+from blocks.block import Block, plain
 
 
 def _apply(xs, w, hp):
@@ -28,7 +28,7 @@ where = Block(
     doc="Hard gate: a where cond > 0, else b; no gradient reaches the branch not taken. "
     "cond has the shape of a and b, or is () or (1,) to pick one branch for the whole example.",
     inputs=("cond", "a", "b"),
-    apply=_apply,
+    apply=plain(_apply),
     check=_check,
     example=((3,), (3,), (3,)),
 )

@@ -21,6 +21,7 @@ _HOMES = {
     "load": "compose.api",
     "load_run": "compose.api",
     "loads": "compose.api",
+    "default_dir": "compose.run_folder",
     "ChangedOnDisk": "compose.document",
     "Document": "compose.document",
     "Init": "compose.document",

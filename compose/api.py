@@ -1,20 +1,25 @@
-"""The stages as plain functions, used the same way by the CLI, the editor and Python users."""
+"""The stages as plain functions, used the same way by the CLI, the editor and Python users.
+
+Loading and checking need no Equinox: `compose check` imports it only when a model is built.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import equinox as eqx
 import jax
 
 from compose import check as _check
-from compose.model import Composed, init_state, init_weights
 from compose.parse import parse
 from compose.problems import RecipeError
 from compose.recipe import Recipe
 from compose.source import load_file, load_text, override
+
+if TYPE_CHECKING:
+    from compose.model import Composed
 
 
 def load(path: str | Path, *, overrides: Sequence[str] = ()) -> Recipe:
@@ -48,6 +53,8 @@ def build(recipe: Recipe | _check.Checked, key: jax.Array) -> Composed:
 
     Raises RecipeError if the recipe has problems.
     """
+    from compose.model import Composed, init_state, init_weights
+
     checked = recipe if isinstance(recipe, _check.Checked) else _check.check(recipe)
     if checked.problems:
         raise RecipeError(checked.problems)
@@ -56,6 +63,8 @@ def build(recipe: Recipe | _check.Checked, key: jax.Array) -> Composed:
 
 def load_run(folder: str | Path) -> tuple[Recipe, Composed]:
     """The recipe and trained model saved in a run folder (no code is executed to read it)."""
+    import equinox as eqx
+
     from compose.run_folder import RECIPE, WEIGHTS
 
     folder = Path(folder)

@@ -11,6 +11,8 @@ import math
 from dataclasses import replace
 
 from blocks import BLOCKS, INITIALIZERS
+from compose.limits import MAX_VALUES, expansion_problems, size_problems
+from compose.optim import mask_problems
 from compose.plan import Learned, Plan, Shape, Step, Value
 from compose.problems import Problem, did_you_mean, shown
 from compose.recipe import Node, Recipe, WeightSpec, Wire
@@ -21,8 +23,6 @@ from compose.train_check import train_problems
 
 __all__ = ["Checked", "check"]
 
-MAX_WEIGHT = 2**31  # values in one array: past this, XLA's int32 indexing fails
-
 
 def check(recipe: Recipe, *, rewrite: bool | None = None) -> Checked:
     """Every problem with the recipe's graph, shapes and train section; the plan if none.
@@ -30,6 +30,9 @@ def check(recipe: Recipe, *, rewrite: bool | None = None) -> Checked:
     The stable rewrites apply unless `train.rewrite` is false (or `rewrite` says otherwise)."""
     rewriting = rewrite if rewrite is not None else (recipe.train is None or recipe.train.rewrite)
     checker = _Checker(recipe, Context.of(recipe), rewriting=rewriting)
+    too_many = expansion_problems(recipe, checker.context, checker.label)
+    if too_many:  # checking it would take minutes: say so before starting
+        return Checked(recipe, tuple(dict.fromkeys(recipe.problems + tuple(too_many))))
     steps = checker.run()
     # A network used twice reports a problem in its body once.
     problems = tuple(dict.fromkeys(recipe.problems + tuple(checker.problems)))
@@ -45,6 +48,12 @@ def check(recipe: Recipe, *, rewrite: bool | None = None) -> Checked:
     if problems:
         return Checked(recipe, problems, nodes=tuple(checker.reports))
     plan = checker.plan(steps)
+    masks = mask_problems(recipe.train, plan) if recipe.train else []
+    if masks:  # the optimizer's masks name weights: only the plan knows them all
+        return Checked(recipe, tuple(masks), nodes=tuple(checker.reports))
+    too_big = size_problems(plan, recipe, checker.label)
+    if too_big:
+        return Checked(recipe, tuple(too_big), nodes=tuple(checker.reports))
     return Checked(
         recipe, (), plan, tuple(checker.reports), tuple(checker.rewrites), dict(checker.shapes)
     )
@@ -224,7 +233,7 @@ class _Checker:
             self.bad(node.where, f"{label}: cannot apply to inputs {shapes}: {err}")
             return None
         weights, reports = [], []
-        too_big = [(n, s) for n, s in slot_shapes.items() if math.prod(s) >= MAX_WEIGHT]
+        too_big = [(n, s) for n, s in slot_shapes.items() if math.prod(s) >= MAX_VALUES]
         for slot_name, shape in too_big:
             self.bad(
                 node.where,
@@ -249,12 +258,12 @@ class _Checker:
             self.shapes[f"{node.name}.{slot_name}"] = shape
             self.values[f"{node.name}.{slot_name}"] = value
             weights.append((slot_name, value))
-            reports.append(WeightReport(slot_name, shape, source, params))
+            ref = spec.ref if spec else None
+            reports.append(WeightReport(slot_name, shape, source, params, ref))
         for slot_name, shape in block.slot_shapes(shapes, hypers, state=True).items():
             slot = next(s for s in block.state if s.name == slot_name)
-            self.kept.append(
-                Learned(node.name, slot_name, shape, slot.init, slot.init_args, -1, -2)
-            )
+            start = (("value", slot.initial),)  # state starts at a value: no draw, no fan axes
+            self.kept.append(Learned(node.name, slot_name, shape, "constant", start, -1, -2))
             reports.append(WeightReport(slot_name, shape, "running state, not trained", 0))
         for spec in node.weights:
             if spec.slot not in slot_shapes:
@@ -336,6 +345,7 @@ class _Checker:
                 tuple(inner.reports),
                 repeat,
                 refs=tuple(ports[i.name].ref for i in body.inputs),
+                output=body.outputs[0].ref,
             )
         )
         return Step(

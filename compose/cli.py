@@ -7,7 +7,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
-from compose.problems import RecipeError, did_you_mean
+from compose.problems import RecipeError, did_you_mean, printable
 from compose.signals import StopOnSignal
 
 
@@ -106,7 +106,9 @@ def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
             traceback.print_exc()
         else:
             print(
-                f"error: {type(err).__name__}: {err} (run with --debug for the traceback)",
+                printable(
+                    f"error: {type(err).__name__}: {err} (run with --debug for the traceback)"
+                ),
                 file=sys.stderr,
             )
         return 1

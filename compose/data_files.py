@@ -195,7 +195,7 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             index = header.index(column)
             if index in bad and not hot:
                 line, cell, count = bad[index]
-                got = "an empty cell" if cell == "" else repr(cell)
+                got = _cell(cell)
                 more = f" (and {count - 1} more in that column)" if count > 1 else ""
                 message = (
                     f"input '{name}': expected a number in {shown} line {line}, "
@@ -237,6 +237,8 @@ def _onehot(cells: list[str], classes, lines, column: str, shown: str):
     if classes is None:
         found = set(cells) - {""}
         classes = sorted(found, key=float) if all(map(_is_number, found)) else sorted(found)
+    if too_big := _onehot_size_issue(len(cells), len(classes), column, shown):
+        return np.zeros((len(cells), 0), np.float32), too_big
     index = {c: k for k, c in enumerate(classes)}
     codes = np.array([index.get(cell, -1) for cell in cells], np.int64)
     encoded = np.zeros((len(cells), len(classes)), np.float32)
@@ -245,13 +247,34 @@ def _onehot(cells: list[str], classes, lines, column: str, shown: str):
     missing = np.flatnonzero(~known)
     if len(missing) == 0:
         return encoded, ""
-    first = cells[missing[0]]
-    got = "an empty cell" if first == "" else repr(first)
+    got = _cell(cells[missing[0]])
     known = ", ".join(classes[:8]) + (", ..." if len(classes) > 8 else "")
     more = f" (and {len(missing) - 1} more in that column)" if len(missing) > 1 else ""
     return encoded, (
         f"expected one of the classes {known} in {shown} line {lines[missing[0]]}, "
         f"column '{column}', got {got}{more}"
+    )
+
+
+def _cell(text: str) -> str:
+    """A cell as messages describe it: a data file's values are never echoed (they may be
+    long, binary or private); its line and column say where it is."""
+    if text == "":
+        return "an empty cell"
+    return f"text of {len(text):,} character{'s' * (len(text) != 1)}"
+
+
+def _onehot_size_issue(rows: int, classes: int, column: str, shown: str) -> str:
+    """Why a one-hot of `rows` x `classes` float32 is not made, if it would not fit."""
+    from compose.data_sources import memory_limit, size_text  # it imports this module
+
+    limit, nbytes = memory_limit(), rows * classes * 4
+    if limit is None or nbytes <= limit:
+        return ""
+    return (
+        f"expected a one-hot column that fits in memory (at most {size_text(limit)}, half "
+        f"of this machine's), got {classes:,} classes in {shown} column '{column}' over "
+        f"{rows:,} rows: an estimated {size_text(nbytes)}"
     )
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from compose import data_files, data_sklearn
 from compose.data_spec import COMMON
 from compose.datasets import DATASETS, Dataset
+from compose.numbers import hyper_problem
 from compose.problems import Problem, RecipeError, did_you_mean, shown
 from compose.recipe import Column, DataSpec
 
@@ -121,7 +122,7 @@ def dataset_args(spec: DataSpec) -> tuple[Dataset | None, dict, list[Problem]]:
             hint = did_you_mean(str(key), [*known, *COMMON])
             message = f"dataset '{spec.source}' takes no argument '{key}'"
             out.append(Problem(spec.where_of(key), message, hint))
-        elif expected := arg.problem(value):
+        elif expected := hyper_problem(arg, value):
             message = (
                 f"dataset '{spec.source}': expected '{key}' to be {expected}, got {shown(value)}"
             )

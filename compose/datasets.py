@@ -44,12 +44,12 @@ def _n(default: int) -> Hyper:
         int,
         default,
         "number of examples",
-        check=lambda v: None if v > 0 else "a positive value",
+        exclusive_minimum=0,
     )
 
 
 def _noise(default: float, doc: str = "standard deviation of added noise") -> Hyper:
-    return Hyper("noise", float, default, doc, check=lambda v: None if v >= 0 else "a value >= 0")
+    return Hyper("noise", float, default, doc, minimum=0)
 
 
 def _length(default: int) -> Hyper:
@@ -58,7 +58,7 @@ def _length(default: int) -> Hyper:
         int,
         default,
         "positions in each sequence",
-        check=lambda v: None if v >= 2 else "2 or more",
+        minimum=2,
     )
 
 
@@ -79,8 +79,15 @@ def _spiral(n: int, noise: float, classes: int, turns: float, seed: int) -> Arra
     angle = 2 * np.pi * (turns * radius + label / classes)
     x = radius[:, None] * np.stack([np.cos(angle), np.sin(angle)], axis=1)
     x += noise * rng.standard_normal((n, 2))
-    y = np.eye(classes, dtype=np.float32)[label]
-    return {"x": x.astype(np.float32), "y": y}
+    return {"x": x.astype(np.float32), "y": _one_hot(label, classes)}
+
+
+def _one_hot(label: np.ndarray, classes: int) -> np.ndarray:
+    """Rows (n, classes) of float32, 1 at each `label` (n,): only the n x classes that
+    `shapes` promised, where np.eye(classes)[label] would first make classes x classes."""
+    out = np.zeros((len(label), classes), np.float32)
+    out[np.arange(len(label)), label] = 1.0
+    return out
 
 
 _SEGMENTS = {  # (rows, cols) of each of the seven segments inside a 7-high, 4-wide box
@@ -220,14 +227,14 @@ BUILTIN: dict[str, Dataset] = {
                     int,
                     2,
                     "number of arms",
-                    check=lambda v: None if v >= 2 else "2 or more",
+                    minimum=2,
                 ),
                 Hyper(
                     "turns",
                     float,
                     1.0,
                     "turns of each arm",
-                    check=lambda v: None if v > 0 else "a positive value",
+                    exclusive_minimum=0,
                 ),
                 SEED,
             ),
@@ -280,7 +287,7 @@ BUILTIN: dict[str, Dataset] = {
                     int,
                     10,
                     "number of distinct values (0 to values - 1)",
-                    check=lambda v: None if v >= 2 else "2 or more",
+                    minimum=2,
                 ),
                 SEED,
             ),

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax
+import jax.numpy as jnp
+
 from compose.recipe import EarlyStop
 
 
@@ -41,3 +44,51 @@ class EarlyStopping:
     def restore(self, state: dict[str, Any], best_model: Any) -> None:
         self.best, self.best_step = state["best"], state["best_step"]
         self.waited, self.best_model = state["waited"], best_model
+
+
+class EachEarlyStopping:
+    """Early stopping for each variant of a population (compose.population): each watches
+    its own value of `rule.metric`, keeps its own best step and patience, and is exhausted
+    on its own. `best_model` stacks every variant's best weights (leading axis: variants).
+    """
+
+    def __init__(self, rule: EarlyStop, count: int):
+        self.rule = rule
+        self.each = [EarlyStopping(rule) for _ in range(count)]
+        self.best_model: Any = None
+
+    def update(self, step: int, rows: list[dict[str, Any] | None], model: Any) -> None:
+        """Each variant's values at `step` (None: it took no steps); `model` is stacked."""
+        improved = []
+        for early, row in zip(self.each, rows, strict=True):
+            if row is not None and not early.exhausted:
+                early.update({**row, "step": step}, None)
+            improved.append(early.best is not None and early.best_step == step)
+        if self.best_model is None:
+            self.best_model = model
+        elif any(improved):
+            self.best_model = each_where(improved, model, self.best_model)
+
+    @property
+    def exhausted_each(self) -> list[bool]:
+        return [early.exhausted for early in self.each]
+
+    @property
+    def exhausted(self) -> bool:
+        return all(self.exhausted_each)
+
+    def state(self) -> list[dict[str, Any]]:
+        return [early.state() for early in self.each]
+
+    def restore(self, state: list[dict[str, Any]], best_model: Any) -> None:
+        for early, own in zip(self.each, state, strict=True):
+            early.restore(own, None)
+        self.best_model = best_model
+
+
+def each_where(mask: list[bool], new: Any, old: Any) -> Any:
+    """Stacked trees (leading axis: variants) taking variant i from `new` where mask[i]."""
+    chosen = jnp.asarray(mask)
+    return jax.tree_util.tree_map(
+        lambda a, b: jnp.where(chosen.reshape((-1,) + (1,) * (a.ndim - 1)), a, b), new, old
+    )

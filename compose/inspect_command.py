@@ -19,7 +19,7 @@ from compose import data as datasets
 from compose.api import build, check, load, load_run
 from compose.diagnostics import Health
 from compose.model import Composed
-from compose.problems import Problem, RecipeError, Where
+from compose.problems import Problem, RecipeError, Where, printable
 from compose.recipe import Recipe
 from compose.report import Checked
 from compose.run_folder import RECIPE, SUMMARY, WEIGHTS, is_run
@@ -145,7 +145,7 @@ def report(seen: Subject, found: Health, *, width: int = 80) -> str:
     """What `compose inspect` prints: a line on the model, a table of nodes (`width`
     columns at most) and notes on nodes no gradient reaches, a table of weights, then the
     flags, one per line."""
-    name = seen.checked.recipe.name
+    name = printable(seen.checked.recipe.name)  # text, never terminal codes
     lines = [f"{name}: {seen.label}; loss {_number(found.loss)} on {found.examples} examples"]
     rows = [
         (

@@ -89,7 +89,11 @@ class _Parser(Reader):
     def recipe(self, data: Any, path: tuple, *, as_network: bool) -> Recipe | None:
         if not isinstance(data, dict):
             what = "a network" if path else "a recipe"
-            self.expect(path, f"{what}: a mapping with inputs, nodes and outputs", data)
+            if path:
+                self.expect(path, f"{what}: a mapping with inputs, nodes and outputs", data)
+            else:  # a whole file that is not a recipe (a CSV, say): its values stay unsaid
+                self.bad(path, f"expected {what}: a mapping with inputs, nodes and outputs, "
+                         f"got {_kind_of(data)}")  # fmt: skip
             return None
         keys = NETWORK_KEYS if path else TOP_KEYS
         self.known_keys(data, path, keys, "a network" if path else "the recipe")
@@ -413,3 +417,14 @@ class _Parser(Reader):
             elif arg.required:
                 self.bad(path, f"initialiser '{init.name}': expected '{arg.name}', got nothing")
         return WeightSpec(slot, where, init=init.name, init_args=tuple(args))
+
+
+def _kind_of(data: Any) -> str:
+    """What a document is, without its values: `a list of 3 items`, `text of 12 characters`."""
+    if isinstance(data, list):
+        return f"a list of {len(data):,} item{'s' * (len(data) != 1)}"
+    if isinstance(data, str):
+        return f"text of {len(data):,} character{'s' * (len(data) != 1)}"
+    if data is None:
+        return "nothing"
+    return "true or false" if isinstance(data, bool) else "a number"

@@ -35,7 +35,7 @@ class Problem:
         if self.via:
             notes.append("in " + " > ".join(self.via))
         hint = "".join(f" ({note})" for note in notes)
-        return f"{self.where}:{path} {self.message}{hint}"
+        return printable(f"{self.where}:{path} {self.message}{hint}")
 
 
 class RecipeError(Exception):
@@ -55,6 +55,19 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     if known and len(known) <= 8:
         return "known: " + ", ".join(known)
     return ""
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` with every character a terminal would act on written as an escape (`\\x1b`,
+    `\\r`, `\\u202e`), so that a recipe's names and keys cannot recolour, rewrite or reorder
+    what is shown; with `lines`, newlines are kept. Applied where text is output.
+
+    >>> printable("h\\x1b[31mred\\r")
+    'h\\\\x1b[31mred\\\\r'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or (lines and c == "\n") else repr(c)[1:-1] for c in text)
 
 
 def shown(value: object) -> str:

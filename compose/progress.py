@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column
 
 from compose.listener import Listener
+from compose.problems import printable
 from compose.session import Result, Session
 
 FIXED_WIDTH = 58  # what the name, bar, counts, rate and time take at 80 columns
@@ -29,7 +30,7 @@ class TrainingProgress(Listener):
         self.enabled = enabled
         self.console = Console(file=self.stream)
         self.live = enabled and self.console.is_terminal
-        self.name = name
+        self.name = printable(name)  # a recipe's name, shown as text, never as terminal codes
         self.last_step, self.last_seconds = 0, 0.0
         self.progress = Progress(
             TextColumn("[bold]{task.description}", table_column=Column(max_width=12)),
@@ -41,7 +42,7 @@ class TrainingProgress(Listener):
             console=self.console,
             disable=not self.live,
         )
-        self.task = self.progress.add_task(escape(name), total=None, rate="-", shown="")
+        self.task = self.progress.add_task(escape(self.name), total=None, rate="-", shown="")
 
     def __enter__(self) -> TrainingProgress:
         self.progress.start()

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from blocks import Hyper
+from compose.numbers import hyper_problem
 from compose.problems import Problem, Where, did_you_mean, shown
 from compose.source import Source
 
@@ -74,7 +75,7 @@ class Reader:
         value = self.param(value, path)
         if value is MISSING:
             return None
-        expected = hyper.problem(value)
+        expected = hyper_problem(hyper, value)
         if expected:
             prefix = f"{label}: " if label else ""
             hint = yaml_number_hint(value) if hyper.kind is float else ""

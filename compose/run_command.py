@@ -13,7 +13,7 @@ from pathlib import Path
 
 from compose.api import check, load
 from compose.checkpoint import CheckpointError
-from compose.problems import Problem, RecipeError, Where
+from compose.problems import Problem, RecipeError, Where, printable
 from compose.progress import TrainingProgress
 from compose.run_folder import RECIPE, default_dir, is_run
 from compose.signals import StopOnSignal
@@ -52,7 +52,9 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
     folder = Path(args.resume or args.out or default_dir(checked.recipe.name))
     with TrainingProgress(checked.recipe.name, enabled=not args.quiet) as progress:
         if vary:
-            session = make_population(checked, vary, folder=folder, listeners=[progress])
+            session = make_population(
+                checked, vary, folder=folder, resume=bool(args.resume), listeners=[progress]
+            )
         else:
             session = make_session(
                 checked,
@@ -69,7 +71,7 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
             print(f"compose run: --resume: {err}", file=sys.stderr)
             return 2
         for warning in session.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(printable(f"warning: {warning}"), file=sys.stderr)
         if signals.received:
             session.stop("interrupted")
         result = session.run()
@@ -78,7 +80,7 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
         print(f"resume: compose run --resume {folder}")
         return signals.exit_code()
     if result.failure:
-        print(f"stopped: {result.stopped}", file=sys.stderr)
+        print(printable(f"stopped: {result.stopped}"), file=sys.stderr)
         return 1
     return 0
 
@@ -93,14 +95,17 @@ def _vary(args: argparse.Namespace, checked) -> dict[str, list]:
         except ValueError as err:
             raise RecipeError([Problem(Where(f"--vary {text}"), str(err))]) from None
         vary[key] = values
+    if args.vary and args.resume:
+        message = "expected no --vary with --resume: the population's folder keeps its variants"
+        raise RecipeError([Problem(Where("--vary"), message)])
     if args.vary and train is not None:
-        found = variant_problems(train, vary, Where(f"--vary {' '.join(args.vary)}"))
+        found = variant_problems(checked.recipe, vary, Where(f"--vary {' '.join(args.vary)}"))
         if found:
             raise RecipeError(found)
-    if vary and (args.resume or args.init_from or args.overfit):
+    if vary and (args.init_from or args.overfit):
         where = Where("--vary")
         raise RecipeError(
-            [Problem(where, "expected no --resume, --init-from or --overfit with a population")]
+            [Problem(where, "expected no --init-from or --overfit with a population")]
         )
     return vary
 
@@ -119,9 +124,11 @@ def report(name: str, session, result, folder) -> None:
     if getattr(session, "variants", None):
         state = f"{len(session.variants)} variants trained {result.steps} steps"
         shown = f"mean {shown}"
-    print(f"{name}: {state} in {result.seconds:.1f} s  {shown}")
-    if result.stopped.startswith("early stop"):
+    print(printable(f"{name}: {state} in {result.seconds:.1f} s  {shown}"))
+    if result.stopped.startswith("early stop") and result.best_step is not None:
         print(f"{result.stopped}; the weights kept are from step {result.best_step}")
+    elif result.stopped.startswith("early stop"):  # a population: each variant's best step
+        print(result.stopped)
     if sets["test_"]:
         print("test: " + "  ".join(sets["test_"]))
     taken = session.taken_from
@@ -133,20 +140,25 @@ def report(name: str, session, result, folder) -> None:
     if getattr(session, "variants", None):
         print(variant_table(session), end="")
     for note in result.notes:
-        print(f"note: {note}")
+        print(printable(f"note: {note}"))
     print(f"run folder: {folder}")
 
 
 def variant_table(population) -> str:
-    """One row per variant: its name and final metrics, best loss first."""
+    """One row per variant: its name and final metrics, best loss first; with early
+    stopping, the step its weights are from."""
     rows = sorted(population.results.items(), key=lambda item: item[1].metrics.get("loss", 0))
     keys = list(next(iter(population.results.values())).metrics)
+    best = any(r.best_step is not None for r in population.results.values())
     width = max(len(name) for name in population.results)
-    lines = ["  ".join([f"{'variant':<{width}}", *(f"{k:>12}" for k in keys)])]
+    heads = [f"{k:>12}" for k in keys] + ([f"{'best step':>10}"] if best else [])
+    lines = ["  ".join([f"{'variant':<{width}}", *heads])]
     for name, result in rows:
         cells = [
             f"{result.metrics[k]:>12.4g}" if k in result.metrics else f"{'-':>12}" for k in keys
         ]
+        if best:
+            cells.append(f"{'-' if result.best_step is None else result.best_step:>10}")
         lines.append(
             "  ".join([f"{name:<{width}}", *cells])
             + (f"  {result.stopped}" if result.stopped else "")

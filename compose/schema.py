@@ -2,16 +2,17 @@
 
 Generated from the registries (blocks, initialisers, data sets, metrics) and the key tuples
 of the parser, so a new block or hyperparameter appears here without an edit. The schema
-catches what one key at a time can show (unknown keys, wrong kinds, missing hyperparameters);
-wiring, shapes, optax names and range checks beyond `positive` stay with `compose check`.
+catches what one key at a time can show (unknown keys, wrong kinds, missing hyperparameters,
+values outside a hyperparameter's declared bounds); wiring, shapes, optax names and the few
+checks a bound cannot say (described in words) stay with `compose check`.
 """
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 from blocks import BLOCKS, INITIALIZERS, Block, Hyper
-from blocks.block import positive
 from compose.data_sklearn import SETS
 from compose.datasets import DATASETS
 from compose.metrics import METRICS, TOP_K_PATTERN
@@ -33,7 +34,12 @@ _KINDS: dict[type, Schema] = {
     str: {"type": "string"},
     tuple: {"type": "array", "items": {"type": "integer"}},
 }
-_RANGES: dict[Any, Schema] = {positive: {"exclusiveMinimum": 0}}  # the checks JSON can say
+BOUNDS = {  # a Hyper's declared bounds and their JSON Schema names
+    "minimum": "minimum",
+    "exclusive_minimum": "exclusiveMinimum",
+    "maximum": "maximum",
+    "exclusive_maximum": "exclusiveMaximum",
+}
 _NAME: Schema = {"type": "string", "description": "the name of an input or node"}
 
 
@@ -69,18 +75,32 @@ def recipe_schema() -> Schema:
 
 def _value(hyper: Hyper, *, params: bool = True) -> Schema:
     """One hyperparameter's schema; `params`: a `$name` may stand for the value."""
-    schema = {**_KINDS[hyper.kind], **_RANGES.get(hyper.check, {})}
+    schema = dict(_KINDS[hyper.kind])
+    bounds = {key: getattr(hyper, name) for name, key in BOUNDS.items()}
+    bounds = {key: bound for key, bound in bounds.items() if bound is not None}
+    if hyper.kind is tuple:  # a list's bounds hold for each element
+        schema["items"] = {**schema["items"], **bounds}
+    else:
+        schema.update(bounds)
     if hyper.choices:
         schema["enum"] = list(hyper.choices)
     if params and hyper.kind is tuple:  # each size may be a `$name` too: [$width, -1]
         schema["items"] = {"anyOf": [schema["items"], PARAM]}
     if params and schema != {"type": "string"}:  # a plain string already takes `$name`
         schema = {"anyOf": [schema, PARAM]}
-    if hyper.doc:
-        schema["description"] = hyper.doc
+    description = ". ".join(filter(None, (hyper.doc, check_rule(hyper))))
+    if description:
+        schema["description"] = description
     if not hyper.required:
         schema["default"] = list(hyper.default) if hyper.kind is tuple else hyper.default
     return schema
+
+
+def check_rule(hyper: Hyper) -> str:
+    """What a hyperparameter's `check` requires, in words (its docstring's first line): the
+    schema cannot run it, so it says it where an editor shows the key's description."""
+    doc = inspect.getdoc(hyper.check) if hyper.check else None
+    return doc.splitlines()[0] if doc else ""
 
 
 def _args(hypers: tuple[Hyper, ...], *, doc: str = "", params: bool = True) -> Schema:
@@ -304,7 +324,8 @@ def _train() -> Schema:
         "vary": {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "number"}, "minItems": 1},
-            "description": "a population: seed or optimizer.NAME.ARGUMENT -> values (a grid)",
+            "description": "a population: seed, optimizer.NAME.ARGUMENT, penalty.l2, "
+            "nodes.NODE.HYPERPARAMETER or nodes.NODE.WEIGHT.ARGUMENT -> values (a grid)",
         },
         "rewrite": {
             "type": "boolean",

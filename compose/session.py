@@ -120,6 +120,7 @@ class Session:
         self.records: list[dict[str, Any]] = []  # the last advance()'s, one per log point
         self._ahead: tuple | None = None  # the call made ahead (see _steps)
         self._worker: ThreadPoolExecutor | None = None
+        self._settings: dict | None = None  # a population's per-variant numbers (steps.py)
         self.prepared = False
 
     # -- preparing -------------------------------------------------------------------------
@@ -131,7 +132,7 @@ class Session:
         self._prepare_data()
         self._prepare_training()
         spec = self.spec
-        self.early = EarlyStopping(spec.early_stop) if spec.early_stop else None
+        self.early = self._early_stopping(spec.early_stop) if spec.early_stop else None
         if self.early:
             self._check_early_stop()
         self._every = self._log_every()
@@ -243,6 +244,9 @@ class Session:
         _, trained = load_run(folder)
         return take_weights(model, trained)
 
+    def _early_stopping(self, rule) -> EarlyStopping:
+        return EarlyStopping(rule)
+
     def _check_early_stop(self) -> None:
         rule = self.spec.early_stop
         names = {"loss", *self.spec.metrics}
@@ -275,7 +279,7 @@ class Session:
             indices = self.placement.indices(self._take(0, length))
             numbers = np.zeros(length, np.int32)
             lowered = self._runners[guard].lower(
-                params, self.opt_state, self.arrays, indices, numbers
+                params, self.opt_state, self.arrays, indices, numbers, self._settings
             )
             self._compiled[length, guard] = lowered.compile()
         return self._compiled[length, guard]
@@ -399,7 +403,7 @@ class Session:
         indices = self.placement.indices(self._take(start, stop - start))
         numbers = np.arange(start, stop, dtype=np.int32)
         compiled = self._compiled_for(stop - start, guard)
-        return compiled(params, opt_state, self.arrays, indices, numbers)
+        return compiled(params, opt_state, self.arrays, indices, numbers, self._settings)
 
     def _go_ahead(self, start: int, params, opt_state) -> None:
         """Start the call from `start` on the worker thread (when its length is compiled

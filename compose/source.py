@@ -2,7 +2,8 @@
 
 This module is the only one that imports yaml. It refuses what a recipe must never
 contain: Python-object tags (nothing is ever constructed from them), duplicate keys
-(PyYAML would silently keep the last one) and documents inflated by aliases.
+(PyYAML would silently keep the last one), documents inflated by aliases, an alias inside
+itself and nesting deeper than any recipe needs (each would otherwise recurse without end).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import yaml
 from compose.problems import Problem, RecipeError, Where, shown
 
 MAX_VALUES = 100_000  # a recipe is hand-written; past this, aliases are inflating it
+MAX_DEPTH = 100  # nested collections; a recipe needs about ten, Python's stack about 300
+MAX_DIGITS = 1000  # of an integer: Python prints at most 4300, and 0x... reads any length
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:" + t for t in ("str", "int", "float", "bool", "null", "seq", "map")
 }
@@ -77,8 +80,10 @@ def load_text(text: str, *, file: str = "<recipe>") -> Source:
     """Parse YAML text into plain data with locations, never constructing objects."""
     loader = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _Loader(text)
         node = loader.get_single_node()
+    except _TooDeep as deep:
+        raise RecipeError([Problem(Where(file, deep.line, deep.col), deep.message)]) from None
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         where = Where(file, mark.line + 1, mark.column + 1) if mark else Where(file, 1, 1)
@@ -109,6 +114,33 @@ class _TooBig(Exception):
         self.mark = mark
 
 
+class _TooDeep(Exception):
+    """Raised at the collection that nests past MAX_DEPTH, or at an alias inside itself."""
+
+    def __init__(self, mark: yaml.Mark, message: str):
+        self.line, self.col, self.message = mark.line + 1, mark.column + 1, message
+
+
+def _too_deep(mark: yaml.Mark) -> _TooDeep:
+    return _TooDeep(mark, f"expected collections nested at most {MAX_DEPTH} deep, got deeper")
+
+
+class _Loader(yaml.SafeLoader):
+    """The safe loader, stopped at MAX_DEPTH: PyYAML composes nested collections by
+    recursion, so 500 nested lists would exhaust Python's stack."""
+
+    depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _too_deep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 class _Reader:
     """Turns a composed YAML node tree into dicts, lists and scalars."""
 
@@ -117,6 +149,7 @@ class _Reader:
         self.problems = problems
         self.count = 0
         self.scalars = yaml.SafeLoader("")
+        self.open: set[int] = set()  # the collections being read, to find one inside itself
 
     def read(self, node: yaml.Node, path: tuple) -> Any:
         try:
@@ -130,6 +163,10 @@ class _Reader:
                 )
             )
             return None
+        except _TooDeep as deep:
+            where = Where(self.source.file, deep.line, deep.col)
+            self.problems.append(Problem(where, deep.message))
+            return None
 
     def _read(self, node: yaml.Node, path: tuple) -> Any:
         self.count += 1
@@ -140,11 +177,32 @@ class _Reader:
         if node.tag not in _PLAIN_TAGS:
             self._bad_tag(node, path)
             return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self.open:  # `a: &a [*a]`: the alias names the list it sits in
+            raise _TooDeep(mark, "expected an alias of a finished collection, got one inside it")
+        if len(path) >= MAX_DEPTH:  # aliases can nest deeper than the text does
+            raise _too_deep(mark)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self._read(item, path + (i,)) for i, item in enumerate(node.value)]
-        return self.scalars.construct_object(node)
+        finally:
+            self.open.discard(id(node))
+
+    def _scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
+        try:
+            value = self.scalars.construct_object(node)
+        except ValueError:  # an integer of more than 4300 digits
+            value = None
+        else:
+            huge = isinstance(value, int) and value.bit_length() > MAX_DIGITS * 3.33
+            if not huge:
+                return value
+        message = f"expected an integer of at most {MAX_DIGITS} digits, got a longer one"
+        self.problems.append(Problem(self.source.where(path), message))
+        return None
 
     def _key(self, node: yaml.ScalarNode, path: tuple) -> Any:
         if node.tag not in _PLAIN_TAGS:
@@ -191,7 +249,7 @@ class _Reader:
 
 def override(source: Source, assignment: str) -> list[Problem]:
     """Apply `a.b.c=value` (value read as YAML) to the data; problems point at the `--set`."""
-    origin = Where(f"--set {assignment}")
+    origin = Where(f"--set {assignment if len(assignment) <= 60 else assignment[:57] + '...'}")
     dotted_path, sep, text = assignment.partition("=")
     if not sep or not dotted_path:
         return [Problem(origin, "expected KEY=VALUE, e.g. train.steps=100")]
@@ -199,7 +257,8 @@ def override(source: Source, assignment: str) -> list[Problem]:
         value = load_text(text, file=origin.file).data
     except RecipeError as err:
         return list(err.problems)
-    path = tuple(int(p) if p.isdigit() else p for p in dotted_path.split("."))
+    # ASCII digits only: str.isdigit is true for '²' and int() reads '٣' as 3.
+    path = tuple(int(p) if p.isascii() and p.isdigit() else p for p in dotted_path.split("."))
     if not isinstance(source.data, dict):
         return [Problem(origin, "expected a recipe that is a mapping")]
     parent = source.data
@@ -207,6 +266,7 @@ def override(source: Source, assignment: str) -> list[Problem]:
         child = parent.get(part) if isinstance(parent, dict) else None
         if child is None and isinstance(parent, dict):
             child = parent[part] = {}
+            source.overrides[path[: i + 1]] = origin.file  # made here, so located here
         if not isinstance(child, dict):
             return [Problem(origin, f"expected {dotted(path[: i + 1])} to be a mapping")]
         parent = child

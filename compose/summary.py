@@ -9,14 +9,21 @@ from rich.table import Table
 
 from blocks import BLOCKS, INITIALIZERS, REQUIRED, Block
 from blocks.registry import PLUGIN_ORIGINS
-from compose.problems import shown
+from compose.problems import printable, shown
 from compose.report import Checked
 
 
 def _console(buffer: io.StringIO, width: int) -> Console:
-    # markup=False: a recipe's own text (its name, about) is printed as written.
+    # markup=False, emoji=False: a recipe's own text (its name, about) is printed as written
+    # (`:smile:` too); skipping the emoji pass also makes a long summary a fifth faster.
     return Console(
-        file=buffer, width=width, color_system=None, highlight=False, soft_wrap=False, markup=False
+        file=buffer,
+        width=width,
+        color_system=None,
+        highlight=False,
+        soft_wrap=False,
+        markup=False,
+        emoji=False,
     )
 
 
@@ -31,7 +38,7 @@ def model_summary(checked: Checked, *, width: int = 110, expand: bool = False) -
     """
     recipe = checked.recipe
     rewritten = {r.node: r for r in checked.rewrites}
-    title = f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name
+    title = printable(f"{recipe.name}: {recipe.about}" if recipe.about else recipe.name)
     table = Table(
         title=title,
         title_justify="left",
@@ -41,12 +48,14 @@ def model_summary(checked: Checked, *, width: int = 110, expand: bool = False) -
     for column in ("node", "block", "inputs", "output", "weights", "params"):
         table.add_column(column, justify="right" if column == "params" else "left")
     for inp in recipe.inputs:
-        table.add_row(inp.name, "input", "", _shape(inp.shape), "", "")
+        table.add_row(printable(inp.name), "input", "", _shape(inp.shape), "", "")
     for path, report in _rows(checked.nodes, expand):
         inputs = ", ".join(
             f"{ref} {_shape(s)}" for ref, s in zip(report.refs, report.in_shapes, strict=True)
         )
-        weights = "\n".join(f"{w.slot} {_shape(w.shape)} {w.source}" for w in report.weights)
+        weights = "\n".join(
+            printable(f"{w.slot} {_shape(w.shape)} {w.source}") for w in report.weights
+        )
         if report.children:
             each = sum(c.params for c in report.children)
             count = len(report.children)
@@ -55,9 +64,9 @@ def model_summary(checked: Checked, *, width: int = 110, expand: bool = False) -
             )
         block = report.block + (" *" if path in rewritten else "")
         table.add_row(
-            path,
+            printable(path),
             block,
-            inputs,
+            printable(inputs),
             _shape(report.out_shape),
             weights,
             f"{report.params:,}" if report.params else "",
@@ -69,14 +78,16 @@ def model_summary(checked: Checked, *, width: int = 110, expand: bool = False) -
     if checked.rewrites:
         console.print("rewrites (*):")
         for r in checked.rewrites:
-            console.print(f"  {r}")
+            console.print(printable(f"  {r}"))
     if recipe.train:
         t = recipe.train
         length = f"{t.steps} steps" if t.steps else f"{t.epochs} epochs"
         args = ", ".join(f"{k}={v}" for k, v in t.optimizer.args)
         console.print(
-            f"train: {t.optimizer.name}({args}), {length} of batch {t.batch} "
-            f"on {t.data.name}; loss '{recipe.loss.ref}'"
+            printable(
+                f"train: {t.optimizer.name}({args}), {length} of batch {t.batch} "
+                f"on {t.data.name}; loss '{recipe.loss.ref}'"
+            )
         )
     return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
 
@@ -115,14 +126,15 @@ def block_help(block: Block) -> str:
         lines.append("hyperparameters:")
         for h in block.hypers:
             default = "required" if h.default is REQUIRED else f"default {shown(h.default)}"
-            lines.append(f"  {h.name}: {h.kind.__name__}, {default}. {h.doc}")
+            bounds = f", {h.bounds_text()}" if h.bounds_text() else ""
+            lines.append(f"  {h.name}: {h.kind.__name__}, {default}{bounds}. {h.doc}")
     if block.slots:
         lines.append("weights:")
         for s in block.slots:
             lines.append(f"  {s.name} {s.doc}, initialiser {INITIALIZERS[s.init].name}")
     if block.state:
         lines.append("running state (kept in the model, not trained):")
-        lines.extend(f"  {s.name} {s.doc}" for s in block.state)
+        lines.extend(f"  {s.name} {s.doc}, starting at {shown(s.initial)}" for s in block.state)
     if block.random:
         lines.append("random: acts only while training, with the trainer's key")
     if block.loss:

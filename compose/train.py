@@ -117,11 +117,20 @@ def make_population(
     vary: Mapping[str, Sequence[Any]],
     *,
     folder: str | Path | None = None,
+    resume: bool = False,
     listeners: Sequence[Listener] = (),
     **options: Any,
 ) -> Population:
-    """A population of the recipe's variants (compose.population), writing its folder."""
+    """A population of the recipe's variants (compose.population), writing its folder and
+    checkpoints (if `folder`; `resume`: it is this population's, being continued). The
+    folder's recipe holds the variants in `train.vary`, so `--resume` finds them there."""
     written: list[Listener] = []
     if folder is not None and jax.process_index() == 0:
-        written = [PopulationFolder(folder, resolved_document(checked.recipe))]
+        document, train = resolved_document(checked.recipe), checked.recipe.train
+        if isinstance(document.get("train"), dict):
+            document["train"]["vary"] = {key: list(values) for key, values in vary.items()}
+        written = [
+            PopulationFolder(folder, document, resume=resume),
+            Checkpoints(folder, train.checkpoint_every if train else None),
+        ]
     return Population(checked, vary, listeners=[*written, *listeners], **options)

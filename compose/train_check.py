@@ -32,7 +32,7 @@ def train_problems(
     out.extend(_device_problems(train))
     if train.vary and not any(p.where == train.optimizer.where for p in out):
         where = train.where.get("vary", train.where["train"])
-        out.extend(variant_problems(train, dict(train.vary), where))
+        out.extend(variant_problems(recipe, dict(train.vary), where))
     # A recipe read from text has the file "<recipe>": its folder, ".", is the current one.
     out.extend(data.problems(train, recipe.inputs, Path(recipe.file).parent))
     node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)

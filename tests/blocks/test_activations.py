@@ -50,7 +50,7 @@ IDS = [name + "".join(f"-{k}={v}" for k, v in hypers.items()) for name, hypers, 
 
 def apply(name, x, hypers):
     block = BLOCKS[name]
-    return block.apply([jnp.asarray(x, jnp.float32)], {}, block.with_defaults(hypers))
+    return block([jnp.asarray(x, jnp.float32)], {}, block.with_defaults(hypers))
 
 
 @pytest.mark.parametrize("name, hypers, reference", CASES, ids=IDS)

@@ -18,7 +18,7 @@ def normal(*shape):
 def apply(name, *xs, weights=None, **hypers):
     block = BLOCKS[name]
     weights = {k: jnp.asarray(v) for k, v in (weights or {}).items()}
-    return block.apply([jnp.asarray(x) for x in xs], weights, block.with_defaults(hypers))
+    return block([jnp.asarray(x) for x in xs], weights, block.with_defaults(hypers))
 
 
 def check(name, *shapes, **hypers):
@@ -147,6 +147,6 @@ def test_parameter_gives_its_weight_whatever_the_example():
     assert block.inputs == () and block.slot_shapes([], {"shape": (4, 3)}) == {"weight": (4, 3)}
     np.testing.assert_array_equal(apply("parameter", weights={"weight": w}, shape=(4, 3)), w)
     assert block.output_shape([], {"shape": (4, 3)}) == (4, 3)
-    assert block.hyper("shape").problem([4, 0]) == "a list of positive sizes"
+    assert block.hyper("shape").problem([4, 0]) == "a list of positive integers"
     grad = jax.grad(lambda w: jnp.sum(apply("parameter", weights={"weight": w}, shape=(4, 3))))
     np.testing.assert_array_equal(grad(jnp.asarray(w)), np.ones((4, 3)))

@@ -38,11 +38,12 @@ def _section(block) -> str:
     lines.append(f"- inputs: {ports}")
     for h in block.hypers:
         default = "required" if h.default is REQUIRED else f"default `{_value(h.default)}`"
-        lines.append(f"- `{h.name}` ({h.kind.__name__}, {default}): {h.doc}")
+        bounds = f", {h.bounds_text()}" if h.bounds_text() else ""
+        lines.append(f"- `{h.name}` ({h.kind.__name__}, {default}{bounds}): {h.doc}")
     for s in block.slots:
         lines.append(f"- weight `{s.name}` {s.doc}, initialiser {INITIALIZERS[s.init].name}")
     for s in block.state:
-        lines.append(f"- running state `{s.name}` {s.doc}")
+        lines.append(f"- running state `{s.name}` {s.doc}, starting at `{_value(s.initial)}`")
     if block.random:
         lines.append("- random: acts only while training")
     if block.loss:

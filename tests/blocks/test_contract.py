@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from blocks import BLOCKS, INITIALIZERS
+from blocks import BLOCKS, INITIALIZERS, Block, plain
 
 
 def _example(block):
@@ -36,18 +36,24 @@ def test_block_contract(name):
     assert block.name == name
     assert block.doc, "every block says what it does"
     assert block.name_problem() is None
+    assert block.apply_problem() is None
+    for hyper in block.hypers:
+        assert hyper.required or hyper.problem(_plain(hyper.default)) is None, hyper.name
     for slot in block.slots:
         assert slot.init in INITIALIZERS
 
     args, weights, hypers = _example(block)
-    state = {  # running state as a fresh model holds it
-        s.name: INITIALIZERS[s.init](jax.random.key(0), shape, {}, fan_in=-1, fan_out=-2)
-        for s, shape in zip(
-            block.state, block.slot_shapes(block.example, hypers, state=True).values(), strict=True
-        )
-    }
+    state = block.initial_state(block.example, hypers)  # as a fresh model holds it
     assert block.check is None or block.check(block.example, hypers) is None
     out = block(args, weights, hypers, state=state)
+
+    # One call form for every block: (output, new state), state None without state slots.
+    for key in (None, jax.random.key(1)):
+        found, new = block.apply(args, weights, hypers, key=key, state=state, batch_axis=None)
+        assert found.shape == out.shape
+        assert (new is None) == (not block.state), "new state: None exactly when none is kept"
+        if block.state:
+            assert jax.tree.map(jnp.shape, new) == jax.tree.map(jnp.shape, state)
     assert out.shape == block.output_shape(block.example, hypers)
     if block.loss:
         assert out.shape == ()
@@ -69,6 +75,38 @@ def test_block_contract(name):
     )
     for g in jax.tree_util.tree_leaves(grads):
         assert jnp.all(jnp.isfinite(g))
+
+
+def _plain(value):
+    """A default as a recipe would give it: a tuple as a YAML list."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def test_a_batch_axis_reaches_every_block_alike():
+    """Under vmap with a named axis, as the trainer calls blocks: stateless ones ignore it."""
+    block = BLOCKS["linear"]
+    args, weights, hypers = _example(block)
+    out, new = jax.vmap(lambda x: block.run([x], weights, hypers, batch_axis="b"), axis_name="b")(
+        jnp.stack([args[0], args[0]])
+    )
+    assert new is None and out.shape == (2, *block(args, weights, hypers).shape)
+
+
+def test_run_refuses_an_apply_that_returns_a_bare_array():
+    cube = Block(name="cube", doc="x cubed", inputs=("x",), apply=lambda xs, w, hp, **_: xs[0])
+    with pytest.raises(TypeError, match="block 'cube': expected apply to return"):
+        cube.run([jnp.ones((2, 3))], {}, {})
+
+
+def test_plain_adapts_a_body_to_the_contract():
+    scale = plain(lambda xs, w, hp: xs[0] * hp["by"])
+    assert scale([jnp.ones(2)], {}, {"by": 3.0}, key=None, state=None, batch_axis=None)[1] is None
+    old = Block(name="old", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
+    assert old.apply_problem() == (
+        "expected apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None), "
+        "got apply(xs, w, hp)"
+    )
+    assert Block(name="new", doc="d", inputs=("x",), apply=scale).apply_problem() is None
 
 
 @pytest.mark.parametrize("name", list(INITIALIZERS))

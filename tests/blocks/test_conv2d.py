@@ -70,9 +70,9 @@ def test_conv2d_matches_loops_over_positions(shape, out, window, stride, padding
     expected, dx, dw, db = reference(x, weights["weight"], weights["bias"], stride, padding, g)
 
     def loss(x, w):
-        return jnp.sum(jnp.asarray(g, jnp.float32) * conv2d.apply([x], w, hypers))
+        return jnp.sum(jnp.asarray(g, jnp.float32) * conv2d([x], w, hypers))
 
-    got = conv2d.apply([jnp.asarray(x)], weights, hypers)
+    got = conv2d([jnp.asarray(x)], weights, hypers)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
     gx, gw = jax.grad(loss, argnums=(0, 1))(jnp.asarray(x), weights)
     np.testing.assert_allclose(gx, dx, rtol=1e-4, atol=1e-4)
@@ -87,7 +87,7 @@ def test_conv2d_without_bias_has_no_bias_slot():
     x = rng.normal(size=(3, 4, 4)).astype(np.float32)
     w = rng.normal(size=(2, 3, 3, 3)).astype(np.float32)
     expected, *_ = reference(x, w, np.zeros(2), 1, "valid", np.zeros((2, 2, 2)))
-    got = conv2d.apply([jnp.asarray(x)], {"weight": w}, hypers)
+    got = conv2d([jnp.asarray(x)], {"weight": w}, hypers)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
 
 

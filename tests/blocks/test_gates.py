@@ -12,7 +12,7 @@ rng = np.random.default_rng(0)
 
 
 def run(block, *args, weights=None, **hypers):
-    return block.apply([jnp.asarray(a) for a in args], weights or {}, block.with_defaults(hypers))
+    return block([jnp.asarray(a) for a in args], weights or {}, block.with_defaults(hypers))
 
 
 # -- where ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ rng = np.random.default_rng(0)
 
 
 def apply(x, **hypers):
-    return max_block.apply([jnp.asarray(x)], {}, max_block.with_defaults(hypers))
+    return max_block([jnp.asarray(x)], {}, max_block.with_defaults(hypers))
 
 
 @pytest.mark.parametrize("axis", [0, 1, -1, 2])

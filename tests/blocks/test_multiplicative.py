@@ -17,7 +17,7 @@ rng = np.random.default_rng(0)
 
 def run(block, *args, weights=None, **hypers):
     weights = {k: jnp.asarray(v) for k, v in (weights or {}).items()}
-    return block.apply([jnp.asarray(a) for a in args], weights, block.with_defaults(hypers))
+    return block([jnp.asarray(a) for a in args], weights, block.with_defaults(hypers))
 
 
 def normal(*shape):
@@ -103,7 +103,7 @@ def test_initial_outputs_have_the_scale_of_a_linear_layer_per_term(block, terms)
     hypers = block.with_defaults({"out": out})
     w = initial(block, [(n,), (m,)], hypers)
     x, z = rng.normal(size=(2, examples, max(n, m))).astype(np.float32)
-    y = jax.vmap(lambda x, z: block.apply([x, z], w, hypers))(x[:, :n], z[:, :m])
+    y = jax.vmap(lambda x, z: block([x, z], w, hypers))(x[:, :n], z[:, :m])
     # Unit inputs: each term (z^T W x, U z, V x) has variance about 1.
     assert float(jnp.std(y)) == pytest.approx(math.sqrt(terms), rel=0.15)
 

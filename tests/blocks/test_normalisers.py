@@ -13,7 +13,7 @@ rng = np.random.default_rng(0)
 
 def run(block, *args, weights=None, **hypers):
     weights = {k: jnp.asarray(v) for k, v in (weights or {}).items()}
-    return block.apply([jnp.asarray(a) for a in args], weights, block.with_defaults(hypers))
+    return block([jnp.asarray(a) for a in args], weights, block.with_defaults(hypers))
 
 
 # -- sparsemax --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ rng = np.random.default_rng(0)
 
 def apply(name, *args, weights=None, **hypers):
     block = BLOCKS[name]
-    return block.apply([jnp.asarray(a) for a in args], weights or {}, block.with_defaults(hypers))
+    return block([jnp.asarray(a) for a in args], weights or {}, block.with_defaults(hypers))
 
 
 def test_linear_is_weight_times_x_plus_bias():

@@ -1,7 +1,9 @@
 """Blocks from installed packages: found through the entry point, checked like built-ins."""
 
+import re
 import sys
 import textwrap
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -14,15 +16,17 @@ from blocks.registry import BUILTIN
 
 CUBE = """
 import jax.numpy as jnp
-from blocks import Block, Hyper
+from blocks import Block, Hyper, plain
 
 cube = Block(name="cube", doc="x cubed, element-wise.", inputs=("x",),
-             apply=lambda xs, w, hp: xs[0] ** 3)
+             apply=plain(lambda xs, w, hp: xs[0] ** 3))
 not_a_block = 3
-misnamed = Block(name="other", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
-linear = Block(name="linear", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
-keyed = Block(name="keyed", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0],
+same = plain(lambda xs, w, hp: xs[0])
+misnamed = Block(name="other", doc="d", inputs=("x",), apply=same)
+linear = Block(name="linear", doc="d", inputs=("x",), apply=same)
+keyed = Block(name="keyed", doc="d", inputs=("x",), apply=same,
               hypers=(Hyper("network", int, 1),))
+old = Block(name="old", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
 """
 
 
@@ -65,6 +69,11 @@ def test_an_installed_block_is_found_and_usable(tmp_path, monkeypatch):
         (("linear", "linear"), "expected a new name, got one that is already registered"),
         (("keyed", "keyed"), "expected names other than a node's own keys, got network"),
         (("gone", "missing"), "could not be loaded"),
+        (
+            ("old", "old"),
+            r"expected apply\(inputs, weights, hypers, \*, key=None, state=None, "
+            r"batch_axis=None\), got apply\(xs, w, hp\)",
+        ),
     ],
 )
 def test_a_bad_plugin_is_skipped_with_a_warning(tmp_path, monkeypatch, entry, warning):
@@ -81,3 +90,17 @@ def test_a_recipe_cannot_name_python():
     assert [p.message for p in compose.check(recipe).problems] == [
         "node 'a': unknown block 'os.system'"
     ]
+
+
+def test_the_docs_example_block_keeps_the_contract():
+    """docs/recipes.md shows how to write a block; that example runs and keeps the contract."""
+    text = (Path(__file__).parents[2] / "docs" / "recipes.md").read_text()
+    (code,) = [c for c in re.findall(r"```python\n(.*?)```", text, re.S) if "import Block" in c]
+    scope: dict = {}
+    exec(code, scope)
+    cube = scope["cube"]
+    assert cube.name_problem() is None and cube.apply_problem() is None
+    hypers = cube.with_defaults({"by": 2.0})
+    out, state = cube.run([jnp.array([1.0, -2.0])], {}, hypers, key=jax.random.key(0))
+    assert jnp.allclose(out, jnp.array([2.0, -16.0])) and state is None
+    assert cube.hyper("by").problem(0.0) == "a positive value"

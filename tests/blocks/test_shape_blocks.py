@@ -14,7 +14,7 @@ rng = np.random.default_rng(0)
 
 
 def apply(block, x, **hypers):
-    return block.apply([jnp.asarray(x)], {}, block.with_defaults(hypers))
+    return block([jnp.asarray(x)], {}, block.with_defaults(hypers))
 
 
 def test_flatten_is_row_major_ravel():
@@ -60,8 +60,8 @@ def test_split_check_messages():
         "an axis between -1 and 0 for shape (6,), got axis 1"
     )
     assert check((2, 6), parts=2, index=1, axis=0) is None
-    assert split.hyper("parts").problem(1) == "an integer of at least 2"
-    assert split.hyper("index").problem(-1) == "a non-negative integer (0 is the first part)"
+    assert split.hyper("parts").problem(1) == "a value >= 2"
+    assert split.hyper("index").problem(-1) == "a value >= 0"
 
 
 def test_scale_multiplies_by_a_constant_and_so_does_its_gradient():

@@ -54,7 +54,7 @@ def test_blocks_name_shows_one_block(capsys):
     assert main(["blocks", "linear"]) == 0
     out = capsys.readouterr().out
     assert "inputs: x" in out
-    assert "  out: int, required. number of outputs" in out
+    assert "  out: int, required, a positive value. number of outputs" in out
     assert "  use_bias: bool, default true. add a learned bias" in out
     assert "  weight (out, in), initialiser lecun_normal" in out
 

@@ -436,9 +436,9 @@ CASES = {
     ]),
     "non-numeric cells": ("{csv: data/cells.csv, columns: {x: [x1, x2], y: [label]}}", [
         "r.yaml:8:49: train.data.columns.x[1]: input 'x': expected a number in data/cells.csv "
-        "line 3, column 'x2', got 'oops' (and 1 more in that column)",
+        "line 3, column 'x2', got text of 4 characters (and 1 more in that column)",
         "r.yaml:8:58: train.data.columns.y[0]: input 'y': expected a number in data/cells.csv "
-        "line 2, column 'label', got 'a' (and 3 more in that column)",
+        "line 2, column 'label', got text of 1 character (and 3 more in that column)",
     ]),
     "ragged rows": ("{csv: data/ragged.csv, columns: {x: [x1, x2], y: {onehot: label}}}", [
         "r.yaml:8:15: train.data.csv: data/ragged.csv line 3: expected 3 cells, as the header "
@@ -459,7 +459,8 @@ CASES = {
     "a class not listed": (
         "{csv: data/points.csv, columns: {x: [x1, x2], y: {onehot: label, classes: [cat, dog]}}}", [
         "r.yaml:8:67: train.data.columns.y.onehot: input 'y': expected one of the classes cat, "
-        "dog in data/points.csv line 4, column 'label', got 'ant' (and 1 more in that column)",
+        "dog in data/points.csv line 4, column 'label', got text of 3 characters (and 1 more in "
+        "that column)",
     ]),
     "csv columns that do not fit": ("{csv: data/points.csv, columns: {x: [x1], y: [x2]}}", [
         "r.yaml:1:10: inputs.x: input 'x': declared [2], but data/points.csv (column x1) gives "

@@ -18,7 +18,8 @@ def net(*lines):
 
 CASES = {
     "not a mapping": ("- a\n- b\n", [
-        "r.yaml:1:1: expected a recipe: a mapping with inputs, nodes and outputs, got ['a', 'b']",
+        "r.yaml:1:1: expected a recipe: a mapping with inputs, nodes and outputs, got a list of "
+        "2 items",
     ]),
     "unknown top-level key": (XOR + "netwrks: {}\n", [
         "r.yaml:16:1: netwrks: unknown key 'netwrks' in the recipe (did you mean 'networks'?)",

@@ -99,5 +99,5 @@ def test_parity_labels_count_the_ones():
 
 def test_sequence_sets_check_their_arguments():
     args = {a.name: a for a in DATASETS["sorted"].args}
-    assert args["length"].problem(1) == "2 or more"
-    assert args["values"].problem(1) == "2 or more"
+    assert args["length"].problem(1) == "a value >= 2"
+    assert args["values"].problem(1) == "a value >= 2"

@@ -71,9 +71,10 @@ def test_long_calls_give_the_records_and_weights_of_one_call_per_log_point():
     for a, b in zip(long, short, strict=True):
         assert a["loss"] == pytest.approx(b["loss"], rel=1e-6)
         assert a["accuracy"] == pytest.approx(b["accuracy"])
-    for a, b in zip(
-        jax.tree_util.tree_leaves(long_weights), jax.tree_util.tree_leaves(short_weights)
-    ):
+    long_leaves, short_leaves = (
+        jax.tree_util.tree_leaves(w) for w in (long_weights, short_weights)
+    )
+    for a, b in zip(long_leaves, short_leaves, strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 

@@ -138,9 +138,7 @@ def test_an_interrupted_run_keeps_its_weights_and_says_so(tmp_path):
 
 
 def test_default_run_folder_stays_inside_runs(tmp_path):
-    from compose.run_folder import default_dir
-
-    path = default_dir("../../escaped", root=tmp_path / "runs")
+    path = compose.default_dir("../../escaped", root=tmp_path / "runs")  # what `compose run` uses
     assert path.parent == tmp_path / "runs"
     assert path.name.startswith("escaped-")
 
