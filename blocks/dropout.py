@@ -6,12 +6,13 @@ import jax.numpy as jnp
 from blocks.block import Block, Hyper
 
 
-def _apply(xs, w, hp, *, key=None):
+def _apply(xs, w, hp, *, key=None, state=None, batch_axis=None):
     (x,) = xs
-    if key is None or hp["rate"] == 0:
-        return x  # outside training: the identity, since kept elements were scaled up
-    keep = jax.random.bernoulli(key, 1 - hp["rate"], x.shape)
-    return jnp.where(keep, x / (1 - hp["rate"]), 0.0)
+    rate = hp["rate"]  # a number, or a traced scalar in a population
+    if key is None or (isinstance(rate, (int, float)) and rate == 0):
+        return x, None  # outside training: the identity, since kept elements were scaled up
+    keep = jax.random.bernoulli(key, 1 - rate, x.shape)
+    return jnp.where(keep, x / (1 - rate), 0.0), None
 
 
 dropout = Block(
@@ -26,7 +27,9 @@ dropout = Block(
             float,
             0.5,
             "probability of dropping an element",
-            check=lambda v: None if 0 <= v < 1 else "a probability in [0, 1)",
+            minimum=0,
+            exclusive_maximum=1,
+            traced=True,
         ),
     ),
     random=True,

@@ -5,11 +5,11 @@ import jax
 from blocks.block import Block, Hyper
 
 
-def _apply(xs, w, hp, *, key=None):
+def _apply(xs, w, hp, *, key=None, state=None, batch_axis=None):
     (x,) = xs
     if key is None:
-        return x
-    return x + hp["stddev"] * jax.random.normal(key, x.shape, x.dtype)
+        return x, None
+    return x + hp["stddev"] * jax.random.normal(key, x.shape, x.dtype), None
 
 
 noise = Block(
@@ -19,13 +19,7 @@ noise = Block(
     inputs=("x",),
     apply=_apply,
     hypers=(
-        Hyper(
-            "stddev",
-            float,
-            0.1,
-            "standard deviation of the noise",
-            check=lambda v: None if v >= 0 else "a value >= 0",
-        ),
+        Hyper("stddev", float, 0.1, "standard deviation of the noise", minimum=0, traced=True),
     ),
     random=True,
 )

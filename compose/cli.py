@@ -85,6 +85,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return signals.exit_code()
 
 
+COMPILING = ("run", "edit", "inspect", "plot")  # commands that compile: they reuse programs
+
+
 def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
     parser = _parser()
     try:
@@ -92,6 +95,10 @@ def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     try:
+        if args.command in COMPILING:
+            from compose.compile_cache import use_compile_cache
+
+            use_compile_cache()
         if args.command == "run":
             return _run(args, signals)
         return _COMMANDS[args.command](args)

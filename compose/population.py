@@ -1,12 +1,16 @@
 """Populations: many variants of one recipe trained at once, by one compiled program.
 
 XOR with two hidden units is solved from some seeds and stuck at 50% from others; seeing
-that takes twenty runs, or one population. Each variant differs only in numbers that do
-not change a shape: its seed (initial weights, data order, random blocks) and the
-optimizer's numeric arguments (held per variant through optax.inject_hyperparams). The
-weights and optimizer states gain a leading axis of variants and `jax.vmap` steps them all
-in each compiled chunk. A variant whose loss stops being finite freezes at its last good
-weights; the others go on.
+that takes twenty runs, or one population. Each variant differs only in numbers that change
+no shape (compose.variants lists them): its seed (initial weights, data order, random
+blocks), the optimizer's numeric arguments (held per variant through
+optax.inject_hyperparams), the penalty's coefficient and blocks' traced hyperparameters
+(read by the compiled step from a per-variant `settings` argument), and initialisers'
+arguments (each variant's starting weights are drawn with its own). The weights and
+optimizer states gain a leading axis of variants and `jax.vmap` steps them all in each
+compiled chunk. A variant whose loss stops being finite stops at its last good weights,
+and with early stopping each variant stops on its own when its patience runs out, keeping
+its best weights; the others go on. A population checkpoints and resumes like one run.
 """
 
 from __future__ import annotations
@@ -21,34 +25,43 @@ import jax.numpy as jnp
 import numpy as np
 
 from compose import optim
-from compose.api import build
 from compose.batches import Batches
+from compose.early_stop import EachEarlyStopping, each_where
+from compose.model import Composed, init_state, init_weights
 from compose.problems import RecipeError
 from compose.session import Result, Session
 from compose.steps import evaluator, make_step, runners
-from compose.variants import problems, variants
+from compose.variants import planned, problems, variants
 
 
 class Population(Session):
     """A Session over several variants at once. Records hold the mean over variants of
     each value, and under "variants" each variant's own; `results` each variant's Result.
-    Checkpoints, early stopping and resuming are not supported for populations yet."""
+    A variant that stopped (its loss not finite, or early stopping) takes no more steps:
+    its records say `stopped_at`, and its weights stay as they were."""
 
     def __init__(self, recipe, vary: Mapping[str, Sequence[Any]], **options: Any):
         super().__init__(recipe, **options)
         where = self.spec.where.get("vary", self.spec.where["train"])
-        found = problems(self.spec, vary, where)
+        found = problems(self.checked.recipe, vary, where)
         if found:
             raise RecipeError(found)
         self.variants = variants(vary)
-        self.failures: dict[str, Any] = {}
+        self.plans = [planned(self.checked.plan, v) for v in self.variants]  # each its own
+        self.failures: dict[str, int] = {}  # variant -> the step its loss stopped being finite
+        self.early_stopped: dict[str, int] = {}  # variant -> the step its patience ran out
         self.results: dict[str, Result] = {}
 
     def _prepare_training(self) -> None:
-        checked, spec = self.checked, self.spec
+        spec, plan = self.spec, self.checked.plan
         seeds = [v.setting("seed", spec.seed) for v in self.variants]
         keys = [jax.random.key(s) for s in seeds]
-        models = [build(checked, jax.random.fold_in(k, 0)) for k in keys]
+        # Each variant's weights are drawn by its own plan (its initialisers' arguments);
+        # all train under the recipe's plan, their traced numbers given in `settings`.
+        models = [
+            Composed(init_weights(own, jax.random.fold_in(k, 0)), plan, init_state(plan))
+            for own, k in zip(self.plans, keys, strict=True)
+        ]
         self.taken_from = (None, [], [])
         self.batches_of = [Batches(len(self._first(self.arrays)), spec.batch, s) for s in seeds]
         self.optimizer = optim.make(spec, inject=True)
@@ -57,30 +70,76 @@ class Population(Session):
         opt_state = jax.vmap(self.optimizer.init)(self.model.weights)
         self.opt_state = self.placement.replicated(optim.with_hyperparams(opt_state, self._rates()))
         noise = None
-        if checked.plan.random:
+        if plan.random:
             noise = jnp.stack([jax.random.key_data(jax.random.fold_in(k, 1)) for k in keys])
             noise = jax.random.wrap_key_data(noise)
         _, self._static = eqx.partition(models[0], eqx.is_array)
-        step = make_step(self.optimizer, spec.penalty, spec.metrics)
+        self._settings = self.placement.replicated(self._numbers())
+        step = make_step(self.optimizer, self._penalty(), spec.metrics)
         self._runners = runners(step, self._static, noise, None, variants=True)
-        one = evaluator(checked.plan, spec.metrics)
-        self._evaluate = lambda model, arrays: jax.vmap(lambda m: one(m, arrays))(model)
+        one = evaluator(plan, spec.metrics)
+        self._evaluate = lambda model, arrays: jax.vmap(lambda m, h: one(m, arrays, h))(
+            model, self._settings.get("hypers")
+        )
+
+    def _varied(self, prefix: str) -> list[str]:
+        """The varied keys that start with `prefix`, in order."""
+        return [k for k, _ in self.variants[0].settings if k.startswith(prefix)]
+
+    def _column(self, key: str, default: float) -> jax.Array:
+        """Each variant's value of `key` (float32, shape (variants,))."""
+        return jnp.asarray([float(v.setting(key, default)) for v in self.variants], jnp.float32)
 
     def _rates(self) -> dict[str, jax.Array]:
         """Each varied optimizer argument, one value per variant."""
-        prefix = f"optimizer.{self.spec.optimizer.name}."
+        name = self.spec.optimizer.name
         given = dict(self.spec.optimizer.args)
-        names = {
-            k[len(prefix) :] for v in self.variants for k, _ in v.settings if k.startswith(prefix)
-        }
         out = {}
-        for name in sorted(names):
-            default = given.get(
-                name, optim.optimizers()[self.spec.optimizer.name].parameters[name].default
+        for key in sorted(self._varied(f"optimizer.{name}.")):
+            arg = key.rsplit(".", 1)[-1]
+            out[arg] = self._column(
+                key, given.get(arg, optim.optimizers()[name].parameters[arg].default)
             )
-            values = [v.setting(prefix + name, default) for v in self.variants]
-            out[name] = jnp.asarray(values, jnp.float32)
         return out
+
+    def _penalty(self) -> tuple[str, float] | None:
+        """The penalty the step computes: the recipe's, or the norm a variant's key names."""
+        varied = self._varied("penalty.")
+        if varied and self.spec.penalty is None:
+            return (varied[0].split(".")[1], 0.0)
+        return self.spec.penalty
+
+    def _numbers(self) -> dict[str, Any]:
+        """What each variant's compiled steps read (steps.make_step): whether it trains,
+        and its penalty coefficient and node hyperparameters where they vary."""
+        out: dict[str, Any] = {"active": jnp.ones(len(self.variants), bool)}
+        for key in self._varied("penalty."):
+            out["penalty"] = self._column(key, self.spec.penalty[1] if self.spec.penalty else 0.0)
+        steps = {s.name: dict(s.hypers) for s in self.checked.plan.steps}
+        for key in self._varied("nodes."):
+            parts = key.split(".")
+            if len(parts) == 3:  # nodes.NODE.HYPERPARAMETER (the rest, init args, are drawn)
+                column = self._column(key, steps[parts[1]][parts[2]])
+                out.setdefault("hypers", {}).setdefault(parts[1], {})[parts[2]] = column
+        return out
+
+    def _early_stopping(self, rule) -> EachEarlyStopping:
+        return EachEarlyStopping(rule, len(self.variants))
+
+    def _stopped(self) -> np.ndarray:
+        """Which variants take no more steps: failed, or their patience ran out."""
+        return np.array(
+            [v.name in self.failures or v.name in self.early_stopped for v in self.variants]
+        )
+
+    def _set_active(self) -> None:
+        """Tell the compiled steps which variants still train (a change drops the call made
+        ahead, which began with the old answer)."""
+        active = ~self._stopped()
+        if (np.asarray(self._settings["active"]) != active).any():
+            given = self.placement.replicated(jnp.asarray(active))
+            self._settings = {**self._settings, "active": given}
+            self._ahead = None
 
     @staticmethod
     def _first(arrays):
@@ -92,9 +151,6 @@ class Population(Session):
     def _log_points_per_call(self, compiled) -> int:
         """One: a population's record holds every variant's means since the last one."""
         return 1
-
-    def _check_early_stop(self) -> None:
-        """Refused in __init__ for populations."""
 
     def evaluate(self, model, part: str = "") -> dict[str, np.ndarray]:
         """Loss and metrics of every variant on a set: {name: array (variants,)}."""
@@ -110,9 +166,10 @@ class Population(Session):
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
         began = time.perf_counter()
+        stopped = self._stopped()
         params, opt_state, bad, values = self._steps(start, stop, ahead=steps is None)
         model = eqx.combine(params, self._static)
-        per_variant = self._per_variant(values, np.asarray(bad), start, stop)
+        per_variant = self._per_variant(values, np.asarray(bad), stopped, start, stop)
         per_variant = self._with_validation(model, per_variant, stop)
         record = {"step": stop, **_means(per_variant)}
         self.seconds += time.perf_counter() - began
@@ -120,24 +177,46 @@ class Population(Session):
         record["variants"] = per_variant
         self.model, self.opt_state, self.step, self.record = model, opt_state, stop, record
         self.records = [record]
+        if self.early:
+            rows = [per_variant[v.name] for v in self.variants]
+            self.early.update(stop, [None if "stopped_at" in r else r for r in rows], model)
+            for variant, done in zip(self.variants, self.early.exhausted_each, strict=True):
+                if done and variant.name not in self.early_stopped:
+                    self.early_stopped[variant.name] = stop
+        self._set_active()
         for listener in self.listeners:
             listener.logged(self, record)
-        if self.step >= self.total:
+        if self._stopped().all():
+            self._end(self._why_all_stopped())
+        elif self.step >= self.total:
             self._end("")
         return record
 
-    def _per_variant(self, values, bad: np.ndarray, start: int, stop: int) -> dict[str, dict]:
+    def _why_all_stopped(self) -> str:
+        if self.early_stopped:
+            rule = self.early.rule
+            return (
+                f"early stop: every variant stopped improving ({rule.metric}, patience "
+                f"{rule.patience}); each keeps its best weights"
+            )
+        return "the loss stopped being finite in every variant"
+
+    def _per_variant(
+        self, values, bad: np.ndarray, stopped: np.ndarray, start: int, stop: int
+    ) -> dict[str, dict]:
         out = {}
         for i, variant in enumerate(self.variants):
-            taken = stop - start if bad[i] < 0 else int(bad[i]) - start
-            if bad[i] >= 0 and variant.name not in self.failures:
-                self.failures[variant.name] = int(bad[i]) + 1
-            if variant.name in self.failures and taken <= 0:
-                out[variant.name] = {"stopped_at": self.failures[variant.name]}
+            name = variant.name
+            if stopped[i]:
+                out[name] = {"stopped_at": self.failures.get(name) or self.early_stopped[name]}
                 continue
-            out[variant.name] = {
-                k: float(np.mean(np.asarray(v[i, :taken]))) for k, v in values.items()
-            }
+            taken = stop - start if bad[i] < 0 else int(bad[i]) - start
+            if bad[i] >= 0:
+                self.failures[name] = int(bad[i]) + 1
+            if taken <= 0:
+                out[name] = {"stopped_at": self.failures[name]}
+                continue
+            out[name] = {k: float(np.mean(np.asarray(v[i, :taken]))) for k, v in values.items()}
         return out
 
     def _with_validation(self, model, per_variant: dict, step: int) -> dict:
@@ -150,20 +229,31 @@ class Population(Session):
         return per_variant
 
     def finish(self, stopped: str = "") -> Result:
-        """Every variant's result in `results`; the population's own Result holds the means."""
+        """Every variant's result in `results`; the population's own Result holds the means.
+        With early stopping each variant's model is its best one, from its `best_step`."""
         if self.result is not None:
             return self.result
+        self._ahead = None
+        if self._worker is not None:
+            self._worker.shutdown(wait=False)
+        model, best_steps = self.model, [None] * len(self.variants)
+        if self.early and self.early.best_model is not None:
+            kept = [e.best is not None for e in self.early.each]
+            best_steps = [
+                e.best_step if k else None for e, k in zip(self.early.each, kept, strict=True)
+            ]
+            model = each_where(kept, self.early.best_model, model)
         finals: dict[str, np.ndarray] = {}
         for part in self.eval_sets if self.step else ():
-            finals.update({f"{part}{k}": v for k, v in self.evaluate(self.model, part).items()})
+            finals.update({f"{part}{k}": v for k, v in self.evaluate(model, part).items()})
         for i, variant in enumerate(self.variants):
-            weights = jax.tree_util.tree_map(lambda a, i=i: a[i], self.model)
+            own = jax.tree_util.tree_map(lambda a, i=i: a[i], model)
+            own = Composed(own.weights, self.plans[i], own.state)
             metrics = {k: float(v[i]) for k, v in finals.items()}
-            failed = self.failures.get(variant.name)
-            said = f"the loss stopped being finite at step {failed}" if failed else ""
             self.results[variant.name] = Result(
-                weights, self.step, self.seconds, metrics, None, said
-            )
+                own, self.early_stopped.get(variant.name, self.step), self.seconds, metrics,
+                None, self._why_stopped(i), best_steps[i],
+            )  # fmt: skip
         self.stopped = stopped or self.stopped
         self.result = Result(
             self.model, self.step, self.seconds, _means(
@@ -174,8 +264,35 @@ class Population(Session):
             listener.finished(self, self.result)
         return self.result
 
-    def state_tree(self) -> dict[str, Any]:
-        return {"model": self.model, "opt_state": self.opt_state}
+    def _why_stopped(self, i: int) -> str:
+        """Why variant `i` stopped before the others, in words ("" if it did not)."""
+        name = self.variants[i].name
+        if name in self.failures:
+            return f"the loss stopped being finite at step {self.failures[name]}"
+        if name in self.early_stopped:
+            early, rule = self.early.each[i], self.early.rule
+            return (
+                f"early stop: {rule.metric} did not improve for {rule.patience} evaluations; "
+                f"best {early.best:.4g} at step {early.best_step}"
+            )
+        return ""
+
+    # -- checkpoints -----------------------------------------------------------------------
+
+    def state_header(self) -> dict[str, Any]:
+        """The session's header, with each variant's first loss, failure and early stop."""
+        header = super().state_header()
+        if self.first_loss is not None:
+            header["first_loss"] = np.asarray(self.first_loss).tolist()
+        header["failures"] = dict(self.failures)
+        header["early_stopped"] = dict(self.early_stopped)
+        return header
+
+    def restore(self, tree: dict[str, Any], header: dict[str, Any]) -> None:
+        super().restore(tree, header)
+        self.failures = dict(header.get("failures") or {})
+        self.early_stopped = dict(header.get("early_stopped") or {})
+        self._set_active()
 
 
 def _means(per_variant: Mapping[str, Mapping[str, float]]) -> dict[str, float]:

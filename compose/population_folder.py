@@ -2,6 +2,7 @@
 
 recipe.yaml, summary.json, metrics.jsonl   the population: means over the variants,
                                            and the distribution in the summary
+checkpoint.ckpt                            every variant's state (compose.checkpoint)
 variants/NAME/                             each variant as a run folder of its own
                                            (its recipe with its seed and settings
                                            written in), so load_run, compose plot and
@@ -22,12 +23,14 @@ from compose.run_folder import (
     RECIPE,
     SUMMARY,
     WEIGHTS,
+    keep_up_to,
     refuse_unless_new,
     to_json,
 )
 from compose.source import dump_text
 
 if TYPE_CHECKING:
+    from compose.plan import Plan
     from compose.population import Population, Variant
     from compose.session import Result
 
@@ -41,25 +44,30 @@ def folder_name(variant: Variant) -> str:
 
 class PopulationFolder(Listener):
     """Writes a population's folder (see the module's docstring). `document` is the
-    resolved recipe as plain data; each variant's copy gets its settings written in."""
+    resolved recipe as plain data; each variant's copy gets its settings written in.
+    resume: the folder is this population's, being continued; metrics logged after the
+    checkpoint it resumes from are dropped."""
 
-    def __init__(self, path: str | Path, document: dict[str, Any]):
+    def __init__(self, path: str | Path, document: dict[str, Any], *, resume: bool = False):
         self.path = Path(path)
         self.document = document
-        refuse_unless_new(self.path)
+        if not resume:
+            refuse_unless_new(self.path)
 
     def started(self, session: Population) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path / RECIPE, dump_text(self.document).encode())
-        self._metrics = open(self.path / METRICS, "w", encoding="utf-8")
+        keep_up_to(self.path / METRICS, session.step)
+        self._metrics = open(self.path / METRICS, "a", encoding="utf-8")
         self._own: dict[str, Any] = {}
+        plan = session.checked.plan
         for variant in session.variants:
             folder = self.path / VARIANTS / folder_name(variant)
             folder.mkdir(parents=True, exist_ok=True)
-            write_atomic(
-                folder / RECIPE, dump_text(variant_document(self.document, variant)).encode()
-            )
-            self._own[variant.name] = open(folder / METRICS, "w", encoding="utf-8")
+            text = dump_text(variant_document(self.document, variant, plan))
+            write_atomic(folder / RECIPE, text.encode())
+            keep_up_to(folder / METRICS, session.step)
+            self._own[variant.name] = open(folder / METRICS, "a", encoding="utf-8")
         self._summary(session, "running")
 
     def logged(self, session: Population, record: dict[str, Any]) -> None:
@@ -77,11 +85,15 @@ class PopulationFolder(Listener):
             folder = self.path / VARIANTS / folder_name(variant)
             own = session.results[variant.name]
             write_atomic(folder / WEIGHTS, serialised(own.model))
-            status = "failed" if own.stopped else "finished"
+            status = "failed" if variant.name in session.failures else "finished"
+            if status == "finished" and own.stopped:  # stopped early, or the whole population
+                status = "stopped"
             summary = {"status": status, "steps": own.steps, "of": session.total}
             summary.update(seconds=own.seconds, metrics=own.metrics)
             if own.stopped:
                 summary["stopped"] = own.stopped
+            if own.best_step is not None:
+                summary["best_step"] = own.best_step
             write_atomic(folder / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
             self._own[variant.name].close()
         self._summary(session, "stopped" if result.stopped else "finished", result)
@@ -104,8 +116,11 @@ class PopulationFolder(Listener):
         write_atomic(self.path / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
 
 
-def variant_document(document: dict[str, Any], variant: Variant) -> dict[str, Any]:
-    """The recipe document with the variant's settings written into its train section."""
+def variant_document(
+    document: dict[str, Any], variant: Variant, plan: Plan | None = None
+) -> dict[str, Any]:
+    """The recipe document with the variant's settings written in (compose.variants names
+    the keys); `plan` says which initialiser a weight the document leaves out starts from."""
     out = copy.deepcopy(document)
     train = out.setdefault("train", {})
     train.pop("vary", None)
@@ -113,8 +128,19 @@ def variant_document(document: dict[str, Any], variant: Variant) -> dict[str, An
         parts = key.split(".")
         if parts[0] == "seed":
             train["seed"] = value
-        else:  # optimizer.NAME.ARGUMENT
+        elif parts[0] == "penalty":
+            train["penalty"] = {parts[1]: value}
+        elif parts[0] == "optimizer":
             optimizer = train.setdefault("optimizer", {})
             args = optimizer.setdefault(parts[1], {}) or {}
             optimizer[parts[1]] = {**args, parts[2]: value}
+        elif len(parts) == 3:  # nodes.NODE.HYPERPARAMETER
+            out["nodes"][parts[1]][parts[2]] = value
+        else:  # nodes.NODE.WEIGHT.ARGUMENT
+            node = out["nodes"][parts[1]]
+            weight = node.get(parts[2])
+            if not (isinstance(weight, dict) and "init" in weight):
+                learned = next(w for w in plan.learned if (w.node, w.slot) == tuple(parts[1:3]))
+                weight = {"init": learned.init, **dict(learned.init_args)}
+            node[parts[2]] = {**weight, parts[3]: value}
     return out

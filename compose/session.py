@@ -126,9 +126,9 @@ class Session:
     # -- preparing -------------------------------------------------------------------------
 
     def prepare(self, *, resume: str | Path | None = None) -> Session:
-        """Load the data, build the model and optimizer, compile the training chunk; with
+        """Load the data, build the model and optimizer, trace the training chunk; with
         `resume`, continue from the newest whole checkpoint in that run folder. Then tell
-        the listeners that training can start."""
+        the listeners that training can start, and compile the first call's chunk."""
         self._prepare_data()
         self._prepare_training()
         spec = self.spec
@@ -137,7 +137,9 @@ class Session:
             self._check_early_stop()
         self._every = self._log_every()
         self._compiled: dict[tuple[int, str], Any] = {}
-        self._span = self._log_points_per_call(self._compiled_for(min(self._every, self.total)))
+        estimated = min(self._every, self.total)
+        lowered = self._lowered(estimated)
+        self._span = self._log_points_per_call(lowered)
         self.prepared = True
         self.warnings: list[str] = []
         if resume is not None:
@@ -147,6 +149,11 @@ class Session:
             self.first_loss = self.evaluate(self.model)["loss"]
         for listener in self.listeners:
             listener.started(self)
+        if self.step < self.total:  # compile what the first call runs (once listeners say
+            first = self.next_stop() - self.step  # when they want the model)
+            if first == estimated:
+                self._compiled[first, "chunk"] = lowered.compile()
+            self._compiled_for(first)
         if self.step >= self.total:
             self.finish("")
         return self
@@ -275,20 +282,23 @@ class Session:
         """The chunk runner compiled for `length` steps (each length and guard compiles once;
         the step-by-step guard only when a chunk was not finite)."""
         if (length, guard) not in self._compiled:
-            params, _ = eqx.partition(self.model, eqx.is_array)
-            indices = self.placement.indices(self._take(0, length))
-            numbers = np.zeros(length, np.int32)
-            lowered = self._runners[guard].lower(
-                params, self.opt_state, self.arrays, indices, numbers, self._settings
-            )
-            self._compiled[length, guard] = lowered.compile()
+            self._compiled[length, guard] = self._lowered(length, guard).compile()
         return self._compiled[length, guard]
 
-    def _log_points_per_call(self, compiled) -> int:
+    def _lowered(self, length: int, guard: str = "chunk"):
+        """The chunk runner traced for `length` steps, not yet compiled."""
+        params, _ = eqx.partition(self.model, eqx.is_array)
+        indices = self.placement.indices(self._take(0, length))
+        numbers = np.zeros(length, np.int32)
+        return self._runners[guard].lower(
+            params, self.opt_state, self.arrays, indices, numbers, self._settings
+        )
+
+    def _log_points_per_call(self, lowered) -> int:
         """How many log intervals one compiled call may span: as many as fit CHUNK_SECONDS
         by a step's estimated time, a power of two (few lengths to compile), at least one."""
         try:
-            cost = compiled.cost_analysis()
+            cost = lowered.cost_analysis()
             cost = cost[0] if isinstance(cost, (list, tuple)) else cost
             flops = float(cost.get("flops", 0.0))  # of one step: XLA counts a loop body once
         except Exception:  # no estimate on this backend: one log interval per call

@@ -43,12 +43,15 @@ def loss_fn(
     penalty: tuple[str, float] | None,
     key: jax.Array | None = None,
     names: tuple[str, ...] = (),
+    hypers: dict | None = None,
 ):
     """(mean loss over the batch plus the weight penalty, (running state, batch means of
     the loss and of each metric in `names`)).
 
     With a key, each example gets its own for the random blocks (dropout, noise). Blocks
     with running state (batch norm) see the batch through its axis name and update it.
+    `hypers` ({node: {hyperparameter: scalar}}) replaces nodes' hyperparameters by traced
+    values (a population's, one per variant); the penalty's coefficient may be traced too.
     """
     plan, stateful = model.plan, model.plan.stateful
     values = example_values(plan, names)
@@ -59,6 +62,7 @@ def loss_fn(
             state=model.state,
             batch_axis=BATCH_AXIS if stateful else None,
             updates={} if stateful else None,
+            hypers=hypers,
         )
         return values(weights, example, extras), extras.updates
 
@@ -78,14 +82,18 @@ def loss_fn(
 
 
 def make_step(optimizer: optim.Optimizer, penalty=None, names: tuple[str, ...] = ()) -> Callable:
-    """One optimisation step on a batch: (model, opt_state, batch, key=None) ->
-    (model, opt_state, values), values the batch means of the loss (without the penalty)
+    """One optimisation step on a batch: (model, opt_state, batch, key=None, settings=None)
+    -> (model, opt_state, values), values the batch means of the loss (without the penalty)
     and of each metric. The optimizer's state covers `model.weights` only; the key drives
-    random blocks; running state is replaced by the step's update of it."""
+    random blocks; running state is replaced by the step's update of it. `settings` holds
+    a population variant's traced numbers: "penalty" (the coefficient of `penalty`'s norm)
+    and "hypers" (see loss_fn); without them the step is the recipe's."""
 
-    def step(model, opt_state, batch, key=None):
+    def step(model, opt_state, batch, key=None, settings=None):
+        settings = settings or {}
+        own = (penalty[0], settings["penalty"]) if "penalty" in settings else penalty
         (_, (new_state, values)), grads = jax.value_and_grad(loss_fn, has_aux=True)(
-            model.weights, model, batch, penalty, key, names
+            model.weights, model, batch, own, key, names, settings.get("hypers")
         )
         updates, opt_state = optimizer.update(grads, opt_state, model.weights)
         model = eqx.tree_at(lambda m: m.weights, model, eqx.apply_updates(model.weights, updates))
@@ -122,8 +130,8 @@ def chunk_runner(
     guard: str = "chunk",
     variants: bool = False,
 ) -> Callable:
-    """`f(params, opt_state, arrays, indices, numbers) -> (params, opt_state, bad, values)`:
-    several steps in one compiled call.
+    """`f(params, opt_state, arrays, indices, numbers, settings=None) -> (params, opt_state,
+    bad, values)`: several steps in one compiled call.
 
     indices (steps, batch) pick each step's examples from `arrays`; numbers (steps,) are
     the step numbers, folded into `key` for the random blocks (None when there are none).
@@ -138,19 +146,22 @@ def chunk_runner(
     weights before it. Finite chunks give the same numbers either way; "chunk" does not
     pay for choosing between the old and new weights at every step. "off" checks nothing
     (to measure what a check costs).
-    With `variants`, params, opt_state, indices, key and every output gain a leading axis
-    of variants (a population), stepped together by one vmapped program.
+    With `variants`, params, opt_state, indices, key, settings and every output gain a
+    leading axis of variants (a population), stepped together by one vmapped program.
+    `settings` (a population's, else None) are the step's (see make_step) and "active",
+    whether a variant trains: one that does not (stopped early, or failed) ends the call
+    with the weights and state it began with, and `bad` -1.
     """
     if guard not in GUARDS:
         raise ValueError(f"expected guard to be one of {GUARDS}, got {guard!r}")
     chunk = _chunk(step, static, batch_sharding, guard)
     if not variants:
-        return jax.jit(lambda params, opt_state, arrays, indices, numbers: chunk(
-            params, opt_state, arrays, indices, numbers, key
+        return jax.jit(lambda params, opt_state, arrays, indices, numbers, settings=None: chunk(
+            params, opt_state, arrays, indices, numbers, key, settings
         ))  # fmt: skip
-    each = jax.vmap(chunk, in_axes=(0, 0, None, 0, None, None if key is None else 0))
-    return jax.jit(lambda params, opt_state, arrays, indices, numbers: each(
-        params, opt_state, arrays, indices, numbers, key
+    each = jax.vmap(chunk, in_axes=(0, 0, None, 0, None, None if key is None else 0, 0))
+    return jax.jit(lambda params, opt_state, arrays, indices, numbers, settings=None: each(
+        params, opt_state, arrays, indices, numbers, key, settings
     ))  # fmt: skip
 
 
@@ -166,7 +177,7 @@ def runners(step: Callable, static, key, batch_sharding=None, *, variants: bool 
 def _chunk(step: Callable, static, batch_sharding, guard: str) -> Callable:
     """The body of chunk_runner, for one model, before jit (and vmap)."""
 
-    def run_chunk(params, opt_state, arrays, indices, numbers, key):
+    def run_chunk(params, opt_state, arrays, indices, numbers, key, settings):
         def body(carry, idx_number):
             params, opt_state, bad = carry
             idx, number = idx_number
@@ -174,7 +185,9 @@ def _chunk(step: Callable, static, batch_sharding, guard: str) -> Callable:
             if batch_sharding is not None:
                 batch = jax.lax.with_sharding_constraint(batch, batch_sharding)
             step_key = None if key is None else jax.random.fold_in(key, number)
-            model, new_opt, values = step(eqx.combine(params, static), opt_state, batch, step_key)
+            model, new_opt, values = step(
+                eqx.combine(params, static), opt_state, batch, step_key, settings
+            )
             new_params = eqx.filter(model, eqx.is_array)
             if guard != "step":
                 return (new_params, new_opt, bad), values
@@ -186,23 +199,30 @@ def _chunk(step: Callable, static, batch_sharding, guard: str) -> Callable:
             return (params, opt_state, bad), values
 
         start = (params, opt_state, jnp.int32(-1))
-        (params, opt_state, bad), values = jax.lax.scan(body, start, (indices, numbers))
+        (new_params, new_opt, bad), values = jax.lax.scan(body, start, (indices, numbers))
         if guard == "chunk":
-            ok = jnp.all(jnp.isfinite(values["loss"])) & all_finite(params.weights)
+            ok = jnp.all(jnp.isfinite(values["loss"])) & all_finite(new_params.weights)
             bad = jnp.where(ok, jnp.int32(-1), numbers[0])
-        return params, opt_state, bad, values
+        if settings is not None and "active" in settings:
+            active = settings["active"]
+            keep = lambda new, old: jnp.where(active, new, old)  # noqa: E731
+            new_params = jax.tree_util.tree_map(keep, new_params, params)
+            new_opt = jax.tree_util.tree_map(keep, new_opt, opt_state)
+            bad = jnp.where(active, bad, jnp.int32(-1))
+        return new_params, new_opt, bad, values
 
     return run_chunk
 
 
 def evaluator(plan: Plan, names: tuple[str, ...], *, batch_size: int = 1024) -> Callable:
-    """`f(model, arrays) -> {"loss": mean, metric: mean...}` over every example of `arrays`,
-    as prediction computes (random blocks off, running statistics read)."""
+    """`f(model, arrays, hypers=None) -> {"loss": mean, metric: mean...}` over every example
+    of `arrays`, as prediction computes (random blocks off, running statistics read);
+    `hypers` as loss_fn takes them."""
     values = example_values(plan, names)
 
     @eqx.filter_jit
-    def evaluate(model: Composed, arrays: dict[str, jax.Array]) -> Values:
-        extras = Extras(state=model.state)
+    def evaluate(model: Composed, arrays: dict[str, jax.Array], hypers=None) -> Values:
+        extras = Extras(state=model.state, hypers=hypers)
         per_example = jax.lax.map(
             lambda ex: values(model.weights, ex, extras), arrays, batch_size=batch_size
         )

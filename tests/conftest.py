@@ -1,10 +1,19 @@
-"""Shared helpers: write a recipe into a temporary folder and run the CLI on it."""
+"""Shared helpers: write a recipe into a temporary folder and run the CLI on it; the
+`compose` command's compiled-program cache kept inside this test session's own folder."""
 
+import os
 import textwrap
 
 import pytest
 
 from compose.cli import main
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _compile_cache(tmp_path_factory):
+    """The command (in this process and in the subprocesses tests start) caches compiled
+    programs in a folder of this session, never in the user's cache."""
+    os.environ["COMPOSE_CACHE"] = str(tmp_path_factory.mktemp("xla-cache"))
 
 XOR = """\
 inputs: {x: [2], y: [1]}

@@ -9,6 +9,7 @@ import pytest
 
 import compose
 from compose.population import Population
+from compose.train import Callbacks, make_population
 from compose.variants import parse_vary, variants
 
 RECIPES = Path(__file__).parents[2] / "recipes"
@@ -65,13 +66,230 @@ def test_what_would_change_a_shape_cannot_vary(cli):
     code, out, err = cli(text, "run", "r.yaml", "--quiet", "--vary", "nodes.hidden.out=2,3")
     assert code == 2
     assert err == [
-        "--vary nodes.hidden.out=2,3: vary: expected one of seed or optimizer.adam.ARGUMENT "
-        "(numbers that change no shape), got 'nodes.hidden.out' (known: optimizer.adam.b1, "
-        "optimizer.adam.b2, optimizer.adam.eps, optimizer.adam.eps_root, "
-        "optimizer.adam.learning_rate, seed)"
+        "--vary nodes.hidden.out=2,3: vary: expected one of seed, optimizer.adam.ARGUMENT, "
+        "penalty.l1, penalty.l2, nodes.NODE.HYPERPARAMETER or nodes.NODE.WEIGHT.ARGUMENT "
+        "(numbers that change no shape), got 'nodes.hidden.out' (linear's out changes a shape "
+        "or the compiled program; a population varies dropout's rate, noise's stddev)"
     ]
     code, out, err = cli(text, "run", "r.yaml", "--quiet", "--vary", "seed=a:b")
     assert err == ["--vary seed=a:b: expected a range of whole numbers like 0:20, got 'a:b'"]
+
+
+def test_each_refused_key_says_why():
+    def said(vary, *overrides):
+        recipe = compose.loads(NOISY, overrides=[f"train.vary={vary}", *overrides])
+        return [(p.message.split(", got ")[-1], p.hint) for p in compose.check(recipe).problems]
+
+    assert said("{nodes.hidden.weight.scale: [1.0]}") == [
+        (
+            "'nodes.hidden.weight.scale'",
+            "weight 'hidden.weight' starts from normal, whose numeric arguments are stddev",
+        )
+    ]
+    assert said("{nodes.logit.weight.stddev: [1.0]}") == [
+        (
+            "'nodes.logit.weight.stddev'",
+            "weight 'logit.weight' starts from lecun_normal, which takes no numeric "
+            "arguments: give it one that does, e.g. weight: {init: normal, stddev: 0.1}",
+        )
+    ]
+    assert said("{penalty.l1: [0.1]}", "train.penalty={l2: 0.01}") == [
+        (
+            "'penalty.l1'",
+            "the recipe's penalty is l2: vary penalty.l2",
+        )
+    ]
+    recipe = compose.loads(NOISY, overrides=["train.vary={nodes.drop.rate: [0.1, 1.5]}"])
+    assert [p.message for p in compose.check(recipe).problems] == [
+        "vary: expected a value in [0, 1) for 'nodes.drop.rate', got 1.5"
+    ]
+    recipe = compose.loads(NOISY, overrides=["train.vary={penalty.l2: [-1]}"])
+    assert [p.message for p in compose.check(recipe).problems] == [
+        "vary: expected a value >= 0 for 'penalty.l2', got -1"
+    ]
+
+
+EARLY = "train.early_stop={metric: loss, patience: 5, min_delta: 0.001}"
+
+# A small network with dropout and noise, and a hidden weight drawn with a scale to vary.
+NOISY = """
+name: noisy
+inputs: {x: [2], y: [1]}
+nodes:
+  hidden: {block: linear, in: x, out: 8, weight: {init: normal, stddev: 0.5}}
+  bend: {block: tanh, in: hidden}
+  drop: {block: dropout, in: bend, rate: 0.2}
+  jitter: {block: noise, in: drop, stddev: 0.1}
+  logit: {block: linear, in: jitter, out: 1}
+  prob: {block: sigmoid, in: logit}
+  loss: {block: cross_entropy, in: {pred: prob, target: y}}
+outputs: [prob]
+loss: loss
+train:
+  data: {dataset: xor}
+  batch: 4
+  steps: 200
+  optimizer: {adam: {learning_rate: 0.05}}
+  metrics: [accuracy]
+"""
+
+
+def assert_same_weights(a, b, **tolerance):
+    leaves_a, leaves_b = jax.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    assert len(leaves_a) == len(leaves_b)
+    for x, y in zip(leaves_a, leaves_b, strict=True):
+        np.testing.assert_allclose(np.asarray(x), np.asarray(y), **(tolerance or TOLERANCE))
+
+
+# The vmapped program sums in another order: weights of size ~3 drift by ~1e-5 over 200 steps.
+TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
+
+
+@pytest.mark.parametrize(
+    "key, values, setting",
+    [
+        ("penalty.l2", [0.0, 0.01], "train.penalty={{l2: {}}}"),
+        ("nodes.drop.rate", [0.0, 0.5], "nodes.drop.rate={}"),
+        ("nodes.jitter.stddev", [0.0, 0.3], "nodes.jitter.stddev={}"),
+        ("nodes.hidden.weight.stddev", [0.1, 2.0], "nodes.hidden.weight.stddev={}"),
+    ],
+)
+def test_each_variant_ends_where_a_run_with_its_setting_ends(key, values, setting):
+    population = Population(compose.loads(NOISY), {key: values}).prepare()
+    population.run()
+    for value in values:
+        alone = compose.train(compose.loads(NOISY, overrides=[setting.format(value)]))
+        together = population.results[f"{key.rsplit('.', 1)[-1]}={value}"]
+        assert together.metrics["loss"] == pytest.approx(alone.metrics["loss"], rel=1e-4)
+        assert_same_weights(together.model.weights, alone.model.weights)
+
+
+def test_a_variant_folder_holds_its_setting(tmp_path):
+    checked = compose.check(compose.loads(NOISY))
+    vary = {"nodes.hidden.weight.stddev": [2.0], "nodes.drop.rate": [0.5], "penalty.l1": [0.01]}
+    population = make_population(checked, vary, folder=tmp_path / "pop").prepare()
+    population.run()
+    name = "stddev=2.0,rate=0.5,l1=0.01"
+    recipe, model = compose.load_run(tmp_path / "pop" / "variants" / name)
+    hidden, drop = (next(n for n in recipe.nodes if n.name == k) for k in ("hidden", "drop"))
+    assert hidden.weight("weight").init_args == (("stddev", 2.0),)
+    assert dict(drop.hypers)["rate"] == 0.5 and recipe.train.penalty == ("l1", 0.01)
+    assert_same_weights(model.weights, population.results[name].model.weights, rtol=0, atol=0)
+
+
+def test_an_interrupted_population_resumes_to_the_same_weights(tmp_path):
+    recipe = xor("train.steps=400", "train.checkpoint={every: 100}")
+    vary = {"seed": [0, 1], "optimizer.adam.learning_rate": [0.05]}
+    straight = Population(recipe, vary).prepare()
+    straight.run()
+
+    def interrupt(record):
+        if record["step"] == 180:
+            raise KeyboardInterrupt
+
+    folder = tmp_path / "pop"
+    first = make_population(
+        compose.check(recipe), vary, folder=folder, listeners=[Callbacks(interrupt)]
+    ).prepare()
+    with pytest.raises(KeyboardInterrupt):
+        first.run()
+    first.finish("interrupted")
+    assert json.loads((folder / "summary.json").read_text())["status"] == "stopped"
+    again = compose.check(compose.load(folder / "recipe.yaml"))
+    assert dict(again.recipe.train.vary) == {
+        "seed": (0, 1),
+        "optimizer.adam.learning_rate": (0.05,),
+    }
+    resumed = make_population(again, dict(again.recipe.train.vary), folder=folder, resume=True)
+    resumed.prepare(resume=folder)
+    assert resumed.step == 180
+    resumed.run()
+    for name, result in straight.results.items():
+        assert_same_weights(
+            resumed.results[name].model.weights, result.model.weights, rtol=0, atol=0
+        )
+    steps = [
+        json.loads(line)["step"] for line in (folder / "metrics.jsonl").read_text().splitlines()
+    ]
+    assert steps == list(range(4, 401, 4))
+    own = (folder / "variants" / "seed=1,learning_rate=0.05" / "metrics.jsonl").read_text()
+    assert [json.loads(line)["step"] for line in own.splitlines()] == steps
+
+
+def test_early_stopping_resumes_where_it_was(tmp_path):
+    recipe = xor(EARLY, "train.steps=600", "train.checkpoint={every: 60}")
+    straight = Population(recipe, {"seed": [0, 1, 2]}).prepare()
+    straight.run()
+
+    def interrupt(record):
+        if record["step"] == 420:  # seeds 1 and 2 stopped at 306, seed 0 goes on to 510
+            raise KeyboardInterrupt
+
+    folder = tmp_path / "pop"
+    first = make_population(
+        compose.check(recipe), {"seed": [0, 1, 2]}, folder=folder, listeners=[Callbacks(interrupt)]
+    ).prepare()
+    with pytest.raises(KeyboardInterrupt):
+        first.run()
+    first.finish("interrupted")
+    again = compose.check(compose.load(folder / "recipe.yaml"))
+    resumed = make_population(again, dict(again.recipe.train.vary), folder=folder, resume=True)
+    resumed.prepare(resume=folder)
+    assert resumed.early_stopped == {"seed=1": 306, "seed=2": 306}
+    resumed.run()
+    assert resumed.result.stopped.startswith("early stop: every variant stopped improving")
+    for name, result in straight.results.items():
+        own = resumed.results[name]
+        assert (own.steps, own.best_step, own.stopped) == (
+            result.steps,
+            result.best_step,
+            result.stopped,
+        )
+        assert_same_weights(own.model.weights, result.model.weights, rtol=0, atol=0)
+
+
+def test_the_cli_resumes_a_population(cli, tmp_path):
+    text = (RECIPES / "xor.yaml").read_text()
+    code, out, err = cli(text, "run", "r.yaml", "--out", "pop", "--quiet", "--vary", "seed=0:2",
+                         "--set", "train.steps=40")  # fmt: skip
+    assert code == 0, err
+    code, out, err = cli(text, "run", "--resume", "pop", "--quiet", "--vary", "seed=0:3")
+    assert (code, err) == (2, ["--vary: expected no --vary with --resume: the population's "
+                               "folder keeps its variants"])  # fmt: skip
+    code, out, err = cli(text, "run", "--resume", "pop", "--quiet", "--set", "train.steps=80")
+    assert code == 0, err
+    assert out.startswith("xor: 2 variants trained 80 steps")
+    lines = (tmp_path / "pop" / "variants" / "seed=1" / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(line)["step"] for line in lines] == list(range(1, 81))
+
+
+def test_each_variant_stops_early_on_its_own():
+    population = Population(xor(EARLY, "train.steps=600"), {"seed": [0, 1, 2]}).prepare()
+    population.run()
+    stopped = [r.steps for r in population.results.values()]
+    assert min(stopped) < max(stopped) < 600, "expected variants to stop at different steps"
+    for seed in range(3):
+        alone = compose.train(xor(EARLY, "train.steps=600", f"train.seed={seed}"))
+        together = population.results[f"seed={seed}"]
+        assert (together.steps, together.best_step) == (alone.steps, alone.best_step)
+        assert together.stopped == alone.stopped
+        assert_same_weights(together.model.weights, alone.model.weights)
+
+
+def test_the_table_says_each_variant_best_step(cli):
+    text = (RECIPES / "xor.yaml").read_text()
+    code, out, err = cli(text, "run", "r.yaml", "--quiet", "--vary", "seed=0:3", "--set",
+                         "train.early_stop={metric: loss, patience: 5, min_delta: 0.001}",
+                         "--set", "train.steps=600")  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[1] == (
+        "early stop: every variant stopped improving (loss, patience 5); "
+        "each keeps its best weights"
+    )
+    assert lines[2].split() == ["variant", "loss", "accuracy", "best", "step"]
+    rows = [line.split() for line in lines[3:6]]
+    assert all(row[3].isdigit() and row[4:6] == ["early", "stop:"] for row in rows)
 
 
 def test_a_recipe_can_hold_its_grid():

@@ -1,0 +1,34 @@
+"""The `compose` command's cache of compiled programs: where it goes, how to turn it off,
+and that a run fills it (the saving itself is measured, not tested)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from compose.compile_cache import cache_folder
+
+XOR = Path(__file__).parents[2] / "recipes" / "xor.yaml"
+
+
+def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMPOSE_CACHE", str(tmp_path / "mine"))
+    assert cache_folder() == tmp_path / "mine"
+    monkeypatch.setenv("COMPOSE_CACHE", "off")
+    assert cache_folder() is None
+    monkeypatch.delenv("COMPOSE_CACHE")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_folder() == tmp_path / "xdg" / "blockcompose" / "xla"
+
+
+def test_a_run_keeps_its_compiled_programs_and_a_second_run_reuses_them(tmp_path):
+    cache = tmp_path / "cache"
+    env = {"COMPOSE_CACHE": str(cache), "PATH": "", "HOME": str(tmp_path)}
+    command = [sys.executable, "-m", "compose.cli", "run", str(XOR), "--quiet"]
+    command += ["--set", "train.steps=20"]
+    first = subprocess.run([*command, "--out", str(tmp_path / "a")], env=env, capture_output=True)
+    assert first.returncode == 0, first.stderr.decode()
+    kept = sorted(p.name for p in cache.iterdir())
+    assert kept, "nothing was cached"
+    second = subprocess.run([*command, "--out", str(tmp_path / "b")], env=env, capture_output=True)
+    assert second.returncode == 0, second.stderr.decode()
+    assert sorted(p.name for p in cache.iterdir()) == kept  # every program found, none added
