@@ -473,6 +473,7 @@ class Session:
         """The training batch of `step` (0-based; default: the next step to take), arrays
         with a leading batch axis: what looking inside at a log point should look at."""
         row = self.batches.take(self.step if step is None else step, 1)[0]
+        row = jnp.asarray(row)  # an array index: a numpy one is a constant, compiled each time
         return {k: a[row] for k, a in self.arrays.items()}
 
     def evaluate(self, model: Composed, part: str = "") -> dict[str, float]:
