@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -134,14 +136,16 @@ class Checkpoints(Listener):
 
     The regular checkpoints are written by a thread of their own while training goes on:
     what one holds is taken when it is asked for (the session's arrays, which later steps
-    replace but never change). One is written at a time: a regular checkpoint asked for
-    while the one before is still being written is skipped (the disk sets the pace when
-    steps are faster than writes), and the one at the end waits for the one before and
-    is written before training is said to have ended. A write that failed is raised at
-    the next one."""
+    replace but never change). One is written at a time, and at most one a `pause`
+    seconds: a regular checkpoint asked for while the one before is still being written,
+    or sooner after it, is skipped (XOR takes 500 steps in a millisecond; writing one
+    takes longer, and competes with training for the interpreter). The one at the end
+    waits for the one before and is written before training is said to have ended. A
+    write that failed is raised at the next one."""
 
-    def __init__(self, folder: str | Path, every: int | None = None):
-        self.folder, self.every = Path(folder), every
+    def __init__(self, folder: str | Path, every: int | None = None, *, pause: float = 1.0):
+        self.folder, self.every, self.pause = Path(folder), every, pause
+        self._last = -math.inf  # when the last regular checkpoint was asked for
         self.saved: int | None = None  # the step last saved (or being saved)
         self._asked: queue.SimpleQueue = queue.SimpleQueue()  # (tree, header) to write
         self._idle = threading.Event()
@@ -151,7 +155,9 @@ class Checkpoints(Listener):
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
         if self.every and record["step"] % self.every == 0:  # then also the session's step
-            if self._idle.is_set():
+            now = time.monotonic()
+            if self._idle.is_set() and now - self._last >= self.pause:
+                self._last = now
                 self.save(session, wait=False)
 
     def finished(self, session: Session, result: Result) -> None:

@@ -15,6 +15,7 @@ def _compile_cache(tmp_path_factory):
     programs in a folder of this session, never in the user's cache."""
     os.environ["COMPOSE_CACHE"] = str(tmp_path_factory.mktemp("xla-cache"))
 
+
 XOR = """\
 inputs: {x: [2], y: [1]}
 nodes:
