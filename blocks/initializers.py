@@ -28,6 +28,8 @@ class Initializer:
         values = {a.name: a.default for a in self.args if not a.required}
         values.update(args)
         if self.scaled:
+            if not shape:  # a scalar's fan is 1: drawn as a vector of one (jax needs an axis)
+                return self(key, (1,), args, fan_in=-1, fan_out=-1).reshape(())
             if len(shape) < 2:  # a vector's fan is its length
                 fan_in = fan_out = -1
             init = self.make(in_axis=fan_in, out_axis=fan_out, **values)
@@ -36,15 +38,18 @@ class Initializer:
         return init(key, shape, jax.numpy.float32)
 
 
-_STDDEV = Hyper("stddev", float, 1.0, "standard deviation", exclusive_minimum=0)
+# jax draws a normal within 5.42 deviations (2.3 when truncated): a deviation of at most
+# 6e37 keeps every draw inside float32 (3.4e38), where a larger one gives inf weights.
+_STDDEV = Hyper("stddev", float, 1.0, "standard deviation", exclusive_minimum=0, maximum=6e37)
 _SCALE = Hyper("scale", float, 1.0, "half-width of the interval", exclusive_minimum=0)
 _nn = jax.nn.initializers
 
 
 def _uniform(scale: float) -> Callable:
-    """Uniform on [-scale, scale), not jax's [0, scale)."""
-    base = _nn.uniform(2 * scale)
-    return lambda key, shape, dtype: base(key, shape, dtype) - scale
+    """Uniform on [-scale, scale), not jax's [0, scale). Drawn on [-1, 1) and then scaled:
+    2 * scale is past float32 for a scale above 1.7e38, and every draw would be inf."""
+    base = _nn.uniform(2.0)
+    return lambda key, shape, dtype: (base(key, shape, dtype) - 1) * scale
 
 
 INITIALIZERS: dict[str, Initializer] = {
