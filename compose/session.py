@@ -410,10 +410,15 @@ class Session:
 
     def _call(self, start: int, stop: int, params, opt_state, guard: str = "chunk"):
         """One compiled call: steps start .. stop - 1 from these weights and state."""
+        return self._prepared_call(start, stop, params, opt_state, guard)()
+
+    def _prepared_call(self, start: int, stop: int, params, opt_state, guard: str = "chunk"):
+        """The compiled call of steps start .. stop - 1, its arguments made, not yet run."""
         indices = self.placement.indices(self._take(start, stop - start))
         numbers = np.arange(start, stop, dtype=np.int32)
         compiled = self._compiled_for(stop - start, guard)
-        return compiled(params, opt_state, self.arrays, indices, numbers, self._settings)
+        args = (params, opt_state, self.arrays, indices, numbers, self._settings)
+        return lambda: compiled(*args)
 
     def _go_ahead(self, start: int, params, opt_state) -> None:
         """Start the call from `start` on the worker thread (when its length is compiled
@@ -426,7 +431,16 @@ class Session:
             return
         if self._worker is None:
             self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="training")
-        future = self._worker.submit(self._call, start, stop, params, opt_state)
+        call, running = self._prepared_call(start, stop, params, opt_state), threading.Event()
+
+        def run():
+            running.set()
+            return call()
+
+        future = self._worker.submit(run)
+        # Wait until the worker runs the call: it holds Python's lock only until XLA starts,
+        # then this thread reads the last call's results while XLA computes the next.
+        running.wait()
         self._ahead = (start, stop, params, opt_state, future)
 
     def _made_ahead(self, start: int, stop: int, params):
