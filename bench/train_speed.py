@@ -314,7 +314,7 @@ def guard_runners(checked: Checked, data: dict, indices: np.ndarray, lengths: li
             start = time.perf_counter()
             for idx, numbers in chunks:
                 p, s, bad, values = run(p, s, arrays, idx, numbers)
-            jax.block_until_ready((p, bad))
+            jax.block_until_ready((p, s, bad, values))  # all of it, whichever guard
             return time.perf_counter() - start
 
         out[guard] = timer
