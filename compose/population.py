@@ -148,7 +148,7 @@ class Population(Session):
     def _take(self, start: int, steps: int) -> np.ndarray:
         return np.stack([b.take(start, steps) for b in self.batches_of])
 
-    def _log_points_per_call(self, compiled) -> int:
+    def _log_points_per_call(self, lowered) -> int:
         """One: a population's record holds every variant's means since the last one."""
         return 1
 

@@ -360,10 +360,7 @@ class Session:
         taken = stop - start if bad < 0 else bad - start
         failure = None
         if bad >= 0:
-            row = self._take(bad, 1)[0]
-            failure = diagnose(
-                model, {k: np.asarray(a)[row] for k, a in self.arrays.items()}, bad + 1
-            )
+            failure = diagnose(model, self.batch(bad), bad + 1)
         spent = time.perf_counter() - began
         records = self._records(values, start, start + taken, spent)
         if records:
