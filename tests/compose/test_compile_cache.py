@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compose.compile_cache import cache_folder
+from compose.compile_cache import cache_folder, use_compile_cache
 
 XOR = Path(__file__).parents[2] / "recipes" / "xor.yaml"
 
@@ -32,3 +32,11 @@ def test_a_run_keeps_its_compiled_programs_and_a_second_run_reuses_them(tmp_path
     second = subprocess.run([*command, "--out", str(tmp_path / "b")], env=env, capture_output=True)
     assert second.returncode == 0, second.stderr.decode()
     assert sorted(p.name for p in cache.iterdir()) == kept  # every program found, none added
+
+
+def test_a_cache_folder_that_cannot_be_made_means_no_cache(monkeypatch, tmp_path):
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder")
+    monkeypatch.setenv("COMPOSE_CACHE", str(taken / "xla"))
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    assert use_compile_cache() is None  # it compiles again instead of failing the command
