@@ -51,6 +51,7 @@ MAX_CHUNK = 10_000  # steps per compiled call at most: a chunk's indices stay sm
 # a CPU reaches (faster devices end their calls sooner).
 CHUNK_SECONDS = 0.2
 STEP_SECONDS, FLOPS_PER_SECOND = 2e-6, 1e11
+ON_FAILURE = ("end", "pause")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,10 @@ class Session:
     or jax, leading axis = examples); val and test likewise. init_from: a run folder whose
     weights start this run (overrides `train.init_from`). overfit: train on the first N
     training examples only (the debugging checklist's first test: can it fit a few?).
+    on_failure: what a step whose loss or weights are not finite does: "end" the run
+    (the command line), or "pause" it at the last good weights with `failure` set, for
+    whoever drives it to look inside and then stop (the editor); resuming or stepping
+    tries the refused step again.
     """
 
     def __init__(
@@ -93,7 +98,10 @@ class Session:
         listeners: Sequence[Listener] = (),
         init_from: str | Path | None = None,
         overfit: int | None = None,
+        on_failure: str = "end",
     ):
+        if on_failure not in ON_FAILURE:
+            raise ValueError(f"expected on_failure to be one of {ON_FAILURE}, got {on_failure!r}")
         checked = recipe if isinstance(recipe, Checked) else check(recipe)
         if checked.problems:
             raise RecipeError(checked.problems)
@@ -106,6 +114,7 @@ class Session:
         self._given = {"train": data, "val": val, "test": test}
         self._init_from = init_from
         self.overfit = overfit
+        self.on_failure = on_failure
         self.first_loss: float | None = None  # the loss before training, for the verdicts
         self.step = 0  # steps taken
         self.total = 0  # steps the run will take, known once the data is
@@ -345,7 +354,8 @@ class Session:
         way goes to the listeners, in order, and to `records`.
 
         None when there is nothing left to do. A step whose loss or weights are not finite
-        is refused: the session keeps the last good weights, records the failure and ends.
+        is refused: the session keeps the last good weights, records the failure and ends
+        (or pauses, with on_failure="pause").
         """
         if not self.prepared:
             self.prepare()
@@ -374,8 +384,10 @@ class Session:
                 self.early.update(record, model)
             for listener in self.listeners:
                 listener.logged(self, record)
-        if failure:
-            self.failure = failure
+        self.failure = failure  # paused on one, it lasts until a step goes through
+        if failure and self.on_failure == "pause":
+            self.pause()
+        elif failure:
             self._end(failure.message)
         elif self.early and self.early.exhausted:
             rule = self.early.rule

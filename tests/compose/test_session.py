@@ -184,6 +184,37 @@ def test_a_diverging_run_stops_at_the_step_and_never_keeps_non_finite_weights(tm
         json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
 
 
+def test_a_session_can_pause_on_a_non_finite_step_instead_of_ending():
+    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
+    ended = train(recipe)  # where an ending run stops, the pausing one must pause
+    session = Session(recipe, on_failure="pause").prepare()
+    driver = threading.Thread(target=session.run)
+    driver.start()
+    for _ in range(600):  # run() waits, paused, for whoever drives it
+        if session.paused:
+            break
+        driver.join(0.05)
+    assert session.paused and not session.done and session.result is None
+    assert session.step == ended.steps and session.failure.node == ended.failure.node
+    held = [np.asarray(w) for w in jax.tree_util.tree_leaves(session.model.weights)]
+    assert all(np.isfinite(w).all() for w in held)
+    session.stop()
+    driver.join(60)
+    assert session.result.failure.node == ended.failure.node
+    assert session.result.steps == ended.steps
+    for mine, theirs in zip(
+        jax.tree_util.tree_leaves(session.result.model.weights),
+        jax.tree_util.tree_leaves(ended.model.weights),
+        strict=True,
+    ):
+        assert np.array_equal(np.asarray(mine), np.asarray(theirs))
+
+
+def test_on_failure_takes_end_or_pause():
+    with pytest.raises(ValueError, match="expected on_failure to be one of"):
+        Session(xor(), on_failure="ignore")
+
+
 def test_early_stopping_keeps_the_best_weights(tmp_path):
     recipe = compose.load(
         RECIPES / "spirals.yaml",
