@@ -17,7 +17,6 @@ import math
 import os
 import queue
 import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -136,16 +135,21 @@ class Checkpoints(Listener):
 
     The regular checkpoints are written by a thread of their own while training goes on:
     what one holds is taken when it is asked for (the session's arrays, which later steps
-    replace but never change). One is written at a time, and at most one a `pause`
-    seconds: a regular checkpoint asked for while the one before is still being written,
-    or sooner after it, is skipped (XOR takes 500 steps in a millisecond; writing one
-    takes longer, and competes with training for the interpreter). The one at the end
-    waits for the one before and is written before training is said to have ended. A
-    write that failed is raised at the next one."""
+    replace but never change). One is written at a time, and at most one every `pause`
+    seconds of training (the session's `seconds`: compiling and pauses do not count), the
+    start counting as one; a multiple of `every` reached sooner, or while a checkpoint is
+    being written, is passed by, and the session's calls need not end there (XOR takes
+    500 steps in a millisecond; writing one takes longer, and competes with training for
+    the interpreter). So a run shorter than `pause` writes only the one at the end, and a
+    crash loses at most about `pause` seconds of training. With `pause` 0 every multiple
+    is written, each after the one before. The one at the end waits for the one before
+    and is written before training is said to have ended. A write that failed is raised
+    at the next one."""
 
     def __init__(self, folder: str | Path, every: int | None = None, *, pause: float = 1.0):
-        self.folder, self.every, self.pause = Path(folder), every, pause
-        self._last = -math.inf  # when the last regular checkpoint was asked for
+        self.folder, self.interval, self.pause = Path(folder), every, pause
+        self._session: Session | None = None
+        self._last = 0.0  # the session's seconds of training at the last regular checkpoint
         self.saved: int | None = None  # the step last saved (or being saved)
         self._asked: queue.SimpleQueue = queue.SimpleQueue()  # (tree, header) to write
         self._idle = threading.Event()
@@ -153,12 +157,27 @@ class Checkpoints(Listener):
         self._writer: threading.Thread | None = None
         self._failed: BaseException | None = None
 
+    @property
+    def every(self) -> int | None:  # type: ignore[override]
+        """The steps between checkpoints while one is due, so the session ends a call at
+        the next multiple; else None, so that calls in between need not end there."""
+        return self.interval if self._due() else None
+
+    def _due(self) -> bool:
+        """Whether a checkpoint at the next multiple of `every` would be written."""
+        if not self.interval or self.pause <= 0:
+            return bool(self.interval)
+        trained = math.inf if self._session is None else self._session.seconds
+        return self._idle.is_set() and trained - self._last >= self.pause
+
+    def started(self, session: Session) -> None:
+        self._session, self._last = session, session.seconds
+
     def logged(self, session: Session, record: dict[str, Any]) -> None:
-        if self.every and record["step"] % self.every == 0:  # then also the session's step
-            now = time.monotonic()
-            if self._idle.is_set() and now - self._last >= self.pause:
-                self._last = now
-                self.save(session, wait=False)
+        at = record["step"]
+        if self.interval and at % self.interval == 0 and at == session.step and self._due():
+            self._last = session.seconds
+            self.save(session, wait=False)
 
     def finished(self, session: Session, result: Result) -> None:
         if self.saved != session.step:

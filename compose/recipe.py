@@ -8,6 +8,8 @@ from typing import Any
 
 from compose.problems import Problem, Where
 
+CHECKPOINT_SECONDS = 1.0  # by default, at most one regular checkpoint a second
+
 
 @dataclass(frozen=True)
 class Input:
@@ -163,6 +165,7 @@ class Train:
     seed: int
     early_stop: EarlyStop | None = None
     checkpoint_every: int | None = None
+    checkpoint_seconds: float = CHECKPOINT_SECONDS  # at most one regular checkpoint this often
     devices: int | None = None  # None: all that JAX sees
     init_from: str | None = None  # a run folder whose weights start this run
     vary: tuple[tuple[str, tuple], ...] = ()  # a population: setting -> values (a grid)

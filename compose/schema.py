@@ -17,6 +17,7 @@ from compose.data_sklearn import SETS
 from compose.datasets import DATASETS
 from compose.metrics import METRICS, TOP_K_PATTERN
 from compose.parse import INSTANCE_KEYS, NETWORK_KEYS, TOP_KEYS
+from compose.recipe import CHECKPOINT_SECONDS
 from compose.train_spec import TRAIN_KEYS
 
 Schema = dict[str, Any]
@@ -311,7 +312,17 @@ def _train() -> Schema:
         },
         "checkpoint": {
             "type": "object",
-            "properties": {"every": number("steps between checkpoints", exclusiveMinimum=0)},
+            "properties": {
+                "every": number("steps between checkpoints", exclusiveMinimum=0),
+                "seconds": {
+                    **number(
+                        "at most one regular checkpoint this often (0: at every multiple)",
+                        "number",
+                        minimum=0,
+                    ),
+                    "default": CHECKPOINT_SECONDS,
+                },
+            },
             "required": ["every"],
             "additionalProperties": False,
         },

@@ -87,10 +87,10 @@ def make_session(
     written: list[Listener] = []
     if folder is not None and jax.process_index() == 0:  # one host writes the run folder
         text = resolved_text(checked.recipe)
-        every = checked.recipe.train.checkpoint_every
+        train = checked.recipe.train
         written = [
             RunFolder(folder, text, resume=resume),
-            Checkpoints(folder, every),
+            Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds),
             NormLog(folder),
         ]
     # The initialisation check goes first, so its warnings reach the run folder's summary.
@@ -131,6 +131,8 @@ def make_population(
             document["train"]["vary"] = {key: list(values) for key, values in vary.items()}
         written = [
             PopulationFolder(folder, document, resume=resume),
-            Checkpoints(folder, train.checkpoint_every if train else None),
+            Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds)
+            if train
+            else Checkpoints(folder),
         ]
     return Population(checked, vary, listeners=[*written, *listeners], **options)

@@ -7,7 +7,7 @@ from typing import Any
 from blocks import Hyper
 from compose.data_spec import read_data
 from compose.reader import Reader
-from compose.recipe import Call, EarlyStop, Train
+from compose.recipe import CHECKPOINT_SECONDS, Call, EarlyStop, Train
 
 TRAIN_KEYS = (
     "data",
@@ -85,7 +85,7 @@ class _TrainReader(Reader):
             metrics = []
         validate_every = self.every(spec, "validate", path)
         early_stop = self.early_stop(spec["early_stop"], path) if "early_stop" in spec else None
-        checkpoint_every = self.every(spec, "checkpoint", path)
+        checkpoint_every, checkpoint_seconds = self.checkpoint(spec, path)
         devices = self.devices(spec.get("devices", "all"), path + ("devices",))
         init_from = spec.get("init_from")
         if init_from is not None and not isinstance(init_from, str):
@@ -113,6 +113,7 @@ class _TrainReader(Reader):
             validate_every=validate_every,
             early_stop=early_stop,
             checkpoint_every=checkpoint_every,
+            checkpoint_seconds=checkpoint_seconds,
             devices=devices,
             init_from=init_from,
             vary=vary,
@@ -132,6 +133,24 @@ class _TrainReader(Reader):
         return self.typed(
             value.get("every"), path + (key, "every"), Hyper("every", int, check=_positive)
         )
+
+    def checkpoint(self, spec: dict, path: tuple) -> tuple[int | None, float]:
+        """(every, seconds) of `checkpoint: {every: N, seconds: S}`: a checkpoint at each
+        multiple of N steps, at most one every S seconds (default CHECKPOINT_SECONDS)."""
+        if "checkpoint" not in spec:
+            return None, CHECKPOINT_SECONDS
+        at = path + ("checkpoint",)
+        value = self.mapping(spec["checkpoint"], at, "{every: N}") or {}
+        self.known_keys(value, at, ("every", "seconds"), "checkpoint")
+        every = self.typed(
+            value.get("every"), at + ("every",), Hyper("every", int, check=_positive)
+        )
+        seconds = self.typed(
+            value.get("seconds", CHECKPOINT_SECONDS),
+            at + ("seconds",),
+            Hyper("seconds", float, check=lambda v: None if v >= 0 else "at least 0"),
+        )
+        return every, CHECKPOINT_SECONDS if seconds is None else seconds
 
     def early_stop(self, value: Any, path: tuple) -> EarlyStop | None:
         """`{metric: val_loss, patience: 10, min_delta: 0.0, mode: min}`; mode follows the
