@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from compose import checkpoint, optim, verdicts
+from compose import checkpoint, optim, programs, verdicts
 from compose import data as datasets
 from compose.api import build, load_run
 from compose.batches import Batches
@@ -128,6 +128,7 @@ class Session:
         self._stop_asked = ""
         self.records: list[dict[str, Any]] = []  # the last advance()'s, one per log point
         self._ahead: tuple | None = None  # the call made ahead (see _steps)
+        self._first_call: tuple | None = None  # (start, stop, indices): prepare drew them
         self._worker: ThreadPoolExecutor | None = None
         self._settings: dict | None = None  # a population's per-variant numbers (steps.py)
         self.prepared = False
@@ -161,8 +162,10 @@ class Session:
         if self.step < self.total:  # compile what the first call runs (once listeners say
             first = self.next_stop() - self.step  # when they want the model)
             if first == estimated:
-                self._compiled[first, "chunk"] = lowered.compile()
+                self._compiled[first, "chunk"] = programs.compiled(lowered)
             self._compiled_for(first)
+            stop = self.step + first
+            self._first_call = (self.step, stop, self._indices(self.step, stop))
         if self.step >= self.total:
             self.finish("")
         return self
@@ -291,7 +294,7 @@ class Session:
         """The chunk runner compiled for `length` steps (each length and guard compiles once;
         the step-by-step guard only when a chunk was not finite)."""
         if (length, guard) not in self._compiled:
-            self._compiled[length, guard] = self._lowered(length, guard).compile()
+            self._compiled[length, guard] = programs.compiled(self._lowered(length, guard))
         return self._compiled[length, guard]
 
     def _lowered(self, length: int, guard: str = "chunk"):
@@ -316,6 +319,10 @@ class Session:
         fits = int(CHUNK_SECONDS / (per_step * self._every))
         fits = min(fits, MAX_CHUNK // self._every)
         return 1 << (fits.bit_length() - 1) if fits > 1 else 1
+
+    def _indices(self, start: int, stop: int):
+        """The example indices of steps start .. stop - 1, on the devices."""
+        return self.placement.indices(self._take(start, stop - start))
 
     def _take(self, start: int, steps: int) -> np.ndarray:
         """The example indices of `steps` steps from `start`, shape (steps, batch)."""
@@ -423,7 +430,9 @@ class Session:
 
     def _prepared_call(self, start: int, stop: int, params, opt_state, guard: str = "chunk"):
         """The compiled call of steps start .. stop - 1, its arguments made, not yet run."""
-        indices = self.placement.indices(self._take(start, stop - start))
+        first, self._first_call = self._first_call, None
+        same = first is not None and first[:2] == (start, stop)
+        indices = first[2] if same else self._indices(start, stop)
         numbers = np.arange(start, stop, dtype=np.int32)
         compiled = self._compiled_for(stop - start, guard)
         args = (params, opt_state, self.arrays, indices, numbers, self._settings)

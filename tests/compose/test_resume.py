@@ -59,14 +59,17 @@ def checkpoint_step(folder: Path) -> int:
 def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
     straight = train(xor("train.steps=400", "train.checkpoint={every: 100}"))
 
-    def interrupt(record):
-        if record["step"] == 180:
-            raise KeyboardInterrupt
+    class Interrupt(Listener):
+        every = 180  # a compiled call ends there, so Ctrl-C can land at that step
+
+        def logged(self, session, record):
+            if record["step"] == 180:
+                raise KeyboardInterrupt
 
     first = train(
         xor("train.steps=400", "train.checkpoint={every: 100}"),
         folder=tmp_path / "run",
-        on_log=interrupt,
+        listeners=[Interrupt()],
     )
     assert first.stopped == "interrupted" and first.steps == 180
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
