@@ -5,14 +5,17 @@ population (compose.population.Population: one vmapped program steps every varia
 separate sessions (compose.Session), each timed from prepare to the end, compilation
 included, because that is what a user waits for. Prints steps/s per variant and the ratio.
 Also the cost of the per-node norms log (compose.norms.NormLog) at its default frequency, as a
-ratio of training time with and without it.
+ratio of training time with and without it, and what it adds to prepare() and to the whole
+run (the compiling of what measures the norms), on XOR and the digits CNN.
 
-    python bench/population_speed.py [--seeds 20] [--steps 2000]
+    python bench/population_speed.py [--seeds 20] [--steps 2000] [--only populations|norms]
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -69,17 +72,63 @@ def norms_overhead(name: str, steps: int, rounds: int) -> None:
     )
 
 
+def norms_compile(name: str, rounds: int) -> None:
+    """prepare() and prepare() to the end of training, with the norms log and without, each
+    in a fresh process after a warm-up on another recipe: a process keeps what it compiled,
+    so a second prepare() of a recipe there takes a fraction of the first. Best of `rounds`."""
+    times: dict[str, list] = {"without": [], "with": []}
+    for _ in range(rounds):
+        for kind in times:
+            command = [sys.executable, __file__, "--fresh", name]
+            out = subprocess.run(
+                command + (["--log"] if kind == "with" else []),
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            times[kind].append([float(x) for x in out.stdout.split()])
+    best = {k: [min(column) for column in zip(*v, strict=True)] for k, v in times.items()}
+    (prepare, total), (bare, bare_total) = best["with"], best["without"]
+    print(
+        f"{name}: prepare with the norms log {prepare:.3f} s vs {bare:.3f} s without "
+        f"({prepare - bare:+.3f} s); prepare to the end {total:.3f} s vs {bare_total:.3f} s "
+        f"({total - bare_total:+.3f} s) (best of {rounds}, a fresh process each)"
+    )
+
+
+def fresh(name: str, log: bool) -> None:
+    """In this (fresh) process: print the seconds of prepare() and of prepare() to the end."""
+    compose.Session(compose.load(RECIPES / "linear_xor.yaml")).prepare()  # warm-up
+    recipe = compose.load(RECIPES / f"{name}.yaml")
+    with tempfile.TemporaryDirectory() as folder:
+        session = compose.Session(recipe, listeners=[NormLog(folder)] if log else [])
+        start = time.perf_counter()
+        session.prepare()
+        prepared = time.perf_counter() - start
+        session.run()
+        print(prepared, time.perf_counter() - start)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", choices=("populations", "norms"), help="run one part only")
+    parser.add_argument("--fresh", help=argparse.SUPPRESS)  # norms_compile's child process
+    parser.add_argument("--log", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.fresh:
+        return fresh(args.fresh, args.log)
     print(f"device: {jax.devices()[0].device_kind}, jax {jax.__version__}")
-    for name in ("xor", "spirals"):
-        population_vs_separate(name, args.seeds, args.steps)
-    for name in ("xor", "spirals"):
-        norms_overhead(name, args.steps, args.rounds)
+    if args.only != "norms":
+        for name in ("xor", "spirals"):
+            population_vs_separate(name, args.seeds, args.steps)
+    if args.only != "populations":
+        for name in ("xor", "spirals"):
+            norms_overhead(name, args.steps, args.rounds)
+        for name in ("xor", "digits_cnn"):
+            norms_compile(name, args.rounds)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Backprop is a computational graph too. To see it node by node, a zero "tap" is added to
 each node's output and the batch loss is differentiated with respect to the taps: the
 gradient at a tap is the gradient at that node's output. This is a separate function from
-the training step, so ordinary training pays nothing for it.
+the training step, so ordinary training pays nothing for it; its traceable core (`inside`)
+also runs inside the trainer's compiled calls for the norms log (compose.norms).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def inspect(model: Composed, batch: Mapping[str, jax.Array]) -> Inspection:
         raise ValueError("inspect needs a recipe with a `loss:` to take gradients of, got none")
     loss, trace, tap_grads, weight_grads = _inspect(model, dict(batch))
     order = paths(model.plan)
-    activations, gradients = _flat(trace), _flat(tap_grads)
+    activations, gradients = flat_paths(trace), flat_paths(tap_grads)
     return Inspection(
         loss=float(loss),
         activations={p: activations[p] for p in order},
@@ -65,8 +66,9 @@ def paths(plan: Plan, prefix: str = "") -> list[str]:
     return out
 
 
-@eqx.filter_jit
-def _inspect(model: Composed, batch: dict[str, jax.Array]):
+def inside(model: Composed, batch: dict[str, jax.Array]):
+    """(mean batch loss, trace, taps' gradients, weights' gradients), nested as `run` gives
+    them: inspect's traceable core, for use inside another compiled function."""
     plan = model.plan
     size = len(next(iter(batch.values())))
     taps = jax.tree_util.tree_map(lambda z: jnp.zeros((size, *z.shape), z.dtype), zero_taps(plan))
@@ -88,6 +90,9 @@ def _inspect(model: Composed, batch: dict[str, jax.Array]):
     return loss, trace, tap_grads, weight_grads
 
 
+_inspect = eqx.filter_jit(inside)
+
+
 def zero_taps(plan: Plan) -> dict:
     """A zero per step output, nested like `run`'s taps (stacked for repeats)."""
     taps: dict = {}
@@ -103,12 +108,12 @@ def zero_taps(plan: Plan) -> dict:
     return taps
 
 
-def _flat(tree: dict, prefix: str = "") -> dict[str, jax.Array]:
+def flat_paths(tree: dict, prefix: str = "") -> dict[str, jax.Array]:
     """Nested trace or taps to {path: array}."""
     out = {}
     for name, value in tree.items():
         if name.endswith("/"):
-            out.update(_flat(value, prefix + name))
+            out.update(flat_paths(value, prefix + name))
         else:
             out[prefix + name] = value
     return out

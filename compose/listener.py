@@ -14,9 +14,15 @@ class Listener:
 
     One compiled call may pass several log points: `logged` is called for each, in order,
     after the call, while `session.step` and `session.model` are where the call ended.
-    At a multiple of `every` the call ends there: `record["step"] == session.step`."""
+    At a multiple of `every` the call ends there: `record["step"] == session.step`.
+
+    `norms_every` asks for the per-node norms (compose.norms) after each multiple of that
+    many steps, measured inside the compiled calls, which do not end there: `logged` reads
+    them for steps up to its record's with `session.norms_at(step)` (a line, or None for a
+    step not measured). The session reads it once, after `started`."""
 
     every: int | None = None
+    norms_every: int | None = None
 
     def started(self, session: Session) -> None:
         """The session is prepared (and restored, when resuming): ready to train."""

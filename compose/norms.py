@@ -1,31 +1,34 @@
 """Per-node gradient and weight norms, logged as training goes, into `norms.jsonl`.
 
 Every `every` steps (by default five times the log interval: about twenty lines a run) the
-model is looked inside on the batch the last step trained on (compose.inspect: one extra
-forward and backward pass, compiled once). Each line:
+model is looked inside right after that step, on the batch it trained on, as compose.inspect
+sees it (random blocks off, running statistics read). The measuring runs inside the compiled
+training call (a steps.Probe: a branch the other steps skip), so it neither ends the call
+nor copies anything but the line's numbers back. Each line:
 
     {"step": 100,
      "nodes":   {"hidden": {"grad": 0.12, "act": 0.5}, ...},
      "weights": {"hidden.weight": {"norm": 1.3, "grad": 0.04, "update": 0.001}, ...}}
 
 grad: the norm of the mean batch loss's gradient at the node's output (over the batch and
-every unit); act: the root mean square of the node's activation; norm: a weight's norm;
-update: how far the weight moved per step since the previous line, relative to its norm
-(the update/weight ratio; about 1e-3 is the usual healthy figure).
+every unit); act: the root mean square of the node's activation; norm: a weight's norm
+after the step; update: the norm of that one step's change of the weight over its norm
+(the per-step update/weight ratio; about 1e-3 is the usual healthy figure). It used to be
+the average movement per step since the previous line, which smoothed over the steps in
+between (and a wandering weight's back and forth cancelled out); now it is that step's.
 """
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from compose.inspector import flat_weights, inspect
+from compose.inspector import flat_paths, flat_weights, inside, paths
 from compose.listener import Listener
+from compose.model import Composed
 from compose.run_folder import keep_up_to, to_json
 
 if TYPE_CHECKING:
@@ -33,70 +36,96 @@ if TYPE_CHECKING:
 
 FILE = "norms.jsonl"
 LOG_POINTS_PER_LINE = 5
+NODE_FIELDS = ("grad", "act")
+WEIGHT_FIELDS = ("norm", "grad", "update")
 
 
 class NormLog(Listener):
-    """Writes `norms.jsonl` in `folder`; `every` steps (None: five log intervals)."""
+    """Writes `norms.jsonl` in `folder`; `every` steps (None: five log intervals), measured
+    inside the training calls (the Listener's `norms_every`), which it does not end."""
 
     def __init__(self, folder: str | Path, every: int | None = None):
         self.path = Path(folder) / FILE
-        self.every = every
-        self._previous: tuple[int, dict[str, np.ndarray]] | None = None
+        self.norms_every = every
+        self._written = 0  # the step up to which lines are written
 
     def started(self, session: Session) -> None:
-        if self.every is None:
-            self.every = session.log_interval * LOG_POINTS_PER_LINE
+        if self.norms_every is None:
+            self.norms_every = session.log_interval * LOG_POINTS_PER_LINE
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keep_up_to(self.path, session.step)  # resuming: what the checkpoint has reached
-        self._previous = (session.step, _weights(session.model))
+        self._written = session.step
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
-        if record["step"] % self.every:  # at a multiple of `every`, the session's step too
-            return
-        line = norms(session, self._previous)
-        self._previous = (session.step, _weights(session.model))
-        with open(self.path, "a", encoding="utf-8") as out:
-            out.write(to_json(line) + "\n")
+        """At a call's last record, write every line the call measured: one write a call."""
+        if record is session.records[-1]:
+            self._write(session, record["step"])
 
     def finished(self, session: Session, result: Result) -> None:
-        """Nothing more: the last line is at the last multiple of `every`."""
+        """Write the lines a call measured that an interruption kept from its last record."""
+        self._write(session, session.step)
+
+    def _write(self, session: Session, up_to: int) -> None:
+        """Append the lines of the multiples of `every` after the last written, up to
+        `up_to` (a line may fall between log points when `every` is not a multiple of the
+        log interval)."""
+        every = self.norms_every
+        steps = range((self._written // every + 1) * every, up_to + 1, every)
+        self._written = max(self._written, up_to)
+        lines = [session.norms_at(step) for step in steps]
+        text = "".join(to_json(x) + "\n" for x in lines if x)
+        if text:
+            with open(self.path, "a", encoding="utf-8") as out:
+                out.write(text)
 
 
-def norms(session: Session, previous: tuple[int, dict[str, np.ndarray]] | None) -> dict:
-    """One line of norms for the session's current model, on its last step's batch."""
-    seen = inspect(session.model, session.batch(session.step - 1))
-    now = flat_weights(session.model.weights)
-    sizes = jax.device_get(_sizes(seen.activations, seen.gradients, seen.weight_gradients, now))
+def columns(model: Composed) -> list[tuple[str, str, str]]:
+    """What each number of a measured row is, in order: ("nodes", path, field) for every
+    node in execution order, then ("weights", "path.slot", field) for every weight, in the
+    execution order of its node (slots by name)."""
+    order = paths(model.plan)
+    rank = {path: i for i, path in enumerate(order)}
+    names = sorted(
+        flat_weights(model.weights), key=lambda n: (rank.get(n.rpartition(".")[0], len(rank)), n)
+    )
+    return [("nodes", path, f) for path in order for f in NODE_FIELDS] + [
+        ("weights", name, f) for name in names for f in WEIGHT_FIELDS
+    ]
+
+
+def measured(before: Composed, after: Composed, batch: dict[str, jax.Array]) -> jax.Array:
+    """One line's numbers for the step that took `before` to `after` on `batch` (arrays with
+    a leading batch axis), in the order of columns(after), shape (columns,): traceable, the
+    measure of the session's steps.Probe."""
+    _, trace, tap_grads, weight_grads = inside(after, batch)
+    activations, gradients = flat_paths(trace), flat_paths(tap_grads)
+    new, old = flat_weights(after.weights), flat_weights(before.weights)
+    weight_gradients = flat_weights(weight_grads)
     nodes = {
-        path: {"grad": float(sizes["grad"][path]), "act": float(sizes["act"][path])}
-        for path in seen.activations
+        path: {"grad": _norm(gradients[path]), "act": _rms(activations[path])}
+        for path in activations
     }
     weights = {}
-    for name, array in now.items():
-        entry = {"norm": float(sizes["norm"][name]), "grad": float(sizes["weight_grad"][name])}
-        if previous is not None and session.step > previous[0] and name in previous[1]:
-            moved = _norm(np.asarray(array) - previous[1][name]) / (session.step - previous[0])
-            entry["update"] = moved / entry["norm"] if entry["norm"] else math.inf
-        weights[name] = entry
-    return {"step": session.step, "nodes": nodes, "weights": weights}
+    for name, weight in new.items():
+        norm = _norm(weight)
+        moved = _norm(weight - old[name])
+        update = jnp.where(norm > 0, moved / norm, jnp.inf)  # none for a zero weight: null
+        weights[name] = {"norm": norm, "grad": _norm(weight_gradients[name]), "update": update}
+    found = {"nodes": nodes, "weights": weights}
+    return jnp.stack([found[part][name][field] for part, name, field in columns(after)])
 
 
-@jax.jit
-def _sizes(activations, gradients, weight_gradients, weights) -> dict[str, dict]:
-    """Every norm of a line in one compiled call, so only scalars leave the device."""
-    norm = lambda a: jnp.sqrt(jnp.sum(jnp.square(a)))  # noqa: E731
-    rms = lambda a: jnp.sqrt(jnp.mean(jnp.square(a)))  # noqa: E731
-    return {
-        "grad": jax.tree_util.tree_map(norm, gradients),
-        "act": jax.tree_util.tree_map(rms, activations),
-        "norm": jax.tree_util.tree_map(norm, weights),
-        "weight_grad": jax.tree_util.tree_map(norm, weight_gradients),
-    }
+def line(step: int, row: list[float], names: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """The line of `norms.jsonl` for a measured row, its numbers named by columns()."""
+    out: dict[str, Any] = {"step": step, "nodes": {}, "weights": {}}
+    for (part, name, field), value in zip(names, row, strict=True):
+        out[part].setdefault(name, {})[field] = value
+    return out
 
 
-def _weights(model) -> dict[str, np.ndarray]:
-    return {k: np.asarray(v) for k, v in flat_weights(model.weights).items()}
+def _norm(array: jax.Array) -> jax.Array:
+    return jnp.sqrt(jnp.sum(jnp.square(array.astype(jnp.float32))))
 
 
-def _norm(array: Any) -> float:
-    return float(np.linalg.norm(np.asarray(jax.device_get(array)).ravel()))
+def _rms(array: jax.Array) -> jax.Array:
+    return jnp.sqrt(jnp.mean(jnp.square(array.astype(jnp.float32))))

@@ -7,16 +7,18 @@ The command line, the editor and Python all drive training the same way: make a 
 state, step and record agree with each other, so stopping at any moment loses nothing.
 
 Everything else is a Listener: the run folder, checkpoints, the progress bar, the editor's
-live view. A listener may ask for log points every N steps (`every`); nothing it needs is
-a branch inside the loop.
+live view. A listener may ask for log points every N steps (`every`), which end compiled
+calls there, or for the per-node norms every N steps (`norms_every`), measured inside the
+compiled calls by a branch the other steps skip; nothing else it needs is inside the loop.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -37,10 +39,11 @@ from compose.diagnose import Failure, diagnose
 from compose.early_stop import EarlyStopping
 from compose.listener import Listener
 from compose.model import Composed
+from compose.norms import columns, line, measured
 from compose.problems import Problem, RecipeError
 from compose.recipe import Recipe
 from compose.report import Checked
-from compose.steps import evaluator, make_step, runners
+from compose.steps import Probe, evaluator, make_step, runners
 
 EVAL_CAP = 10_000  # training examples the final training loss and metrics are measured on
 MAX_CHUNK = 10_000  # steps per compiled call at most: a chunk's indices stay small
@@ -131,6 +134,10 @@ class Session:
         self._first_call: tuple | None = None  # (start, stop, indices): prepare drew them
         self._worker: ThreadPoolExecutor | None = None
         self._settings: dict | None = None  # a population's per-variant numbers (steps.py)
+        self._probed_runners: Callable[[Probe], dict] | None = None  # runners measuring norms
+        self._norms_every: int | None = None  # steps between norms lines, when asked
+        self._norm_columns: list[tuple[str, str, str]] = []  # what a measured row holds
+        self._norm_lines: dict[int, dict[str, Any]] = {}  # the last advance()'s, by step
         self.prepared = False
 
     # -- preparing -------------------------------------------------------------------------
@@ -159,9 +166,10 @@ class Session:
             self.first_loss = self.evaluate(self.model)["loss"]
         for listener in self.listeners:
             listener.started(self)
+        self._measure_norms()
         if self.step < self.total:  # compile what the first call runs (once listeners say
             first = self.next_stop() - self.step  # when they want the model)
-            if first == estimated:
+            if first == estimated and not self._norms_every:
                 self._compiled[first, "chunk"] = programs.compiled(lowered)
             self._compiled_for(first)
             stop = self.step + first
@@ -207,6 +215,9 @@ class Session:
         _, self._static = eqx.partition(self.model, eqx.is_array)
         step = make_step(self.optimizer, spec.penalty, spec.metrics)
         self._runners = runners(step, self._static, noise_key, self.placement.batch)
+        self._probed_runners = lambda probe: runners(
+            step, self._static, noise_key, self.placement.batch, probe=probe
+        )
         self._evaluate = evaluator(checked.plan, spec.metrics)
 
     def _data(self) -> datasets.Split:
@@ -290,6 +301,18 @@ class Session:
         every = self.spec.log_every or max(1, self.total // 100)
         return min(every, MAX_CHUNK)
 
+    def _measure_norms(self) -> None:
+        """When listeners ask for norms, train with runners that measure them inside each
+        call, at multiples of the greatest common divisor of what they ask (a population's
+        runners cannot: it measures none). The span was estimated without the probe, whose
+        branch runs at few steps."""
+        asked = [listener.norms_every for listener in self.listeners if listener.norms_every]
+        if not asked or self._probed_runners is None:
+            return
+        self._norms_every = math.gcd(*asked)
+        self._norm_columns = columns(self.model)
+        self._runners = self._probed_runners(Probe(self._norms_every, measured))
+
     def _compiled_for(self, length: int, guard: str = "chunk"):
         """The chunk runner compiled for `length` steps (each length and guard compiles once;
         the step-by-step guard only when a chunk was not finite)."""
@@ -371,10 +394,11 @@ class Session:
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
         began = time.perf_counter()
-        params, opt_state, bad, values = self._steps(start, stop, ahead=steps is None)
+        params, opt_state, bad, values, *probed = self._steps(start, stop, ahead=steps is None)
         model = eqx.combine(params, self._static)
         bad = int(bad)
         taken = stop - start if bad < 0 else bad - start
+        norm_lines = self._lines(probed[0], start, start + taken) if probed else {}
         failure = None
         if bad >= 0:
             failure = diagnose(model, self.batch(bad), bad + 1)
@@ -385,6 +409,7 @@ class Session:
         # Everything moves at once, so the session always agrees with itself.
         self.model, self.opt_state = model, opt_state
         self.step, self.seconds, self.records = start + taken, self.seconds + spent, records
+        self._norm_lines = norm_lines
         for record in records:
             self.record = record
             if self.early:
@@ -494,6 +519,25 @@ class Session:
              "seconds": called + spent * (step - start) / (end - start)}
             for i, step in enumerate(ends)
         ]  # fmt: skip
+
+    def _lines(self, probed, start: int, end: int) -> dict[int, dict[str, Any]]:
+        """The norms lines of the steps taken, (start, end], by step: the call's rows, one
+        per multiple of `norms_every` it passed, in order (rows after a step that was
+        refused are dropped)."""
+        every = self._norms_every
+        steps = range((start // every + 1) * every, end + 1, every)
+        if not steps:
+            return {}
+        rows = np.asarray(probed)[: len(steps)].tolist()
+        return {
+            step: line(step, row, self._norm_columns) for step, row in zip(steps, rows, strict=True)
+        }
+
+    def norms_at(self, step: int) -> dict[str, Any] | None:
+        """The norms line measured after `step` in the last advance() (see Listener's
+        `norms_every`), as `norms.jsonl` holds it (compose.norms); None when that step
+        was not measured then."""
+        return self._norm_lines.get(step)
 
     def _validation(self, model: Composed, step: int) -> dict[str, float]:
         every = self.spec.validate_every

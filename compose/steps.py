@@ -1,9 +1,11 @@
 """The compiled pieces of training: the loss over a batch, one optimisation step, a chunk of
-steps under `jax.lax.scan` that refuses non-finite steps, and evaluation on a data set."""
+steps under `jax.lax.scan` that refuses non-finite steps (and may measure the model inside
+itself at some steps: a Probe), and evaluation on a data set."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import equinox as eqx
 import jax
@@ -121,6 +123,17 @@ def all_finite(tree) -> jax.Array:
 GUARDS = ("chunk", "step", "off")
 
 
+class Probe(NamedTuple):
+    """What a chunk measures inside itself: after each step whose 1-based number is a
+    multiple of `every`, `measure(before, after, batch)` (the models before and after that
+    step, and its batch) gives a row of numbers, shape (width,). Other steps skip it
+    (`jax.lax.cond`), so measuring every few steps costs those steps almost nothing, ends
+    no call, and only the rows come back, as one array."""
+
+    every: int
+    measure: Callable
+
+
 def chunk_runner(
     step: Callable,
     static,
@@ -129,6 +142,7 @@ def chunk_runner(
     *,
     guard: str = "chunk",
     variants: bool = False,
+    probe: Probe | None = None,
 ) -> Callable:
     """`f(params, opt_state, arrays, indices, numbers, settings=None) -> (params, opt_state,
     bad, values)`: several steps in one compiled call.
@@ -151,10 +165,15 @@ def chunk_runner(
     `settings` (a population's, else None) are the step's (see make_step) and "active",
     whether a variant trains: one that does not (stopped early, or failed) ends the call
     with the weights and state it began with, and `bad` -1.
+    With a `probe`, the outputs gain a fifth, `probed`: its rows, (steps // probe.every + 1,
+    width), one per probed step in order (the rest zeros); a probed step that `bad` says was
+    not taken has a row that means nothing.
     """
     if guard not in GUARDS:
         raise ValueError(f"expected guard to be one of {GUARDS}, got {guard!r}")
-    chunk = _chunk(step, static, batch_sharding, guard)
+    if probe is not None and variants:
+        raise ValueError("expected no probe with variants: populations measure nothing inside")
+    chunk = _chunk(step, static, batch_sharding, guard, probe)
     if not variants:
         return jax.jit(lambda params, opt_state, arrays, indices, numbers, settings=None: chunk(
             params, opt_state, arrays, indices, numbers, key, settings
@@ -165,21 +184,31 @@ def chunk_runner(
     ))  # fmt: skip
 
 
-def runners(step: Callable, static, key, batch_sharding=None, *, variants: bool = False) -> dict:
+def runners(
+    step: Callable,
+    static,
+    key,
+    batch_sharding=None,
+    *,
+    variants: bool = False,
+    probe: Probe | None = None,
+) -> dict:
     """What a session trains with: chunk_runner for each guard it uses ("chunk" for every
     call; "step" to run a call that was not finite again, step by step)."""
     return {
-        guard: chunk_runner(step, static, key, batch_sharding, guard=guard, variants=variants)
+        guard: chunk_runner(
+            step, static, key, batch_sharding, guard=guard, variants=variants, probe=probe
+        )
         for guard in ("chunk", "step")
     }
 
 
-def _chunk(step: Callable, static, batch_sharding, guard: str) -> Callable:
+def _chunk(step: Callable, static, batch_sharding, guard: str, probe: Probe | None) -> Callable:
     """The body of chunk_runner, for one model, before jit (and vmap)."""
 
     def run_chunk(params, opt_state, arrays, indices, numbers, key, settings):
         def body(carry, idx_number):
-            params, opt_state, bad = carry
+            params, opt_state, bad, *probed = carry
             idx, number = idx_number
             batch = {k: a[idx] for k, a in arrays.items()}
             if batch_sharding is not None:
@@ -189,17 +218,24 @@ def _chunk(step: Callable, static, batch_sharding, guard: str) -> Callable:
                 eqx.combine(params, static), opt_state, batch, step_key, settings
             )
             new_params = eqx.filter(model, eqx.is_array)
-            if guard != "step":
-                return (new_params, new_opt, bad), values
-            ok = (bad < 0) & jnp.isfinite(values["loss"]) & all_finite(new_params.weights)
-            keep = lambda new, old: jnp.where(ok, new, old)  # noqa: E731
-            params = jax.tree_util.tree_map(keep, new_params, params)
-            opt_state = jax.tree_util.tree_map(keep, new_opt, opt_state)
-            bad = jnp.where((bad < 0) & ~ok, number, bad)
-            return (params, opt_state, bad), values
+            if guard == "step":
+                ok = (bad < 0) & jnp.isfinite(values["loss"]) & all_finite(new_params.weights)
+                keep = lambda new, old: jnp.where(ok, new, old)  # noqa: E731
+                new_params = jax.tree_util.tree_map(keep, new_params, params)
+                new_opt = jax.tree_util.tree_map(keep, new_opt, opt_state)
+                bad = jnp.where((bad < 0) & ~ok, number, bad)
+            if probe is not None:
+                probed = _probed(probe, static, probed, params, new_params, batch, number)
+            return (new_params, new_opt, bad, *probed), values
 
         start = (params, opt_state, jnp.int32(-1))
-        (new_params, new_opt, bad), values = jax.lax.scan(body, start, (indices, numbers))
+        if probe is not None:
+            batch = {
+                k: jax.ShapeDtypeStruct((indices.shape[1], *a.shape[1:]), a.dtype)
+                for k, a in arrays.items()
+            }
+            start += _probe_buffer(probe, static, params, batch, len(numbers))
+        (new_params, new_opt, bad, *probed), values = jax.lax.scan(body, start, (indices, numbers))
         if guard == "chunk":
             ok = jnp.all(jnp.isfinite(values["loss"])) & all_finite(new_params.weights)
             bad = jnp.where(ok, jnp.int32(-1), numbers[0])
@@ -209,9 +245,33 @@ def _chunk(step: Callable, static, batch_sharding, guard: str) -> Callable:
             new_params = jax.tree_util.tree_map(keep, new_params, params)
             new_opt = jax.tree_util.tree_map(keep, new_opt, opt_state)
             bad = jnp.where(active, bad, jnp.int32(-1))
+        if probe is not None:
+            return new_params, new_opt, bad, values, probed[1]
         return new_params, new_opt, bad, values
 
     return run_chunk
+
+
+def _probe_buffer(probe: Probe, static, params, batch, steps: int) -> tuple:
+    """(rows filled: 0, zeros (rows, width)): room for every multiple of `probe.every` that
+    `steps` consecutive steps can pass. `batch` may hold shapes only (ShapeDtypeStruct)."""
+    model = eqx.combine(params, static)
+    row = eqx.filter_eval_shape(probe.measure, model, model, batch)
+    return jnp.int32(0), jnp.zeros((steps // probe.every + 1, *row.shape), row.dtype)
+
+
+def _probed(probe: Probe, static, probed: list, before, after, batch, number) -> tuple:
+    """(rows filled, buffer) after step `number` (0-based): its row added when its 1-based
+    number is a multiple of `probe.every`; a branch not taken, so other steps skip it."""
+    filled, buffer = probed
+
+    def measure(buffer):
+        row = probe.measure(eqx.combine(before, static), eqx.combine(after, static), batch)
+        return buffer.at[filled].set(row)
+
+    due = (number + 1) % probe.every == 0
+    buffer = jax.lax.cond(due, measure, lambda buffer: buffer, buffer)
+    return filled + due.astype(jnp.int32), buffer
 
 
 def evaluator(plan: Plan, names: tuple[str, ...], *, batch_size: int = 1024) -> Callable:

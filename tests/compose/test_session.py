@@ -102,6 +102,27 @@ def test_listeners_every_adds_log_points():
     assert every7.seen == [(7, 7), (14, 14)]
 
 
+def test_listeners_norms_every_gets_lines_without_ending_calls():
+    class Norms(Listener):
+        def __init__(self, every):
+            self.norms_every, self.measured = every, {}
+
+        def logged(self, session, record):
+            for step in range(self.norms_every, record["step"] + 1, self.norms_every):
+                self.measured[step] = session.norms_at(step)
+
+    four, six = Norms(4), Norms(6)
+    session = Session(xor("train.steps=24", "train.log_every=10"), listeners=[four, six])
+    session.prepare().advance()
+    assert session.step == 24 and [r["step"] for r in session.records] == [10, 20, 24]
+    assert list(four.measured) == [4, 8, 12, 16, 20, 24]
+    assert list(six.measured) == [6, 12, 18, 24]
+    for line in [*four.measured.values(), *six.measured.values()]:
+        assert sorted(line["weights"]["hidden.weight"]) == ["grad", "norm", "update"]
+    assert four.measured[12] == six.measured[12]
+    assert session.norms_at(2) is not None and session.norms_at(3) is None  # every gcd: 2
+
+
 def test_pause_step_resume_and_stop_from_another_thread():
     session = Session(xor("train.steps=100000", "train.log_every=50")).prepare()
     seen = threading.Event()
