@@ -2,24 +2,34 @@
 without training running, on a 10-node and a 100-node recipe; and from starting the app to
 its first drawn graph.
 
-    python bench/editor_latency.py [--presses 40]
+    python bench/editor_latency.py [--presses 40] [--starts 3] [--node-tab]
 
 The app runs headless (`App.run_test`, the Pilot the tests use). A key press is timed from
 the moment it is sent until the compositor asks the graph widget for a line drawn with the
 new selection (`GraphView.render_line`, the call that puts the graph on the screen), so
 Textual's own frame scheduling is included. Presses alternate down and up (j and k) with
 a pause between them, so that while training they land at every phase of its log points,
-health looks and pictures. The recipes are chains of linear and relu nodes over a 2-D input
-(so the decision picture is drawn too while training), written to a temporary folder.
-Start-up is timed in a fresh interpreter, imports included: from the process's start to
-the first line of the graph, and from making the app (imports done) to the same point.
+health looks and pictures. While training the Train tab is shown, as `t` leaves it; with
+--node-tab the presses are timed again with the Node tab shown, whose inspector is remade
+for each selection with the node's health. The recipes are chains of linear and relu nodes
+over a 2-D input (so the decision picture is drawn too while training), written to a
+temporary folder.
+A press made while JAX traced or compiled something (a first call: the trainer's, a look's,
+a picture's; told by `jax.monitoring`) is counted apart, in its own row: tracing holds
+Python's lock for as long as it takes, which says how the editor starts a run, not how it
+answers once running. Start-up is timed in a fresh interpreter, imports included: from the
+process's start to the first line of the graph, and from making the app (imports done) to
+the same point. The load average (`os.getloadavg`) before and after is printed with the
+figures: on a machine with few cores, other work shows in them.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -56,8 +66,41 @@ def chain(nodes: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def presses(path: Path, count: int, *, train: bool) -> list[float]:
-    """Milliseconds from each key press to the graph drawn with the new selection."""
+class Compiling:
+    """The spans of time (time.perf_counter) in which JAX traced, lowered or compiled a
+    function, from `jax.monitoring`'s time spans (recorded by time.time)."""
+
+    EVENTS = "/jax/core/compile/"
+
+    def __init__(self) -> None:
+        self.spans: list[tuple[float, float]] = []
+        self._offset = time.perf_counter() - time.time()
+        import jax.monitoring
+
+        jax.monitoring.register_event_time_span_listener(self._heard)
+
+    def _heard(self, event: str, start: float, end: float, **_: object) -> None:
+        if event.startswith(self.EVENTS):
+            self.spans.append((start + self._offset, end + self._offset))
+
+    def during(self, start: float, end: float) -> bool:
+        """Whether JAX was tracing or compiling at some moment between start and end."""
+        return any(s < end and e > start for s, e in self.spans)
+
+
+@functools.cache
+def compiling() -> Compiling:
+    """The one recorder of JAX's compilations (made on first use: it imports JAX)."""
+    return Compiling()
+
+
+async def presses(
+    path: Path, count: int, *, train: bool, node_tab: bool = False
+) -> list[tuple[float, bool]]:
+    """Milliseconds from each key press to the graph drawn with the new selection, and
+    whether JAX traced or compiled meanwhile. node_tab: press with the Node tab shown
+    (the inspector is remade for each selection, with the node's health while training),
+    else with the Train tab shown while training."""
     from tui.app import EditorApp
     from tui.graph import GraphView
     from tui.training import TrainPanel
@@ -71,6 +114,7 @@ async def presses(path: Path, count: int, *, train: bool) -> list[float]:
         return original(self, y)
 
     GraphView.render_line = render_line
+    compiled = compiling()
     times = []
     try:
         app = EditorApp(path)
@@ -84,6 +128,8 @@ async def presses(path: Path, count: int, *, train: bool) -> list[float]:
                     assert time.perf_counter() < end, "training did not start"
                     await asyncio.sleep(0.05)
                 await pilot.press("escape")  # back to the graph
+            if node_tab:
+                await pilot.press("i")  # the Node tab; the graph keeps the focus
             for i in range(count):
                 key = "j" if (i // 4) % 2 == 0 else "k"  # four down, four up
                 drawn.update(before=graph.selected, at=None)
@@ -93,7 +139,7 @@ async def presses(path: Path, count: int, *, train: bool) -> list[float]:
                     continue  # at the end of the chain: nothing to draw
                 while drawn["at"] is None and time.perf_counter() - start < 5:
                     await asyncio.sleep(0.0005)
-                times.append(1000 * (drawn["at"] - start))
+                times.append((1000 * (drawn["at"] - start), compiled.during(start, drawn["at"])))
                 await asyncio.sleep(0.05)
             if train:
                 status = app.query_one("#train-status").content
@@ -149,30 +195,46 @@ def summary(values: list[float]) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--presses", type=int, default=40)
-    parser.add_argument("--starts", type=int, default=3)
+    parser.add_argument("--starts", type=int, default=3, help="start-up timings (0: none)")
+    parser.add_argument(
+        "--node-tab",
+        action="store_true",
+        help="also press while training with the Node tab shown (the inspector follows)",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
+    load_before = os.getloadavg()
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for nodes in (10, 100):
             path = Path(tmp) / f"chain{nodes}.yaml"
             path.write_text(chain(nodes))
-            for train in (False, True):
+            runs = [(False, False), (True, False)] + [(True, True)] * args.node_tab
+            for train, node_tab in runs:
                 label = f"{nodes} nodes, {'training' if train else 'idle'}"
-                results[label] = summary(asyncio.run(presses(path, args.presses, train=train)))
+                label += ", Node tab" if node_tab else ""
+                timed = asyncio.run(presses(path, args.presses, train=train, node_tab=node_tab))
+                results[label] = summary([ms for ms, compiling in timed if not compiling])
+                during = [ms for ms, compiling in timed if compiling]
+                if during:
+                    results[f"{label}, while JAX compiled"] = summary(during)
             starts = [startup(path) for _ in range(args.starts)]
-            results[f"{nodes} nodes, start to first graph (process)"] = summary(
-                [1000 * whole for whole, _ in starts]
-            )
-            results[f"{nodes} nodes, start to first graph (app made)"] = summary(
-                [1000 * app for _, app in starts]
-            )
+            if starts:
+                results[f"{nodes} nodes, start to first graph (process)"] = summary(
+                    [1000 * whole for whole, _ in starts]
+                )
+                results[f"{nodes} nodes, start to first graph (app made)"] = summary(
+                    [1000 * app for _, app in starts]
+                )
+    load = {"before": load_before, "after": os.getloadavg()}
     if args.json:
-        print(json.dumps(results, indent=1))
+        print(json.dumps({**results, "load average (1, 5, 15 min)": load}, indent=1))
         return 0
-    print(f"{'what':<44} {'median':>8} {'p90':>8} {'max':>8}  n   (ms; target {TARGET_MS:g})")
+    print(f"{'what':<55} {'median':>8} {'p90':>8} {'max':>8}  n   (ms; target {TARGET_MS:g})")
     for label, s in results.items():
-        print(f"{label:<44} {s['median']:8.1f} {s['p90']:8.1f} {s['max']:8.1f}  {s['n']}")
+        print(f"{label:<55} {s['median']:8.1f} {s['p90']:8.1f} {s['max']:8.1f}  {s['n']}")
+    said = "  ".join(f"{k} {', '.join(f'{v:.2f}' for v in vs)}" for k, vs in load.items())
+    print(f"load average (1, 5, 15 min): {said}")
     return 0
 
 

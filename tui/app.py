@@ -19,6 +19,7 @@ from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPan
 
 import compose
 from tui import catalog
+from tui.collector import freeze_long_lived
 from tui.graph import GraphView
 from tui.health import HealthWatch, Look, box_of, report
 from tui.inspector import Inspector
@@ -27,7 +28,15 @@ from tui.plane import Pictures, PlaneWatch
 from tui.problems import ProblemList
 from tui.scene import Scene, empty_scene, scene_of, shape_text
 from tui.screens import Confirm, HelpScreen, Pick, Prompt
-from tui.training import Forward, Started, TrainPanel
+from tui.training import (
+    WATCH_SECONDS,
+    Forward,
+    FreezePrepared,
+    Started,
+    TrainPanel,
+    failure_note,
+    paused_text,
+)
 from tui.values import Unreadable, ints, typed, words
 
 TABS = {
@@ -95,7 +104,12 @@ class EditorApp(App[int]):
         self._asked: set[str] = set()  # pause/stop asked before the session was ready
         self.look: Look | None = None  # the latest health of the model training
         self.history: dict[str, list[float]] = {}  # log10 gradient norm a look, by node
-        self.failure: Any = None  # where training stopped on a value that was not finite
+        self.failure: Any = None  # where training stopped, or is paused, on a value not finite
+        self._watching: Any = None  # the timer that watches the session while it trains
+        self._watchers: tuple[Forward, HealthWatch] | None = None  # the running session's
+        self._tries = 0  # times the step paused on was refused
+        self._inspector_behind = False  # the selection moved while another tab was shown
+        self._inspect_due = False  # the inspector follows the selection after the graph
         self.expanded: set[str] = set()  # network instances drawn open, by box name
         self.folder: Path | None = None  # the run folder of the last training run
 
@@ -124,6 +138,9 @@ class EditorApp(App[int]):
         self.doc, scene = open_document(self.path)
         self.show(scene)
         self.query_one(GraphView).focus()
+        # What start-up made stays: once the first screen is drawn, collect and freeze
+        # it, so that no later collection need walk it again (tui/collector.py)
+        self.call_after_refresh(freeze_long_lived, collect=True)
 
     # -- showing a scene ----------------------------------------------------------------------
 
@@ -167,7 +184,12 @@ class EditorApp(App[int]):
         return box if self.scene.box(box) is not None else None
 
     def _inspect(self, name: str | None) -> None:
-        """Show box `name` in the inspector, with its health while training."""
+        """Show box `name` in the inspector, with its health while training; while another
+        tab is shown, only note that the inspector is behind (a key press that moves the
+        selection then redraws the graph alone, not the hidden inspector's widgets)."""
+        self._inspector_behind = self.query_one(TabbedContent).active != TABS["node"]
+        if self._inspector_behind:
+            return
         inspector = self.query_one(Inspector)
         inspector.health = self._report(name)
         inspector.box = self.scene.box(name)
@@ -175,22 +197,34 @@ class EditorApp(App[int]):
     def _report(self, name: str | None):
         if name is None:
             return None
-        return report(name, self.look, self.history.get(name, ()), self.failure)
+        history = self.history.get(name, ())
+        return report(name, self.look, history, self.failure, paused=self.training)
 
     def _update_status(self, note: str = "") -> None:
         count = len(self.scene.problems)
         problems = f"{count} problem{'s' * (count != 1)} (p lists)" if count else "no problems"
         selected = self.query_one(GraphView).selected
         if not note and self.failure is not None:  # said until the next edit or run
-            note = f"training stopped: {self.failure.message}"
+            note = failure_note(self.failure, paused=self.training)
         parts = [note, problems, f"selected: {selected}" if selected else ""]
-        self.query_one("#status", Static).update("  ".join(p for p in parts if p))
+        # One row, always (editor.tcss): a new line needs no layout of the whole screen,
+        # which while training costs a key press several milliseconds more
+        self.query_one("#status", Static).update("  ".join(p for p in parts if p), layout=False)
         self.sub_title = f"{self.path}{' (modified)' if self.dirty else ''}"
 
     @on(GraphView.Selected)
     def _selected(self, event: GraphView.Selected) -> None:
-        self._inspect(event.name)
         self._update_status()
+        if not self._inspect_due:  # presses faster than the inspector is made: the last
+            self._inspect_due = True
+            self.call_after_refresh(self._inspect_selected)
+
+    def _inspect_selected(self) -> None:
+        """Show the selected box in the inspector, once the graph is drawn with it: a key
+        press moves the selection on the screen first, then the inspector (remade for
+        the box, its health histograms included) follows."""
+        self._inspect_due = False
+        self._inspect(self.query_one(GraphView).selected)
 
     @on(ProblemList.Jump)
     def _jump(self, event: ProblemList.Jump) -> None:
@@ -205,6 +239,8 @@ class EditorApp(App[int]):
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = TABS[name]
+        if name == "node" and self._inspector_behind:
+            self._inspect(self.query_one(GraphView).selected)
         if name == "problems":
             self.query_one(ProblemList).focus()
         elif name == "blocks":
@@ -390,7 +426,11 @@ class EditorApp(App[int]):
             self.edit("delete_node", box.name)
 
     def action_edit_field(self) -> None:
+        behind = self._inspector_behind
         self.action_tab("node")
+        if behind:  # its fields are being made: focus the first once they are
+            self.query_one(Inspector).focus_field = True
+            return
         fields = self.query_one(Inspector).fields()
         if fields:
             fields[0].focus()
@@ -583,8 +623,7 @@ class EditorApp(App[int]):
     def action_train(self) -> None:
         if self.training:
             if self.session is not None and self.session.paused:
-                self.session.resume()
-                self.query_one(TrainPanel).status("resumed")
+                self._resume()
             else:
                 self.notify("training is already running: space pauses, x stops")
             return
@@ -638,11 +677,15 @@ class EditorApp(App[int]):
     def _train(self, checked: Any, folder: Path) -> None:
         """In the worker thread: train as `compose run` does (the same session, run folder,
         checkpoints and norms log, by `compose.train`), and report how it ended."""
+        forward = Forward(self)
+        health = HealthWatch(lambda looks: self._tell(self.training_health, looks))
+        self._watchers = (forward, health)
         listeners = [
             Started(self._started),
-            Forward(self),
-            HealthWatch(lambda looks: self._tell(self.training_health, looks)),
+            forward,
+            health,
             PlaneWatch(lambda pictures: self._tell(self.training_pictures, pictures)),
+            FreezePrepared(),  # last: after the others have made what they keep
         ]
         try:
             result = compose.train(checked, folder=folder, listeners=listeners)
@@ -660,6 +703,9 @@ class EditorApp(App[int]):
 
     def _started(self, session: Any) -> None:
         """In the worker thread, once the session is prepared: steer it from now on."""
+        # A step that is not finite pauses the run, for the user to look inside and stop.
+        # compose.train takes no on_failure, so it is set here, before the first step.
+        session.on_failure = "pause"
         self.session = session
         if "pause" in self._asked:
             session.pause()
@@ -674,6 +720,7 @@ class EditorApp(App[int]):
             pass
 
     def training_started(self, total: int) -> None:
+        self._watching = self.set_interval(WATCH_SECONDS, self._watch_session)
         paused = self.session is not None and self.session.paused
         self.query_one(TrainPanel).status(
             f"training {total} steps into {self.folder}"
@@ -683,8 +730,47 @@ class EditorApp(App[int]):
 
     def training_logged(self, records: list[dict], total: int) -> None:
         self.query_one(TrainPanel).logged(records, total)
-        if self.session is not None and self.session.paused:
+        if self.failure is not None:
+            self._say_paused_on_failure()
+        elif self.session is not None and self.session.paused:
             self.query_one(TrainPanel).status(f"paused at step {records[-1]['step']}/{total}")
+
+    def _watch_session(self) -> None:
+        """Ten times a second while training: has the session paused itself on a step
+        that was not finite (a new failure each time it refuses the step), or has the
+        refused step gone through after all? The session tells its listeners neither."""
+        session = self.session
+        if session is None:
+            return
+        failure = session.failure
+        if failure is not None and session.paused and failure is not self.failure:
+            self._paused_on(failure)
+        elif failure is None and self.failure is not None:
+            self.failure, self._tries = None, 0
+            graph = self.query_one(GraphView)
+            graph.set_health(graph.states, None)
+            self._update_status("the refused step went through: training goes on")
+
+    def _paused_on(self, failure: Any) -> None:
+        """The session paused on `failure`: select and mark its node, say what happened
+        and what the keys do, and look at the refused step's batch (off this thread)."""
+        self.failure, self._tries = failure, self._tries + 1
+        graph = self.query_one(GraphView)
+        box = self._failed_box()
+        graph.set_health(graph.states, box)
+        if box is not None:
+            graph.select(box)
+        self.query_one(Inspector).show_health(self._report(graph.selected))
+        self._say_paused_on_failure()
+        self._update_status()
+        session, watchers = self.session, self._watchers
+        if watchers is not None:
+            self.run_worker(lambda: _catch_up(session, *watchers), thread=True, group="look")
+
+    def _say_paused_on_failure(self) -> None:
+        total = self.session.total if self.session is not None else 0
+        text = paused_text(self.failure, total, tries=self._tries)
+        self.query_one(TrainPanel).status(text, "red")
 
     def training_health(self, looks: list[Look]) -> None:
         """Looks at every node's health (the newest last): add them to each node's history,
@@ -703,7 +789,9 @@ class EditorApp(App[int]):
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == TABS["node"] and (self.look or self.failure) is not None:
+        if event.pane.id == TABS["node"] and self._inspector_behind:  # shown by a click
+            self._inspect(self.query_one(GraphView).selected)
+        elif event.pane.id == TABS["node"] and (self.look or self.failure) is not None:
             self.query_one(Inspector).show_health(self._report(self.query_one(GraphView).selected))
 
     def training_pictures(self, pictures: Pictures | None) -> None:
@@ -712,7 +800,7 @@ class EditorApp(App[int]):
     def training_finished(
         self, metrics: dict, stopped: str, steps: int, failure: Any = None
     ) -> None:
-        self.training, self.session = False, None
+        self._end_watch()
         self.query_one(TrainPanel).finished(metrics, stopped, steps, self.folder)
         if failure is not None:
             self.failure = failure
@@ -728,9 +816,16 @@ class EditorApp(App[int]):
         self._update_status(f"trained: {shown}  run folder {self.folder}")
 
     def training_failed(self, message: str) -> None:
-        self.training, self.session = False, None
+        self._end_watch()
         self.query_one(TrainPanel).status(message, "red")
         self._update_status("training failed")
+
+    def _end_watch(self) -> None:
+        """Training has ended: stop watching the session."""
+        self.training, self.session, self._watchers = False, None, None
+        if self._watching is not None:
+            self._watching.stop()
+            self._watching = None
 
     def action_pause(self) -> None:
         if not self.training:
@@ -740,11 +835,22 @@ class EditorApp(App[int]):
             self._asked ^= {"pause"}
             return
         if self.session.paused:
-            self.session.resume()
-            self.query_one(TrainPanel).status("resumed")
+            self._resume()
         else:
             self.session.pause()
             self.query_one(TrainPanel).status(f"pausing at step {self.session.step}...")
+
+    def _resume(self) -> None:
+        self.session.resume()
+        said = "resumed" if self.failure is None else self._trying_again()
+        self.query_one(TrainPanel).status(said)
+
+    def _trying_again(self) -> str:
+        """Say that the refused step is being tried again (it will most likely be refused
+        again, and the session pause again)."""
+        said = f"trying step {self.failure.step} again..."
+        self._update_status(said)
+        return said
 
     def action_step(self) -> None:
         if self.session is None:
@@ -753,16 +859,28 @@ class EditorApp(App[int]):
         if not self.session.paused:
             self.session.pause()
         self.session.step_once()
+        if self.failure is not None:
+            self.query_one(TrainPanel).status(self._trying_again())
 
     def action_stop(self) -> None:
+        """Stop training; stopped on a failure, the run ends as `compose run` ends it (its
+        run folder says the failure), with the last good weights."""
         if self.session is not None:
-            self.session.stop("stopped")
+            failure = self.session.failure
+            self.session.stop(failure.message if failure is not None else "stopped")
         elif self.training:
             self._asked.add("stop")
 
 
 def _shape(shape: Any) -> str:
     return shape_text(shape) if shape is not None else ""
+
+
+def _catch_up(session: Any, forward: Forward, health: HealthWatch) -> None:
+    """In a thread of the app's, while the session is paused on a failure: hand over the
+    log points not yet sent, and look at the refused step's batch."""
+    forward.flush(session)
+    health.look_at_failure(session)
 
 
 def run(path: str | Path, *, overrides: Sequence[str] = ()) -> int:

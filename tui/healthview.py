@@ -50,7 +50,7 @@ class HealthTable(DataTable):
 class NodeHealthView(Vertical):
     """One node's health in the inspector: its numbers, the gradient norm over training
     (a Sparkline of log10, one bar a look), histograms of its activations and gradients,
-    its flags, and the failure when training stopped on it."""
+    its flags, and the failure when training stopped or paused on it."""
 
     def __init__(self, report: NodeReport | None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -83,7 +83,7 @@ class NodeHealthView(Vertical):
 
     def _fill(self, report: NodeReport) -> None:
         failure = self.query_one("#health-failure", Static)
-        failure.update(f"training stopped here: {report.failure}" if report.failure else "")
+        failure.update(report.failure)
         failure.display = bool(report.failure)
         self.query_one("#health-title", Static).update(
             Text(report.title, style=f"bold {COLOURS[report.state]}")

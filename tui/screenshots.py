@@ -36,12 +36,13 @@ async def _shot(
     keys: list[str],
     out: Path,
     size: tuple[int, int],
-    train=False,
+    train: str = "",
     after: tuple[str, ...] = (),
     scroll_to: str = "",
 ):
-    """Open `path`, press `keys`, train to the end if asked, press `after`, scroll the
-    widget with id `scroll_to` (if any) to the top of its panel, and save the screen."""
+    """Open `path`, press `keys`, train if asked (`train`: "end", to the end; "failure",
+    until it pauses on a value that is not finite), press `after`, scroll the widget with
+    id `scroll_to` (if any) to the top of its panel, and save the screen."""
     app = EditorApp(path)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
@@ -50,8 +51,10 @@ async def _shot(
         await pilot.pause()
         if train:
             await pilot.press("t")
-            while app.training:
+            while app.training and not (train == "failure" and app.failure is not None):
                 await pilot.pause(0.1)
+            while any(w.group == "look" and not w.is_finished for w in app.workers):
+                await pilot.pause(0.1)  # the look at the refused step's batch
             await pilot.pause()
         for key in after:
             await pilot.press(key)
@@ -60,6 +63,10 @@ async def _shot(
             widget.parent.scroll_to_widget(widget, animate=False, top=True)
         await pilot.pause()
         app.save_screenshot(out.name, str(out.parent))
+        if app.training:  # paused on a failure: stop it, as a person would
+            await pilot.press("x")
+            while app.training:
+                await pilot.pause(0.1)
 
 
 def main(folder: str = "docs/images") -> None:
@@ -79,24 +86,24 @@ def main(folder: str = "docs/images") -> None:
         )
         rate = ["c", "tab", "tab", "tab", "tab", "1", "e", "6", "enter", "escape"]
         shots = [
-            ("recipes/xor.yaml", [], "editor-graph.svg", (80, 24), False, (), ""),
+            ("recipes/xor.yaml", [], "editor-graph.svg", (80, 24), "", (), ""),
             (
                 "recipes/deep_residual.yaml",
                 ["b", "s", "o", "f"],
                 "editor-palette.svg",
                 (80, 24),
-                False,
+                "",
                 (),
                 "",
             ),
-            ("bad.yaml", ["p"], "editor-problems.svg", (80, 24), False, (), ""),
-            ("xor.yaml", [], "editor-train.svg", (120, 36), True, (), ""),
+            ("bad.yaml", ["p"], "editor-problems.svg", (80, 24), "", (), ""),
+            ("xor.yaml", [], "editor-train.svg", (120, 36), "end", (), ""),
             (
                 "recipes/hypernetwork.yaml",
                 ["down", "right", "down"],
                 "editor-large.svg",
                 (120, 36),
-                False,
+                "",
                 (),
                 "",
             ),
@@ -105,13 +112,29 @@ def main(folder: str = "docs/images") -> None:
                 ["right", "f", "down", "down", "down"],
                 "editor-network.svg",
                 (120, 36),
-                False,
+                "",
                 (),
                 "",
             ),
-            ("xor.yaml", [], "editor-health.svg", (120, 36), True, ("escape", "down", "i"), ""),
-            ("recipes/spirals.yaml", [], "editor-plane.svg", (120, 36), True, (), "plane-caption"),
-            ("xor_log.yaml", rate, "editor-failure.svg", (120, 30), True, ("i",), ""),
+            (
+                "xor.yaml",
+                [],
+                "editor-health.svg",
+                (120, 36),
+                "end",
+                ("escape", "down", "i"),
+                "",
+            ),
+            (
+                "recipes/spirals.yaml",
+                [],
+                "editor-plane.svg",
+                (120, 36),
+                "end",
+                (),
+                "plane-caption",
+            ),
+            ("xor_log.yaml", rate, "editor-failure.svg", (120, 30), "failure", ("i",), ""),
         ]
         os.chdir(work)
         try:

@@ -10,6 +10,7 @@ for a model of a 2-D input, the decision over the plane (tui/plane.py).
 from __future__ import annotations
 
 import math
+import threading
 import time
 from typing import Any
 
@@ -20,8 +21,10 @@ from textual.message import Message
 from textual.widgets import Input, Label, Sparkline, Static
 
 import compose
+from tui.collector import freeze_long_lived
 from tui.health import HEALTH_EVERY, Look
 from tui.healthview import HealthTable, legend
+from tui.pictureview import PictureView
 from tui.plane import Pictures
 
 
@@ -34,23 +37,29 @@ class Forward(compose.Listener):
         self.app, self.seconds = app, seconds
         self._records: list[dict[str, Any]] = []
         self._sent = 0.0
+        self._lock = threading.Lock()  # `flush` comes from another thread than training
 
     def logged(self, session: Any, record: dict[str, Any]) -> None:
-        self._records.append(dict(record))
+        with self._lock:
+            self._records.append(dict(record))
         if session.paused or time.perf_counter() - self._sent >= self.seconds:
-            self._send(session)
+            self.flush(session)
 
     def finished(self, session: Any, result: Any) -> None:
-        if self._records:
-            self._send(session)
+        self.flush(session)
 
-    def _send(self, session: Any) -> None:
-        records, self._records = self._records, []
-        self._sent = time.perf_counter()
-        try:
-            self.app.call_from_thread(self.app.training_logged, records, session.total)
-        except RuntimeError:  # the app has closed meanwhile: nobody to tell
-            pass
+    def flush(self, session: Any) -> None:
+        """Hand over the records not yet sent (from any thread but the app's): a session
+        that paused itself on a failure logs nothing more until it is stopped."""
+        with self._lock:  # held while the app takes them, so records arrive in order
+            records, self._records = self._records, []
+            if not records:
+                return
+            self._sent = time.perf_counter()
+            try:
+                self.app.call_from_thread(self.app.training_logged, records, session.total)
+            except RuntimeError:  # the app has closed meanwhile: nobody to tell
+                pass
 
 
 class Started(compose.Listener):
@@ -62,6 +71,38 @@ class Started(compose.Listener):
 
     def started(self, session: Any) -> None:
         self.callback(session)
+
+
+WATCH_SECONDS = 0.1  # how often the app looks whether the session paused on a failure
+
+
+def failure_note(failure: Any, *, paused: bool) -> str:
+    """The status line's words on a run that stopped, or is paused, on a failure (a
+    compose.Failure: a step whose values were not finite)."""
+    if not paused:
+        return f"training stopped: {failure.message}"
+    return f"training paused: {failure.message}; x stops, keeping the last good weights"
+
+
+def paused_text(failure: Any, total: int, *, tries: int = 1) -> str:
+    """Where training stands while paused on `failure`: what happened, and what stopping
+    and trying again do; `tries`: how many times the step has been refused."""
+    good = failure.step - 1  # steps taken: the weights are those after them
+    again = f"step {failure.step} tried again: refused again ({tries} tries)\n" if tries > 1 else ""
+    return (
+        f"paused after {good}/{total} steps: {failure.message}\n{again}"
+        f"x stops and writes the run folder with the last good weights (after {good} "
+        f"steps); space or n tries step {failure.step} again"
+    )
+
+
+class FreezePrepared(compose.Listener):
+    """Once the session is prepared (and the listeners before this one have started),
+    collects the garbage and freezes what is left: the compiled programs and the data
+    stay for the whole run, and no full collection need walk them again (tui/collector.py)."""
+
+    def started(self, session: Any) -> None:
+        freeze_long_lived(collect=True)
 
 
 # The train settings the panel offers: field, its key in the train section, its kind.
@@ -98,8 +139,8 @@ class TrainPanel(VerticalScroll):
         yield Sparkline([], id="val-metric-curve", classes="val")
         yield Static("", id="train-final")
         yield Static("", id="plane-caption", classes="section")
-        yield Static("", id="plane")
-        yield Static("", id="plane-units")
+        yield PictureView(id="plane")
+        yield PictureView(id="plane-units")
         yield Label(
             f"health (every {HEALTH_EVERY} log points)", id="health-label", classes="section"
         )
@@ -163,9 +204,9 @@ class TrainPanel(VerticalScroll):
         again = self._pictured
         self._pictured = True
         self.query_one("#plane-caption", Static).update(shown.caption, layout=not again)
-        self.query_one("#plane", Static).update(shown.decision or "", layout=not again)
-        self.query_one("#plane", Static).display = shown.decision is not None
-        self.query_one("#plane-units", Static).update(shown.units or "", layout=not again)
+        self.query_one("#plane", PictureView).show(shown.decision)
+        self.query_one("#plane", PictureView).display = shown.decision is not None
+        self.query_one("#plane-units", PictureView).show(shown.units)
 
     def health(self, look: Look | None) -> None:
         """Show every node's health at a look (None hides the table)."""

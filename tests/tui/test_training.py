@@ -4,6 +4,7 @@ that stops being finite is found on its node."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from tests.tui.conftest import RECIPES, drive, screen_text, wait_for
 from tests.tui.test_editing import answer
 from tui.graph import GraphView
 from tui.healthview import HealthTable
+from tui.pictureview import PictureView
 from tui.training import TrainPanel
 
 
@@ -35,8 +37,8 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
             "losses": app.query_one(TrainPanel).losses,
             "colours": {n: graph.drawing.colour_of(n) for n in ("hidden", "bend", "prob", "loss")},
             "rows": {p: table.cells(p) for p in ("hidden", "bend", "prob")},
-            "plane": app.query_one("#plane", Static).content,
-            "units": str(app.query_one("#plane-units", Static).content),
+            "plane": app.query_one("#plane", PictureView).text,
+            "units": app.query_one("#plane-units", PictureView).text.plain,
             "folder": app.folder,
         }
         await pilot.press("escape", "down", "i")  # select bend, show the Node tab
@@ -66,6 +68,7 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
     # (1, 0) class 1 (blue); row 13 holds the pixels just above the bottom points.
     plane = seen["plane"]
     assert [len(line) for line in plane.plain.split("\n")] == [32] * 16
+    assert screen.count("▀" * 32) == 16  # drawn on the screen, row by row
     near_0 = cell_style(plane, 13, 4).color.triplet
     near_1 = cell_style(plane, 13, 27).color.triplet
     assert near_0.red > near_0.blue and near_1.blue > near_1.red
@@ -113,35 +116,74 @@ def test_training_writes_the_run_folder_typed_with_validation_curves():
     assert recipe.train.steps == 100
 
 
-def test_a_value_that_stops_being_finite_is_found_on_its_node(tmp_path):
+def test_a_value_that_stops_being_finite_pauses_on_its_node_until_stopped(tmp_path):
     path = tmp_path / "xor.yaml"
     xor = (RECIPES / "xor.yaml").read_text()
     path.write_text(xor.replace("{block: sigmoid, in: hidden}", "{block: log, in: hidden}"))
 
+    def train_status(app) -> str:
+        return str(app.query_one("#train-status", Static).content)
+
     async def script(app, pilot):
+        seen = {}
         await pilot.press("c", "tab", "tab", "tab", "tab")  # to the learning rate
         await answer(pilot, "1e6")  # the most a learning rate may be
         await pilot.press("escape", "t")
-        await wait_for(pilot, lambda: not app.training)
+        await wait_for(pilot, lambda: train_status(app).startswith("paused after"))
         await pilot.pause()
-        train_tab = screen_text(app)
+        seen["training"], seen["state"], seen["train tab"] = (
+            app.training,
+            train_status(app),
+            screen_text(app),
+        )
         await pilot.press("i")
         await pilot.pause()
         graph = app.query_one(GraphView)
-        names = {
+        seen["failed"], seen["selected"] = graph.failed, graph.selected
+        seen["names"] = {
             n: graph.drawing.style_at(p.x + 2, p.y + 1) for n, p in graph.drawing.boxes.items()
         }
-        return app.doc.text, graph.failed, graph.selected, names, train_tab, screen_text(app)
+        seen["node tab"] = screen_text(app)
+        await pilot.press("n")  # try the refused step again: refused again, paused again
+        await wait_for(pilot, lambda: "refused again (2 tries)" in train_status(app))
+        seen["tried"] = train_status(app)
+        await pilot.press("escape", "up")  # look at another node's health meanwhile
+        await pilot.pause()
+        seen["hidden"] = graph.selected, screen_text(app)
+        await pilot.press("x")
+        await wait_for(pilot, lambda: not app.training)
+        await pilot.pause()
+        seen["ended"], seen["stopped"] = train_status(app), screen_text(app)
+        seen["folder"], seen["text"] = app.folder, app.doc.text
+        return seen
 
-    text, failed, selected, names, train_tab, screen = drive(path, script, size=(120, 40))
-    assert "learning_rate: 1000000.0" in text
-    assert failed == selected == "bend"
-    assert names["bend"].bgcolor.name == "red"  # the name on red: where it stopped
-    assert all(style.bgcolor is None for n, style in names.items() if n != "bend")
+    seen = drive(path, script, size=(120, 40))
     said = "node 'bend' (log) gave nan at step 1: its input went below 0"
-    assert f"training stopped: {said}" in screen  # the status line
-    assert "training stopped here: node 'bend' (log)" in screen  # the inspector
-    assert "stopped after 0 steps: node 'bend'" in train_tab
+    assert "learning_rate: 1000000.0" in seen["text"]
+    # Paused, not ended: the Train tab says what happened and what the keys do
+    assert seen["training"]
+    assert seen["state"].startswith(f"paused after 0/2000 steps: {said}")
+    assert "x stops and writes the run folder with the last good weights" in seen["state"]
+    assert f"training paused: {said}" in seen["train tab"]  # the status line
+    # The node it paused on is selected, its name on red, and the inspector says why
+    assert seen["failed"] == seen["selected"] == "bend"
+    assert seen["names"]["bend"].bgcolor.name == "red"
+    assert all(style.bgcolor is None for n, style in seen["names"].items() if n != "bend")
+    assert "training paused here: node 'bend' (log)" in seen["node tab"]
+    assert "step 1 tried again: refused again (2 tries)" in seen["tried"]
+    selected, screen = seen["hidden"]
+    assert selected == "hidden" and "health at step 0: " in screen
+    # Stopped: the run ends as compose run ends it, its folder saying the failure
+    assert seen["ended"].startswith(f"stopped after 0 steps: {said}")
+    assert f"training stopped: {said}" in seen["stopped"]
+    theirs = tmp_path / "compose-run"
+    compose.train(compose.loads(seen["text"], file=str(path)), folder=theirs)
+    summaries = [
+        json.loads((folder / "summary.json").read_text()) for folder in (seen["folder"], theirs)
+    ]
+    mine, run = ({k: s[k] for k in ("status", "steps", "stopped", "failure")} for s in summaries)
+    assert mine == run and mine["status"] == "failed" and mine["failure"]["node"] == "bend"
+    assert mine["stopped"].startswith(said)
 
 
 def test_pause_step_and_stop_steer_the_running_session():

@@ -1,0 +1,25 @@
+"""Keep Python's garbage collector from pausing the editor for a tenth of a second.
+
+The editor's process holds a few hundred thousand long-lived objects (JAX, Textual, the
+compiled training programs). A full collection walks all of them, holding Python's lock
+all the while: on the 2-core development machine, while a 10-node chain trained, one took
+85-145 ms about once a second (Textual's redraws leave short-lived cycles behind), and a
+key press that landed in one waited for it. Freezing what exists once the editor has drawn
+its first screen, and again once a training session is prepared, moves those objects out
+of the collector's view: the same collections then took 10-55 ms (bench/editor_latency.py,
+docs/editor.md's Latency).
+"""
+
+from __future__ import annotations
+
+import gc
+
+
+def freeze_long_lived(*, collect: bool = False) -> int:
+    """Move every object tracked now into the collector's permanent generation (never
+    walked again), after collecting the garbage there is if `collect` (a full collection
+    now: call it where a pause is expected). Returns how many objects are frozen."""
+    if collect:
+        gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
