@@ -754,18 +754,23 @@ class EditorApp(App[int]):
     def _paused_on(self, failure: Any) -> None:
         """The session paused on `failure`: select and mark its node, say what happened
         and what the keys do, and look at the refused step's batch (off this thread)."""
-        self.failure, self._tries = failure, self._tries + 1
+        self._tries += 1
+        self._show_failure(failure)
+        self._say_paused_on_failure()
+        self._update_status()
+        session, watchers = self.session, self._watchers
+        if watchers is not None:
+            self.run_worker(lambda: _catch_up(session, *watchers), thread=True, group="look")
+
+    def _show_failure(self, failure: Any) -> None:
+        """Keep `failure`, draw its node on red and select it, and show its report."""
+        self.failure = failure
         graph = self.query_one(GraphView)
         box = self._failed_box()
         graph.set_health(graph.states, box)
         if box is not None:
             graph.select(box)
         self.query_one(Inspector).show_health(self._report(graph.selected))
-        self._say_paused_on_failure()
-        self._update_status()
-        session, watchers = self.session, self._watchers
-        if watchers is not None:
-            self.run_worker(lambda: _catch_up(session, *watchers), thread=True, group="look")
 
     def _say_paused_on_failure(self) -> None:
         total = self.session.total if self.session is not None else 0
@@ -803,13 +808,7 @@ class EditorApp(App[int]):
         self._end_watch()
         self.query_one(TrainPanel).finished(metrics, stopped, steps, self.folder)
         if failure is not None:
-            self.failure = failure
-            graph = self.query_one(GraphView)
-            box = self._failed_box()
-            graph.set_health(graph.states, box)
-            if box is not None:
-                graph.select(box)
-            self.query_one(Inspector).show_health(self._report(graph.selected))
+            self._show_failure(failure)
             self._update_status()
             return
         shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.startswith("val_"))
