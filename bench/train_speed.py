@@ -410,9 +410,11 @@ def speed(setups: list[Setup], rounds: int, tmp: Path) -> dict[tuple[str, str], 
             seconds[name, "session"].append(total - end)
             seconds[name, "end"].append(end)
             seconds[name, "hand"].append(hands[name]())
-            seconds[name, "torch"].append(time_torch(s.net, s.data, s.indices, s.torch_steps))
             for guard in GUARDS:
                 seconds[name, f"guard {guard}"].append(guards[name][guard]())
+            # PyTorch last: its OpenMP threads go on spinning for a while after their last
+            # step, and slowed whatever was timed next (the guard showed +100% on XOR).
+            seconds[name, "torch"].append(time_torch(s.net, s.data, s.indices, s.torch_steps))
     median = {key: statistics.median(v) for key, v in seconds.items()}
     print("\n1-3. steps/s: median of the rounds; ratios ours / theirs: median of each round's")
     print(

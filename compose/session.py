@@ -136,8 +136,9 @@ class Session:
         self._settings: dict | None = None  # a population's per-variant numbers (steps.py)
         self._probed_runners: Callable[[Probe], dict] | None = None  # runners measuring norms
         self._norms_every: int | None = None  # steps between norms lines, when asked
-        self._norm_columns: list[tuple[str, str, str]] = []  # what a measured row holds
-        self._norm_lines: dict[int, dict[str, Any]] = {}  # the last advance()'s, by step
+        self.norm_columns: list[tuple[str, str, str]] = []  # what a norms row holds
+        self._norm_rows: dict[int, list[float]] = {}  # the last advance()'s, by step
+        self._params_of = self._split = None  # a model, and its arrays (see _params)
         self.prepared = False
 
     # -- preparing -------------------------------------------------------------------------
@@ -310,7 +311,7 @@ class Session:
         if not asked or self._probed_runners is None:
             return
         self._norms_every = math.gcd(*asked)
-        self._norm_columns = columns(self.model)
+        self.norm_columns = columns(self.model)
         self._runners = self._probed_runners(Probe(self._norms_every, measured))
 
     def _compiled_for(self, length: int, guard: str = "chunk"):
@@ -322,7 +323,7 @@ class Session:
 
     def _lowered(self, length: int, guard: str = "chunk"):
         """The chunk runner traced for `length` steps, not yet compiled."""
-        params, _ = eqx.partition(self.model, eqx.is_array)
+        params = self._params()
         indices = self.placement.indices(self._take(0, length))
         numbers = np.zeros(length, np.int32)
         return self._runners[guard].lower(
@@ -394,22 +395,29 @@ class Session:
         start = self.step
         stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
         began = time.perf_counter()
-        params, opt_state, bad, values, *probed = self._steps(start, stop, ahead=steps is None)
-        model = eqx.combine(params, self._static)
+        running = self._steps(start, stop, ahead=steps is None)
+        # While XLA computes, what needs no results: the model (of arrays not yet ready)
+        # and the log points' records.
+        model = eqx.combine(running[0], self._static)
+        records = self._log_points(start, stop)
+        params, opt_state, bad, values, *probed = self._finite(running, start, stop)
         bad = int(bad)
         taken = stop - start if bad < 0 else bad - start
-        norm_lines = self._lines(probed[0], start, start + taken) if probed else {}
+        norm_rows = self._rows(probed[0], start, start + taken) if probed else {}
         failure = None
         if bad >= 0:
+            model = eqx.combine(params, self._static)
             failure = diagnose(model, self.batch(bad), bad + 1)
+            records = self._log_points(start, start + taken)
         spent = time.perf_counter() - began
-        records = self._records(values, start, start + taken, spent)
+        self._fill(records, values, start, spent)
         if records:
             records[-1].update(self._validation(model, start + taken))
         # Everything moves at once, so the session always agrees with itself.
         self.model, self.opt_state = model, opt_state
+        self._params_of, self._split = model, params
         self.step, self.seconds, self.records = start + taken, self.seconds + spent, records
-        self._norm_lines = norm_lines
+        self._norm_rows = norm_rows
         for record in records:
             self.record = record
             if self.early:
@@ -433,21 +441,35 @@ class Session:
 
     def _steps(self, start: int, stop: int, *, ahead: bool = False):
         """(params, opt_state, bad, values) after steps start .. stop - 1 in one compiled
-        call; when something in it was not finite, the same steps again, checked one by one,
-        so `bad` is the first bad step (-1 if none) and the weights are from before it.
+        call, started and not waited for (`_finite` waits and checks).
 
         With `ahead`, the call after this one starts at once on a thread of its own, from
         this call's results, while the caller reads them, logs and checkpoints: the next
         advance() takes it if it asks for the same steps from the same weights."""
-        params, _ = eqx.partition(self.model, eqx.is_array)
+        params = self._params()
         out = self._made_ahead(start, stop, params)
         if out is None:
             out = self._call(start, stop, params, self.opt_state)
         if ahead:
             self._go_ahead(stop, out[0], out[1])
-        if (np.asarray(out[2]) >= 0).any():
-            out = self._call(start, stop, params, self.opt_state, "step")
         return out
+
+    def _finite(self, out: tuple, start: int, stop: int) -> tuple:
+        """The results `out` of `_steps` once computed, bad, values and any probed rows
+        copied to the host; when something in the call was not finite, those of the same
+        steps again, checked one by one, so that `bad` is the first bad step (-1 if none)
+        and the weights are from before it."""
+        out = _fetched(out)
+        if (out[2] >= 0).any():
+            out = _fetched(self._call(start, stop, self._params(), self.opt_state, "step"))
+        return out
+
+    def _params(self):
+        """The model's arrays, what a compiled call takes: split from the model once per
+        model (advance keeps a call's results as they came)."""
+        if self._params_of is not self.model:
+            self._params_of, self._split = self.model, eqx.partition(self.model, eqx.is_array)[0]
+        return self._split
 
     def _call(self, start: int, stop: int, params, opt_state, guard: str = "chunk"):
         """One compiled call: steps start .. stop - 1 from these weights and state."""
@@ -498,30 +520,33 @@ class Session:
         same = same and len(mine) == len(theirs) and all(map(operator.is_, mine, theirs))
         return future.result() if same else None
 
-    def _records(
-        self, values: Mapping[str, Any], start: int, end: int, spent: float
-    ) -> list[dict[str, Any]]:
-        """One record per log point in (start, end], and one at `end`: each the means over
-        its own steps, its time interpolated over the call's `spent` seconds."""
-        if end <= start:
-            return []
+    def _log_points(self, start: int, end: int) -> list[dict[str, Any]]:
+        """The records of the log points in (start, end] and of `end`, each holding its
+        step only (made while the call runs; `_fill` adds what it gives)."""
         every = self._every
-        ends = list(range((start // every + 1) * every, end, every)) + [end]
-        cuts = np.array([start] + ends[:-1]) - start
-        counts = np.diff(np.append(cuts, end - start))
-        means = {
-            k: np.add.reduceat(np.asarray(v, np.float64)[: end - start], cuts) / counts
-            for k, v in _ordered(values).items()
-        }
-        called = self.seconds
-        return [
-            {"step": step, **{k: float(m[i]) for k, m in means.items()},
-             "seconds": called + spent * (step - start) / (end - start)}
-            for i, step in enumerate(ends)
-        ]  # fmt: skip
+        ends = [*range((start // every + 1) * every, end, every), end] if end > start else []
+        return [{"step": step} for step in ends]
 
-    def _lines(self, probed, start: int, end: int) -> dict[int, dict[str, Any]]:
-        """The norms lines of the steps taken, (start, end], by step: the call's rows, one
+    def _fill(
+        self, records: list[dict[str, Any]], values: Mapping[str, Any], start: int, spent: float
+    ) -> None:
+        """Add to each record the means of the values over its own steps, and its time,
+        interpolated over the call's `spent` seconds."""
+        if not records:
+            return
+        ends = np.array([record["step"] for record in records]) - start
+        cuts = np.append(0, ends[:-1])
+        columns = {}
+        for name, v in _ordered(values).items():
+            sums = np.add.reduceat(np.asarray(v, np.float64)[: ends[-1]], cuts)
+            columns[name] = (sums / (ends - cuts)).tolist()
+        columns["seconds"] = (self.seconds + spent * ends / ends[-1]).tolist()
+        for name, column in columns.items():  # column by column: cheaper than row by row
+            for record, value in zip(records, column, strict=True):
+                record[name] = value
+
+    def _rows(self, probed, start: int, end: int) -> dict[int, list[float]]:
+        """The norms rows of the steps taken, (start, end], by step: the call's rows, one
         per multiple of `norms_every` it passed, in order (rows after a step that was
         refused are dropped)."""
         every = self._norms_every
@@ -529,15 +554,19 @@ class Session:
         if not steps:
             return {}
         rows = np.asarray(probed)[: len(steps)].tolist()
-        return {
-            step: line(step, row, self._norm_columns) for step, row in zip(steps, rows, strict=True)
-        }
+        return dict(zip(steps, rows, strict=True))
 
     def norms_at(self, step: int) -> dict[str, Any] | None:
         """The norms line measured after `step` in the last advance() (see Listener's
         `norms_every`), as `norms.jsonl` holds it (compose.norms); None when that step
         was not measured then."""
-        return self._norm_lines.get(step)
+        row = self._norm_rows.get(step)
+        return None if row is None else line(step, row, self.norm_columns)
+
+    def norms_row(self, step: int) -> list[float] | None:
+        """The numbers of `norms_at(step)` only, in the order of `norm_columns` (what
+        each is): cheaper, for whoever writes many lines."""
+        return self._norm_rows.get(step)
 
     def _validation(self, model: Composed, step: int) -> dict[str, float]:
         every = self.spec.validate_every
@@ -713,6 +742,15 @@ def _numpy(arrays: Mapping[str, Any] | None, names: list[str]) -> dict[str, np.n
         array = np.asarray(arrays[name])
         out[name] = array.astype(np.float32) if array.dtype.kind in "bf" else array
     return out
+
+
+def _fetched(out: tuple) -> tuple:
+    """A compiled call's outputs with all but the weights and optimizer state (bad, the
+    values, any probed rows) copied to the host (by np.asarray: jax.device_get takes ten
+    times longer)."""
+    params, opt_state, bad, values, *probed = out
+    values = {k: np.asarray(v) for k, v in values.items()}
+    return (params, opt_state, np.asarray(bad), values, *map(np.asarray, probed))
 
 
 def _ordered(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 import compose
 from compose.inspector import flat_weights
-from compose.norms import FILE, NormLog
+from compose.norms import FILE, LineFormat, NormLog
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 
@@ -152,3 +152,21 @@ def test_an_interrupted_call_still_writes_the_lines_it_measured(tmp_path):
     result = compose.train(compose.load(RECIPES / "xor.yaml"), folder=tmp_path, on_log=stop)
     assert result.stopped == "interrupted" and result.steps > 100
     assert [r["step"] for r in read_lines(tmp_path)] == list(range(100, result.steps + 1, 100))
+
+
+@pytest.mark.parametrize("reverse", [False, True], ids=["in order", "columns reversed"])
+def test_a_line_holds_each_float32_exactly_and_what_is_not_finite_as_null(reverse):
+    names = [("nodes", "hid%den", "grad"), ("nodes", "hid%den", "act"), ("nodes", "out", "grad")]
+    names += [("weights", "out.weight", field) for field in ("norm", "grad", "update")]
+    names = names[::-1] if reverse else names
+    row = np.float32([0.1, 3.4028235e38, 1.1754944e-38, 0.0, 7, 2.5e-7]).tolist()  # norms: >= 0
+    write = LineFormat(names)
+    read = json.loads(write(12, row))
+    assert read["step"] == 12
+    found = np.float32([read[part][name][field] for part, name, field in names])
+    assert found.tobytes() == np.float32(row).tobytes()  # read back as float32: bit for bit
+    assert write(12, row).endswith("}\n")
+    row[1], row[4] = float("nan"), float("inf")
+    read = json.loads(write(12, row))
+    found = [read[part][name][field] for part, name, field in names]
+    assert found == [row[0], None, row[2], row[3], None, row[5]]
