@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import equinox as eqx
 import jax
@@ -55,6 +55,18 @@ MAX_CHUNK = 10_000  # steps per compiled call at most: a chunk's indices stay sm
 CHUNK_SECONDS = 0.2
 STEP_SECONDS, FLOPS_PER_SECOND = 2e-6, 1e11
 ON_FAILURE = ("end", "pause")
+
+
+class LogPoints(NamedTuple):
+    """The log points of a call of `steps` steps: their records, and where each one's
+    steps begin (`cuts`, from the call's start), how many they are (`counts`) and what
+    fraction of the call's steps end there (`fractions`)."""
+
+    records: list[dict[str, Any]]
+    steps: int
+    cuts: np.ndarray
+    counts: np.ndarray
+    fractions: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -131,7 +143,7 @@ class Session:
         self._stop_asked = ""
         self.records: list[dict[str, Any]] = []  # the last advance()'s, one per log point
         self._ahead: tuple | None = None  # the call made ahead (see _steps)
-        self._first_call: tuple | None = None  # (start, stop, indices): prepare drew them
+        self._first_call: tuple | None = None  # (start, stop, order): prepare made them
         self._worker: ThreadPoolExecutor | None = None
         self._settings: dict | None = None  # a population's per-variant numbers (steps.py)
         self._probed_runners: Callable[[Probe], dict] | None = None  # runners measuring norms
@@ -174,7 +186,7 @@ class Session:
                 self._compiled[first, "chunk"] = programs.compiled(lowered)
             self._compiled_for(first)
             stop = self.step + first
-            self._first_call = (self.step, stop, self._indices(self.step, stop))
+            self._first_call = (self.step, stop, self._order(self.step, stop))
         if self.step >= self.total:
             self.finish("")
         return self
@@ -348,6 +360,12 @@ class Session:
         """The example indices of steps start .. stop - 1, on the devices."""
         return self.placement.indices(self._take(start, stop - start))
 
+    def _order(self, start: int, stop: int) -> tuple:
+        """What steps start .. stop - 1 train on, on the devices: (example indices, step
+        numbers)."""
+        numbers = np.arange(start, stop, dtype=np.int32)
+        return self._indices(start, stop), self.placement.replicated(numbers)
+
     def _take(self, start: int, steps: int) -> np.ndarray:
         """The example indices of `steps` steps from `start`, shape (steps, batch)."""
         return self.batches.take(start, steps)
@@ -399,7 +417,7 @@ class Session:
         # While XLA computes, what needs no results: the model (of arrays not yet ready)
         # and the log points' records.
         model = eqx.combine(running[0], self._static)
-        records = self._log_points(start, stop)
+        points = self._log_points(start, stop)
         params, opt_state, bad, values, *probed = self._finite(running, start, stop)
         bad = int(bad)
         taken = stop - start if bad < 0 else bad - start
@@ -408,9 +426,9 @@ class Session:
         if bad >= 0:
             model = eqx.combine(params, self._static)
             failure = diagnose(model, self.batch(bad), bad + 1)
-            records = self._log_points(start, start + taken)
+            points = self._log_points(start, start + taken)
         spent = time.perf_counter() - began
-        self._fill(records, values, start, spent)
+        records = self._filled(points, values, spent)
         if records:
             records[-1].update(self._validation(model, start + taken))
         # Everything moves at once, so the session always agrees with itself.
@@ -479,8 +497,7 @@ class Session:
         """The compiled call of steps start .. stop - 1, its arguments made, not yet run."""
         first, self._first_call = self._first_call, None
         same = first is not None and first[:2] == (start, stop)
-        indices = first[2] if same else self._indices(start, stop)
-        numbers = np.arange(start, stop, dtype=np.int32)
+        indices, numbers = first[2] if same else self._order(start, stop)
         compiled = self._compiled_for(stop - start, guard)
         args = (params, opt_state, self.arrays, indices, numbers, self._settings)
         return lambda: compiled(*args)
@@ -520,30 +537,30 @@ class Session:
         same = same and len(mine) == len(theirs) and all(map(operator.is_, mine, theirs))
         return future.result() if same else None
 
-    def _log_points(self, start: int, end: int) -> list[dict[str, Any]]:
-        """The records of the log points in (start, end] and of `end`, each holding its
-        step only (made while the call runs; `_fill` adds what it gives)."""
+    def _log_points(self, start: int, end: int) -> LogPoints:
+        """The log points in (start, end] and `end`, their records holding their step only
+        (made while the call runs; `_filled` adds what the call gives)."""
         every = self._every
-        ends = [*range((start // every + 1) * every, end, every), end] if end > start else []
-        return [{"step": step} for step in ends]
-
-    def _fill(
-        self, records: list[dict[str, Any]], values: Mapping[str, Any], start: int, spent: float
-    ) -> None:
-        """Add to each record the means of the values over its own steps, and its time,
-        interpolated over the call's `spent` seconds."""
-        if not records:
-            return
-        ends = np.array([record["step"] for record in records]) - start
+        steps = [*range((start // every + 1) * every, end, every), end] if end > start else []
+        ends = np.array(steps, dtype=np.int64) - start
         cuts = np.append(0, ends[:-1])
+        records = [{"step": step} for step in steps]
+        return LogPoints(records, end - start, cuts, ends - cuts, ends / max(end - start, 1))
+
+    def _filled(self, points: LogPoints, values: Mapping[str, Any], spent: float) -> list:
+        """The records of `points` with the means of the values over each one's own steps,
+        and its time, interpolated over the call's `spent` seconds."""
+        if not points.records:
+            return []
         columns = {}
         for name, v in _ordered(values).items():
-            sums = np.add.reduceat(np.asarray(v, np.float64)[: ends[-1]], cuts)
-            columns[name] = (sums / (ends - cuts)).tolist()
-        columns["seconds"] = (self.seconds + spent * ends / ends[-1]).tolist()
+            sums = np.add.reduceat(np.asarray(v, np.float64)[: points.steps], points.cuts)
+            columns[name] = (sums / points.counts).tolist()
+        columns["seconds"] = (self.seconds + spent * points.fractions).tolist()
         for name, column in columns.items():  # column by column: cheaper than row by row
-            for record, value in zip(records, column, strict=True):
+            for record, value in zip(points.records, column, strict=True):
                 record[name] = value
+        return points.records
 
     def _rows(self, probed, start: int, end: int) -> dict[int, list[float]]:
         """The norms rows of the steps taken, (start, end], by step: the call's rows, one
