@@ -30,5 +30,9 @@ class Listener:
     def logged(self, session: Session, record: dict[str, Any]) -> None:
         """A log point: `record` holds "step", "loss", metrics, "val_*" and "seconds"."""
 
+    def advanced(self, session: Session) -> None:
+        """A compiled call ended: once, after `logged` for each of its log points (in
+        `session.records`), for what is done once a call rather than once a record."""
+
     def finished(self, session: Session, result: Result) -> None:
         """Training ended (finished, stopped, interrupted or failed)."""

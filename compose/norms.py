@@ -24,7 +24,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import jax
 import jax.numpy as jnp
@@ -51,7 +51,8 @@ class NormLog(Listener):
         self.path = Path(folder) / FILE
         self.norms_every = every
         self._written = 0  # the step up to which lines are written
-        self._format: LineFormat | None = None  # made once the columns are known
+        self._format: LineFormat | None = None
+        self._file: BinaryIO | None = None  # open from started to finished
 
     def started(self, session: Session) -> None:
         if self.norms_every is None:
@@ -59,15 +60,19 @@ class NormLog(Listener):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         keep_up_to(self.path, session.step)  # resuming: what the checkpoint has reached
         self._written = session.step
+        self._format = LineFormat(session.norm_columns)
+        self._file = open(self.path, "ab")  # closed in finished
 
-    def logged(self, session: Session, record: dict[str, Any]) -> None:
-        """At a call's last record, write every line the call measured: one write a call."""
-        if record is session.records[-1]:
-            self._write(session, record["step"])
+    def advanced(self, session: Session) -> None:
+        """Write every line the call measured: one write a call."""
+        self._write(session, session.step)
 
     def finished(self, session: Session, result: Result) -> None:
-        """Write the lines a call measured that an interruption kept from its last record."""
+        """Write the lines of a call that an interruption kept from `advanced`; close."""
         self._write(session, session.step)
+        if self._file is not None:
+            self._file.close()
+            self._file = None
 
     def _write(self, session: Session, up_to: int) -> None:
         """Append the lines of the multiples of `every` after the last written, up to
@@ -76,13 +81,11 @@ class NormLog(Listener):
         every = self.norms_every
         steps = range((self._written // every + 1) * every, up_to + 1, every)
         self._written = max(self._written, up_to)
-        if self._format is None:
-            self._format = LineFormat(session.norm_columns)
         rows = ((step, session.norms_row(step)) for step in steps)
         text = "".join(self._format(step, row) for step, row in rows if row is not None)
-        if text:
-            with open(self.path, "a", encoding="utf-8") as out:
-                out.write(text)
+        if text and self._file is not None:
+            self._file.write(text.encode())
+            self._file.flush()  # on disk as the call ends, for a run that is killed
 
 
 def columns(model: Composed) -> list[tuple[str, str, str]]:

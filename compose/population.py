@@ -187,6 +187,8 @@ class Population(Session):
         self._set_active()
         for listener in self.listeners:
             listener.logged(self, record)
+        for listener in self.listeners:
+            listener.advanced(self)
         if self._stopped().all():
             self._end(self._why_all_stopped())
         elif self.step >= self.total:

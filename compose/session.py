@@ -148,7 +148,7 @@ class Session:
         self._settings: dict | None = None  # a population's per-variant numbers (steps.py)
         self._probed_runners: Callable[[Probe], dict] | None = None  # runners measuring norms
         self._norms_every: int | None = None  # steps between norms lines, when asked
-        self.norm_columns: list[tuple[str, str, str]] = []  # what a norms row holds
+        self._norm_columns: list[tuple[str, str, str]] | None = None  # see norm_columns
         self._norm_rows: dict[int, list[float]] = {}  # the last advance()'s, by step
         self._params_of = self._split = None  # a model, and its arrays (see _params)
         self.prepared = False
@@ -323,7 +323,6 @@ class Session:
         if not asked or self._probed_runners is None:
             return
         self._norms_every = math.gcd(*asked)
-        self.norm_columns = columns(self.model)
         self._runners = self._probed_runners(Probe(self._norms_every, measured))
 
     def _compiled_for(self, length: int, guard: str = "chunk"):
@@ -436,12 +435,15 @@ class Session:
         self._params_of, self._split = model, params
         self.step, self.seconds, self.records = start + taken, self.seconds + spent, records
         self._norm_rows = norm_rows
+        logging = [x for x in self.listeners if type(x).logged is not Listener.logged]
         for record in records:
             self.record = record
             if self.early:
                 self.early.update(record, model)
-            for listener in self.listeners:
+            for listener in logging:
                 listener.logged(self, record)
+        for listener in self.listeners:
+            listener.advanced(self)
         self.failure = failure  # paused on one, it lasts until a step goes through
         if failure and self.on_failure == "pause":
             self.pause()
@@ -579,6 +581,13 @@ class Session:
         was not measured then."""
         row = self._norm_rows.get(step)
         return None if row is None else line(step, row, self.norm_columns)
+
+    @property
+    def norm_columns(self) -> list[tuple[str, str, str]]:
+        """What each number of a norms row is, in order (compose.norms.columns)."""
+        if self._norm_columns is None:
+            self._norm_columns = columns(self.model)
+        return self._norm_columns
 
     def norms_row(self, step: int) -> list[float] | None:
         """The numbers of `norms_at(step)` only, in the order of `norm_columns` (what

@@ -78,6 +78,29 @@ def test_long_calls_give_the_records_and_weights_of_one_call_per_log_point():
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
+def test_a_listener_hears_once_a_call_after_that_calls_records():
+    class Calls(Listener):
+        def __init__(self):
+            self.events = []
+
+        def logged(self, session, record):
+            self.events.append(record["step"])
+
+        def advanced(self, session):
+            self.events.append(("call", session.step, [r["step"] for r in session.records]))
+
+    calls = Calls()
+    session = Session(xor("train.steps=60", "train.log_every=10"), listeners=[calls]).prepare()
+    session._span = 4  # a call spans four log intervals: 40 steps, then the last 20
+    session.run()
+    assert calls.events == [
+        *(10, 20, 30, 40),
+        ("call", 40, [10, 20, 30, 40]),
+        *(50, 60),
+        ("call", 60, [50, 60]),
+    ]
+
+
 def test_chunks_are_bounded_however_long_the_run():
     session = Session(xor("train.steps=2000000000")).prepare()
     assert session.next_stop() == MAX_CHUNK
