@@ -41,13 +41,16 @@ def train(
     listeners: Sequence[Listener] = (),
     on_log: Callable[[dict[str, Any]], None] | None = None,
     on_start: Callable[[int], None] | None = None,
+    on_failure: str = "end",
 ) -> Result:
     """Train the recipe's model as its train section says, and return the result.
 
     data, val, test: arrays by input name (numpy or jax) instead of the recipe's data
     source. folder: write a run folder there (refused if it holds anything, unless
     `resume`, which goes on from its newest checkpoint). on_log receives each logged
-    record, on_start the number of steps. Raises RecipeError for a bad recipe.
+    record, on_start the number of steps. on_failure: what a step that is not finite
+    does, "end" the run or "pause" it for whoever steers the session from another thread
+    (see Session). Raises RecipeError for a bad recipe.
     """
     checked = recipe if isinstance(recipe, Checked) else check(recipe)
     if checked.problems:
@@ -60,6 +63,7 @@ def train(
         folder=folder,
         resume=resume,
         init_from=init_from,
+        on_failure=on_failure,
         listeners=[*listeners, *([Callbacks(on_log, on_start)] if on_log or on_start else [])],
     )
     try:

@@ -688,7 +688,8 @@ class EditorApp(App[int]):
             FreezePrepared(),  # last: after the others have made what they keep
         ]
         try:
-            result = compose.train(checked, folder=folder, listeners=listeners)
+            # A step that is not finite pauses the run, for the user to look inside and stop.
+            result = compose.train(checked, folder=folder, listeners=listeners, on_failure="pause")
             self._tell(
                 self.training_finished,
                 dict(result.metrics),
@@ -703,9 +704,6 @@ class EditorApp(App[int]):
 
     def _started(self, session: Any) -> None:
         """In the worker thread, once the session is prepared: steer it from now on."""
-        # A step that is not finite pauses the run, for the user to look inside and stop.
-        # compose.train takes no on_failure, so it is set here, before the first step.
-        session.on_failure = "pause"
         self.session = session
         if "pause" in self._asked:
             session.pause()

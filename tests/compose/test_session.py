@@ -3,6 +3,7 @@ Python, refusing non-finite steps, stopping early, starting from a trained run."
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import jax
@@ -252,6 +253,28 @@ def test_a_session_can_pause_on_a_non_finite_step_instead_of_ending():
         strict=True,
     ):
         assert np.array_equal(np.asarray(mine), np.asarray(theirs))
+
+
+def test_train_pauses_on_a_non_finite_step_for_whoever_steers_it(tmp_path):
+    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
+    ended = train(recipe)
+    paused_at = []
+
+    class Steer(Listener):  # what the editor does: it takes the session and ends it
+        def started(self, session):
+            def end_when_paused():
+                while not session.paused:
+                    time.sleep(0.01)
+                paused_at.append((session.step, session.done))
+                session.stop()
+
+            threading.Thread(target=end_when_paused, daemon=True).start()
+
+    result = train(recipe, folder=tmp_path / "run", listeners=[Steer()], on_failure="pause")
+    assert paused_at == [(ended.steps, False)]
+    assert result.failure.node == ended.failure.node and result.steps == ended.steps
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["steps"] == ended.steps
 
 
 def test_on_failure_takes_end_or_pause():
