@@ -135,9 +135,8 @@ def line(step: int, row: list[float], names: list[tuple[str, str, str]]) -> dict
 class LineFormat:
     """Writes a measured row as its line of `norms.jsonl` (with the newline) by one string
     formatting, its numbers with nine significant digits (a float32 read back exactly):
-    twenty lines a run cost XOR's short runs as much as their training when each went
-    through json. A row holding a number that is not finite is written the slow way, the
-    number as null."""
+    through json, the twenty lines of a 4 ms XOR run took about 0.5 ms. A row holding a
+    number that is not finite is written the slow way, the number as null."""
 
     def __init__(self, names: list[tuple[str, str, str]]):
         self.names = names
