@@ -78,14 +78,18 @@ class NormLog(Listener):
         """Append the lines of the multiples of `every` after the last written, up to
         `up_to` (a line may fall between log points when `every` is not a multiple of the
         log interval)."""
-        every = self.norms_every
-        steps = range((self._written // every + 1) * every, up_to + 1, every)
+        steps = multiples(self.norms_every, self._written, up_to)
         self._written = max(self._written, up_to)
         rows = ((step, session.norms_row(step)) for step in steps)
         text = "".join(self._format(step, row) for step, row in rows if row is not None)
         if text and self._file is not None:
             self._file.write(text.encode())
             self._file.flush()  # on disk as the call ends, for a run that is killed
+
+
+def multiples(every: int, after: int, up_to: int) -> range:
+    """The steps in (after, up_to] that are multiples of `every`: where lines fall."""
+    return range((after // every + 1) * every, up_to + 1, every)
 
 
 def columns(model: Composed) -> list[tuple[str, str, str]]:

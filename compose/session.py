@@ -39,7 +39,7 @@ from compose.diagnose import Failure, diagnose
 from compose.early_stop import EarlyStopping
 from compose.listener import Listener
 from compose.model import Composed
-from compose.norms import columns, line, measured
+from compose.norms import columns, line, measured, multiples
 from compose.problems import Problem, RecipeError
 from compose.recipe import Recipe
 from compose.report import Checked
@@ -568,8 +568,7 @@ class Session:
         """The norms rows of the steps taken, (start, end], by step: the call's rows, one
         per multiple of `norms_every` it passed, in order (rows after a step that was
         refused are dropped)."""
-        every = self._norms_every
-        steps = range((start // every + 1) * every, end + 1, every)
+        steps = multiples(self._norms_every, start, end)
         if not steps:
             return {}
         rows = np.asarray(probed)[: len(steps)].tolist()
