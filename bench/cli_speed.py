@@ -44,7 +44,7 @@ def chain(size: int) -> str:
 def compose_command() -> list[str]:
     """The installed `compose` script beside this Python, or the module if there is none."""
     script = Path(sys.executable).parent / "compose"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "compose.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "compose.cli.main"]
 
 
 def median_seconds(command: list[str], runs: int) -> float:

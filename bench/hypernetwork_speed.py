@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import optax
 
 import compose
-from compose.train import make_step
+from compose.runs.training import make_step
 
 COMMON = "inputs: {x: [64], y: [64]}\noutputs: [layer]\nloss: loss\n"
 PLAIN = (

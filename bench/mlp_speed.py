@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import optax
 
 import compose
-from compose.steps import make_step
+from compose.trainer.steps import make_step
 
 RECIPE = """\
 inputs: {x: [64], y: [10]}

@@ -1,12 +1,12 @@
 """A population of N seeds trained at once against the same N runs one after another.
 
 For XOR (2-2-1, batch 4) and the spiral MLP (2-32-32-2, batch 64), in one process: the
-population (compose.population.Population: one vmapped program steps every variant) and N
+population (compose.trainer.population.Population: one vmapped program steps every variant) and N
 separate sessions (compose.Session), each timed from prepare to the end, compilation
 included, because that is what a user waits for. Prints steps/s per variant and the ratio.
-Also the cost of the per-node norms log (compose.norms.NormLog) at its default frequency, as a
-ratio of training time with and without it, and what it adds to prepare() and to the whole
-run (the compiling of what measures the norms), on XOR and the digits CNN.
+Also the cost of the per-node norms log (compose.runs.norms_log.NormLog) at its default
+frequency, as a ratio of training time with and without it, and what it adds to prepare()
+and to the whole run (the compiling of what measures the norms), on XOR and the digits CNN.
 
     python bench/population_speed.py [--seeds 20] [--steps 2000] [--only populations|norms]
 """
@@ -23,8 +23,8 @@ from pathlib import Path
 import jax
 
 import compose
-from compose.norms import NormLog
-from compose.population import Population
+from compose.runs.norms_log import NormLog
+from compose.trainer.population import Population
 
 RECIPES = Path(__file__).parents[1] / "recipes"
 

@@ -3,7 +3,7 @@
     python bench/recheck_speed.py [--nodes 100 10] [--edits 70] [--trace-shapes]
 
 Builds a chain recipe of N nodes (alternating linear and relu), opens it as a
-`compose.document.Document` and applies edits in turn: set a hyperparameter in the middle,
+`compose.document.document.Document` and applies edits in turn: set a hyperparameter in the middle,
 rename a node (its wires follow), add a node and delete it, wire a port. Prints the median
 and 90th-percentile milliseconds per edit, each including the rewrite of the text, reading it
 back, compose's parse and check, and the node records the editor reads.
@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
 from blocks import block as block_module  # noqa: E402
-from compose.document import Document  # noqa: E402
+from compose.document.document import Document  # noqa: E402
 
 
 def chain(size: int) -> str:

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import optax
 
 import compose
-from compose.train import make_step
+from compose.runs.training import make_step
 
 WIDTH, BATCH = 32, 64
 

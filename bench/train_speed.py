@@ -41,13 +41,13 @@ import numpy as np
 import optax
 
 import compose
-from compose import checkpoint
-from compose.check import check
-from compose.checkpoint import Checkpoints
-from compose.optim import make as make_optimizer
-from compose.report import Checked
-from compose.session import Session
-from compose.steps import GUARDS, chunk_runner, make_step
+from compose.checker.checked import Checked
+from compose.checker.graph import check
+from compose.checker.optimizers import make as make_optimizer
+from compose.runs import checkpoint
+from compose.runs.checkpoint import Checkpoints
+from compose.trainer.session import Session
+from compose.trainer.steps import GUARDS, chunk_runner, make_step
 
 CHECKPOINT_EVERY = 500
 

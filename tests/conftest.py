@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from compose.cli import main
+from compose.cli.main import main
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -6,7 +6,7 @@ import jax
 import pytest
 
 import compose
-from compose.train import train
+from compose.runs.training import train
 
 RECIPES = sorted((Path(__file__).parents[1] / "recipes").glob("*.yaml"))
 

@@ -9,9 +9,9 @@ import jax.numpy as jnp
 import numpy as np
 
 import compose
-from compose import data
-from compose.plan import Value
-from compose.train import train
+from compose.checker.plan import Value
+from compose.data import loading as data
+from compose.runs.training import train
 
 RECIPES = Path(__file__).parents[1] / "recipes"
 

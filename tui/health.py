@@ -68,7 +68,7 @@ class Row:
     saturated: float | None
     note: str = ""
     flags: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()  # the flags' kinds (compose.diagnostics.KINDS)
+    kinds: tuple[str, ...] = ()  # the flags' kinds (compose.model.health.KINDS)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import pytest
 
 import compose
 from blocks import BLOCKS
-from compose.train import train
+from compose.runs.training import train
 
 BN = BLOCKS["batch_norm"]
 HP = BN.with_defaults({"momentum": 0.9})

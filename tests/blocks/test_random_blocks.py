@@ -7,7 +7,7 @@ import pytest
 
 import compose
 from blocks import BLOCKS
-from compose.train import train
+from compose.runs.training import train
 
 X = jnp.ones(20_000)
 

@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from compose.cli import main
+from compose.cli.main import main
 from tests.conftest import XOR
 
 
@@ -84,7 +84,7 @@ def test_bad_arguments_exit_2(capsys):
 def test_installed_command_runs(tmp_path):
     """The console entry point exits with main's status."""
     done = subprocess.run(
-        [sys.executable, "-m", "compose.cli", "blocks", "nope"],
+        [sys.executable, "-m", "compose.cli.main", "blocks", "nope"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -141,7 +141,7 @@ def test_run_prints_plain_lines_when_not_on_a_terminal(cli):
 
 
 def test_progress_fits_eighty_columns():
-    from compose.progress import fit
+    from compose.cli.progress import fit
 
     values = ["loss 0.6931", "accuracy 0.5", "val_loss 0.7", "val_accuracy 0.5"]
     assert fit(values, 22) == "loss 0.6931"

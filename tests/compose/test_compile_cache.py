@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from compose.compile_cache import cache_folder, use_compile_cache
+from compose.runtime.compile_cache import cache_folder, use_compile_cache
 
 XOR = Path(__file__).parents[2] / "recipes" / "xor.yaml"
 
@@ -23,7 +23,7 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
 def test_a_run_keeps_its_compiled_programs_and_a_second_run_reuses_them(tmp_path):
     cache = tmp_path / "cache"
     env = {"COMPOSE_CACHE": str(cache), "PATH": "", "HOME": str(tmp_path)}
-    command = [sys.executable, "-m", "compose.cli", "run", str(XOR), "--quiet"]
+    command = [sys.executable, "-m", "compose.cli.main", "run", str(XOR), "--quiet"]
     command += ["--set", "train.steps=20"]
     first = subprocess.run([*command, "--out", str(tmp_path / "a")], env=env, capture_output=True)
     assert first.returncode == 0, first.stderr.decode()

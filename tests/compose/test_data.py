@@ -10,9 +10,12 @@ import numpy as np
 import pytest
 
 import compose
-from compose import data, data_files, data_sklearn, data_sources
-from compose.datasets import BUILTIN, DATASETS, GROUP, Dataset
-from compose.problems import RecipeError
+from compose.data import files as data_files
+from compose.data import loading as data
+from compose.data import sizes
+from compose.data import sklearn_sets as data_sklearn
+from compose.data.generated import BUILTIN, DATASETS, GROUP, Dataset
+from compose.recipe.problems import RecipeError
 
 NET = """\
 inputs: %(inputs)s
@@ -227,7 +230,7 @@ def test_a_huge_generated_set_is_described_without_being_made(monkeypatch):
         raise AssertionError("the check made the data set")
 
     monkeypatch.setitem(DATASETS, "spiral", Dataset(**{**vars(DATASETS["spiral"]), "make": never}))
-    monkeypatch.setattr(data_sources, "memory_limit", lambda: 4 * 2**30)
+    monkeypatch.setattr(sizes, "memory_limit", lambda: 4 * 2**30)
     fits = recipe("{dataset: spiral, n: 100000000}", inputs="{x: [2], y: [2]}", out=2)
     assert compose.check(fits).problems == ()  # 1.5 GiB: accepted, nothing allocated
     huge = recipe(
@@ -339,7 +342,7 @@ def test_array_problems_name_the_input_and_both_shapes():
 RING = """
 import numpy as np
 from blocks import Hyper
-from compose.datasets import Dataset
+from compose.data.generated import Dataset
 
 def make(n, seed):
     angle = np.random.default_rng(seed).uniform(0, 2 * np.pi, n)
@@ -368,10 +371,10 @@ def install(tmp_path, monkeypatch, entries):
 
 def plugins():
     from blocks.plugins import entry_point_plugins
-    from compose.datasets import _plugin_problem
+    from compose.data.generated import _plugin_problem
 
     return entry_point_plugins(
-        GROUP, "dataset", (Dataset, "compose.datasets.Dataset"), BUILTIN, _plugin_problem
+        GROUP, "dataset", (Dataset, "compose.data.generated.Dataset"), BUILTIN, _plugin_problem
     )
 
 
@@ -390,7 +393,7 @@ def test_an_installed_dataset_is_found_and_usable(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     "entry, warning",
     [
-        (("bad", "not_a_dataset"), "expected a compose.datasets.Dataset, got int"),
+        (("bad", "not_a_dataset"), "expected a compose.data.generated.Dataset, got int"),
         (("renamed", "misnamed"), "expected the entry point's name to be the dataset's, got"),
         (("xor", "ring"), "expected the entry point's name to be the dataset's, got 'ring'"),
         (("ring2", "taken"), "expected argument names other than a source's own keys, got val"),

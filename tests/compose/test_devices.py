@@ -14,7 +14,7 @@ SCRIPT = textwrap.dedent(
     import json, sys
     import jax
     import compose
-    from compose.train import train
+    from compose.runs.training import train
 
     def losses(*overrides):
         recipe = compose.load(sys.argv[1], overrides=["train.steps=40", *overrides])

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 
 import compose
-from compose.cli import main
-from compose.diagnostics import health
-from compose.init_check import InitCheck, init_warnings
-from compose.inspect_command import subject
-from compose.train import make_session
+from compose.cli.inspect_command import subject
+from compose.cli.main import main
+from compose.model.health import health
+from compose.runs.training import make_session
+from compose.trainer.init_check import InitCheck, init_warnings
 from tests.conftest import XOR
 
 RELU = """\
@@ -363,7 +363,7 @@ loss: loss
     assert [str(f) for f in found.flags] == [
         "node 'l' (log): not finite: its output holds nan (and 2 more nodes after it)"
     ]
-    assert json.loads(compose.inspect_command.to_json(found))["loss"] is None  # strict JSON
+    assert json.loads(compose.cli.inspect_command.to_json(found))["loss"] is None  # strict JSON
 
 
 def test_a_softmax_over_one_element():
@@ -577,8 +577,8 @@ def test_no_recipe_warns_at_initialisation():
 
 
 def test_the_check_warns_of_kinds_that_exist():
-    from compose.diagnostics import KINDS
-    from compose.init_check import AT_INIT
+    from compose.model.health import KINDS
+    from compose.trainer.init_check import AT_INIT
 
     assert set(AT_INIT) <= set(KINDS)
 

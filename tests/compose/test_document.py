@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 import compose
-from compose.cli import main
-from compose.document import ChangedOnDisk, Document, Init, Instance, Refused, read_value
+from compose.cli.main import main
+from compose.document.document import ChangedOnDisk, Document, Init, Instance, Refused, read_value
 
 ROOT = Path(__file__).parents[2]
 

@@ -289,7 +289,7 @@ def test_null_unsets_an_optional_train_key(cli):
 
 
 def test_undecodable_and_control_characters(tmp_path, monkeypatch, capsys):
-    from compose.cli import main
+    from compose.cli.main import main
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "latin1.yaml").write_bytes(b"name: caf\xe9\n")

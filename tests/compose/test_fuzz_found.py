@@ -4,9 +4,9 @@ never a traceback, a hang, a crash or terminal codes from the recipe's own text.
 import numpy as np
 import pytest
 
-from compose import data_sources
-from compose.datasets import DATASETS
-from compose.problems import printable
+from compose.data import sizes
+from compose.data.generated import DATASETS
+from compose.recipe.problems import printable
 from tests.conftest import XOR
 
 NESTED = "[" * 500 + "]" * 500
@@ -236,7 +236,7 @@ train:
 
 
 def test_a_one_hot_csv_column_of_37_gib_is_refused_with_the_estimate(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(data_sources, "memory_limit", lambda: 4 * 2**30)
+    monkeypatch.setattr(sizes, "memory_limit", lambda: 4 * 2**30)
     rows = "".join(f"1,2,c{i}\n" for i in range(100_000))  # every label its own class
     (tmp_path / "many.csv").write_text("x1,x2,label\n" + rows)
     data = "{csv: many.csv, columns: {x: [x1, x2], y: {onehot: label}}}"
@@ -250,7 +250,7 @@ def test_a_one_hot_csv_column_of_37_gib_is_refused_with_the_estimate(cli, tmp_pa
 
 
 def test_a_generated_set_of_37_gib_is_refused_with_the_estimate(cli, monkeypatch):
-    monkeypatch.setattr(data_sources, "memory_limit", lambda: 4 * 2**30)
+    monkeypatch.setattr(sizes, "memory_limit", lambda: 4 * 2**30)
     code, _, err = cli(CLASSES % "{dataset: spiral, n: 100000, classes: 100000}")
     assert (code, err) == (2, [
         "r.yaml:8:19: train.data.dataset: dataset 'spiral': expected data that fits in memory "

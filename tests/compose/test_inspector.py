@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import compose
-from compose.inspector import inspect
-from compose.model import Extras, run
+from compose.model.composed import Extras, run
+from compose.model.inspection import inspect
 
 MLP = """\
 inputs: {x: [3], y: [2]}
@@ -127,7 +127,7 @@ def test_gradients_match_finite_differences_through_repeats_and_generated_weight
 
         # A node's gradient: nudge that node's output (through the additive tap) for one
         # example and copy of the repeat, and compare.
-        from compose.inspector import zero_taps
+        from compose.model.inspection import zero_taps
 
         base = jax.tree_util.tree_map(
             lambda z: jnp.zeros((5, *z.shape), jnp.float64), zero_taps(model.plan)

@@ -5,8 +5,9 @@ import time
 
 import pytest
 
-from compose import limits
-from compose.api import check, loads
+from compose.checker import limits
+from compose.checker.graph import check
+from compose.recipe.loader import loads
 from tests.conftest import XOR
 
 GiB = 2**30

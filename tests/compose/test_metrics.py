@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import compose
-from compose.metrics import per_example
+from compose.checker.metrics import per_example
 
 RNG = np.random.default_rng(0)
 

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import compose
-from compose.summary import model_summary
+from compose.checker.summary import model_summary
 
 RESIDUAL = """\
 networks:
@@ -313,8 +313,8 @@ train:
 
 
 def test_a_repeated_network_without_weights_and_a_network_as_the_loss_train():
-    from compose.inspector import inspect
-    from compose.train import train
+    from compose.model.inspection import inspect
+    from compose.runs.training import train
 
     result = train(compose.loads(WEIGHTLESS))
     assert result.steps == 20 and np.isfinite(result.metrics["loss"])
@@ -332,7 +332,7 @@ def test_a_repeated_network_without_weights_and_a_network_as_the_loss_train():
 def test_inspect_needs_a_loss():
     import pytest
 
-    from compose.inspector import inspect
+    from compose.model.inspection import inspect
 
     model = compose.build(
         recipe(TWO_INPUTS.replace("in: [x]", "in: [x, x]")), key=jax.random.key(0)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import compose
-from compose.inspector import flat_weights
-from compose.norms import FILE, LineFormat, NormLog
+from compose.model.inspection import flat_weights
+from compose.runs.norms_log import FILE, LineFormat, NormLog
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 

@@ -11,12 +11,14 @@ import numpy as np
 import pytest
 
 import compose
-from compose import data as datasets
-from compose import plot, plot_curves, plot_model
-from compose.cli import main
-from compose.plot import DPI
-from compose.plot_curves import PANEL
-from compose.plot_model import BOUNDARY, units_layout
+from compose.cli.main import main
+from compose.data import loading as datasets
+from compose.plot import curves as plot_curves
+from compose.plot import model_pictures as plot_model
+from compose.plot import run_plots as plot
+from compose.plot.curves import PANEL
+from compose.plot.figures import DPI
+from compose.plot.model_pictures import BOUNDARY, units_layout
 from tests.test_layout import imports
 
 RECIPES = Path(__file__).parents[2] / "recipes"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import compose
-from compose.population import Population
-from compose.train import Callbacks, make_population
-from compose.variants import parse_vary, variants
+from compose.checker.variants import parse_vary, variants
+from compose.runs.training import Callbacks, make_population
+from compose.trainer.population import Population
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 

@@ -7,8 +7,8 @@ import jax
 import numpy as np
 
 import compose
-from compose import programs
-from compose.session import Session
+from compose.runtime import programs
+from compose.trainer.session import Session
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 

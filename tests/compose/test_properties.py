@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 import compose
 from blocks import INITIALIZERS
-from compose.check import check as check_plan
-from compose.plan import Value
+from compose.checker.graph import check as check_plan
+from compose.checker.plan import Value
 from tests.compose.recipe_graphs import (
     BLOCK_RULES,
     Graph,

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from blocks import BLOCKS
-from compose.cli import main
+from compose.cli.main import main
 from tests.compose.recipe_graphs import budget, dump, graphs
 
 RECIPES = {p.name: p.read_text() for p in sorted(Path(__file__).parents[2].glob("recipes/*.yaml"))}

@@ -15,11 +15,11 @@ import numpy as np
 import pytest
 
 import compose
-from compose import checkpoint
-from compose.checkpoint import Checkpoints
-from compose.cli import main
-from compose.listener import Listener
-from compose.train import train
+from compose.cli.main import main
+from compose.runs import checkpoint
+from compose.runs.checkpoint import Checkpoints
+from compose.runs.training import train
+from compose.trainer.listener import Listener
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 LONG = ["train.steps=60000", "train.log_every=500", "train.checkpoint={every: 2000, seconds: 0}"]
@@ -43,7 +43,7 @@ def metric_lines(folder: Path) -> list[dict]:
 
 
 def compose_run(*args, **kwargs):
-    command = [sys.executable, "-m", "compose.cli", "run", *args]
+    command = [sys.executable, "-m", "compose.cli.main", "run", *args]
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
 
@@ -98,7 +98,7 @@ def test_a_run_killed_with_sigkill_resumes_bit_for_bit(tmp_path):
     at = checkpoint_step(killed)
     assert 2000 <= at < 60000
     done = subprocess.run(
-        [sys.executable, "-m", "compose.cli", "run", "--resume", str(killed), "--quiet"],
+        [sys.executable, "-m", "compose.cli.main", "run", "--resume", str(killed), "--quiet"],
         capture_output=True,
         text=True,
     )

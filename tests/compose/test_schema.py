@@ -9,8 +9,8 @@ import jsonschema
 import pytest
 
 from blocks import BLOCKS
-from compose.schema import recipe_schema
-from compose.source import load_file, load_text
+from compose.checker.schema import recipe_schema
+from compose.recipe.source import load_file, load_text
 
 ROOT = Path(__file__).parents[2]
 RECIPES = sorted((ROOT / "recipes").glob("*.yaml"))

@@ -7,8 +7,8 @@ import jsonschema
 import pytest
 
 from blocks import BLOCKS
-from compose.schema import BOUNDS, check_rule, recipe_schema
-from compose.source import load_text
+from compose.checker.schema import BOUNDS, check_rule, recipe_schema
+from compose.recipe.source import load_text
 
 SCHEMA = recipe_schema()
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)

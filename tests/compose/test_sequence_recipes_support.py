@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import compose
-from compose.datasets import DATASETS
+from compose.data.generated import DATASETS
 
 NET = """\
 params: {t: 4, w: 3}

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import compose
-from compose.batches import Batches
-from compose.listener import Listener
-from compose.session import MAX_CHUNK, Session
-from compose.train import train
+from compose.runs.training import train
+from compose.trainer.batches import Batches
+from compose.trainer.listener import Listener
+from compose.trainer.session import MAX_CHUNK, Session
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)

@@ -4,8 +4,8 @@ import tracemalloc
 
 import pytest
 
-from compose.problems import RecipeError
-from compose.source import MAX_VALUES, load_text
+from compose.recipe.problems import RecipeError
+from compose.recipe.source import MAX_VALUES, load_text
 
 
 def problems(text):

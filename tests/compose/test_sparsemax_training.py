@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 import compose
-from compose.train import train
+from compose.runs.training import train
 
 RECIPE = """\
 inputs: {x: [2], y: [3]}

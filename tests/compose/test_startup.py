@@ -13,7 +13,7 @@ COMMANDS = ["run", "check", "inspect", "blocks", "schema", "edit", "plot"]
 
 SCRIPT = """
 import contextlib, io, json, sys
-from compose.cli import _COMMANDS, main
+from compose.cli.main import _COMMANDS, main
 heavy = ("jax", "equinox", "optax", "numpy", "textual")
 found = {"commands": sorted([*_COMMANDS, "run"])}
 for command in [[]] + [[c] for c in sys.argv[1:]]:
@@ -39,7 +39,7 @@ def test_help_imports_no_jax():
 def test_check_imports_no_equinox_and_no_editor():
     script = (
         "import contextlib, io, sys\n"
-        "from compose.cli import main\n"
+        "from compose.cli.main import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         "    assert main(['check', 'recipes/xor.yaml']) == 0\n"
         "print(sorted(m for m in ('equinox', 'textual', 'matplotlib') if m in sys.modules))\n"
@@ -54,8 +54,9 @@ def test_check_imports_no_equinox_and_no_editor():
 def test_the_summary_prints_emoji_codes_as_written():
     # The console skips rich's emoji pass (a fifth of a long summary's time) and so
     # leaves a recipe's own text alone.
-    from compose.api import check, loads
-    from compose.summary import model_summary
+    from compose.checker.graph import check
+    from compose.checker.summary import model_summary
+    from compose.recipe.loader import loads
     from tests.conftest import XOR
 
     summary = model_summary(check(loads("name: smile\nabout: ':smile: :+1:'\n" + XOR)))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import compose
-from compose.train import train
+from compose.runs.training import train
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
@@ -144,7 +144,7 @@ def test_default_run_folder_stays_inside_runs(tmp_path):
 
 
 def test_an_interrupt_during_evaluation_leaves_a_consistent_folder(tmp_path, monkeypatch):
-    import compose.session as session_module
+    import compose.trainer.session as session_module
 
     calls = {"n": 0}
     real = session_module.Session.evaluate

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from compose.verdicts import chance_accuracy, notes
+from compose.trainer.verdicts import chance_accuracy, notes
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compose.cli import main
+from compose.cli.main import main
 
 
 def test_compose_edit_runs_the_editor_and_returns_its_status(monkeypatch, tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 import compose
-from compose.cli import main
+from compose.cli.main import main
 from tests.tui.conftest import RECIPES, drive, screen_text
 from tui.graph import GraphView
 from tui.inspector import Inspector

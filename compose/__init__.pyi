@@ -1,0 +1,31 @@
+# The public API of `import compose`, each name from its home. compose/__init__.py loads them
+# lazily from this list (lazy_loader.attach_stub); type checkers read it as written.
+from .checker.checked import Checked as Checked
+from .checker.graph import check as check
+from .document.document import Document as Document
+from .document.records import ChangedOnDisk as ChangedOnDisk
+from .document.records import Init as Init
+from .document.records import Instance as Instance
+from .document.records import Refused as Refused
+from .model.builder import build as build
+from .model.composed import Composed as Composed
+from .model.health import health as health
+from .model.inspection import Inspection as Inspection
+from .model.inspection import inspect as inspect
+from .model.plane import class_labels as class_labels
+from .model.plane import class_probabilities as class_probabilities
+from .model.plane import grid_values as grid_values
+from .model.plane import plane as plane
+from .model.plane import square as square
+from .recipe.loader import load as load
+from .recipe.loader import loads as loads
+from .recipe.problems import Problem as Problem
+from .recipe.problems import RecipeError as RecipeError
+from .recipe.problems import Where as Where
+from .recipe.records import Recipe as Recipe
+from .runs.folder import default_dir as default_dir
+from .runs.trained import load_run as load_run
+from .runs.training import train as train
+from .trainer.listener import Listener as Listener
+from .trainer.session import Result as Result
+from .trainer.session import Session as Session

@@ -1,0 +1,212 @@
+"""`compose inspect`: what it looks at (a run folder's trained model, or a recipe's model as
+training initialises it, on a batch of its training data) and how it prints the health
+records of compose.model.health, as a table at 80 columns or as strict JSON."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import numpy as np
+
+from compose.checker.checked import Checked
+from compose.checker.graph import check
+from compose.data import loading as datasets
+from compose.model.builder import build
+from compose.model.composed import Composed
+from compose.model.health import Health
+from compose.recipe.loader import load
+from compose.recipe.problems import Problem, RecipeError, Where, printable
+from compose.recipe.records import Recipe
+from compose.runs.folder import is_run
+from compose.runs.names import RECIPE, SUMMARY, WEIGHTS
+from compose.runs.trained import load_run
+
+
+def to_json(found: Health, **extra: Any) -> str:
+    """`found` as strict JSON (non-finite numbers as null), with `extra` keys first."""
+    return json.dumps({**extra, **found.as_dict()}, indent=2, allow_nan=False)
+
+
+# -- what `compose inspect` looks at ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A model to look inside, the batch to look at (the first examples of the training
+    data, arrays with a leading batch axis), what the model is ("trained 30 steps, ..."
+    or "as initialised from seed 0") and the learning rate the recipe names, if a number."""
+
+    checked: Checked
+    model: Composed
+    batch: dict[str, np.ndarray]
+    label: str
+    learning_rate: float | None
+
+
+def members(target: str | Path) -> list[tuple[str, Path]]:
+    """A population folder's variants as (name, run folder), in the summary's order;
+    empty for anything else."""
+    path = Path(target)
+    try:
+        summary = json.loads((path / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    variants = summary.get("variants") if isinstance(summary, dict) else None
+    if not isinstance(variants, dict):
+        return []
+    return [(name, path / entry["folder"]) for name, entry in variants.items()]
+
+
+def subject(target: str | Path, *, overrides: Sequence[str] = (), examples: int = 256) -> Subject:
+    """A run folder's trained model, or a recipe's model as training initialises it (the
+    train seed, then `train.init_from`), with `examples` examples of its training data.
+
+    Raises RecipeError for a folder that is not a finished run or a recipe that cannot be
+    inspected (its problems, or no train section to take the data and seed from).
+    """
+    path = Path(target)
+    if path.is_dir():
+        checked, model, label = _trained(path, overrides)
+    else:
+        checked = _checked(load(path, overrides=overrides))
+        spec = checked.recipe.train
+        model = build(checked, jax.random.fold_in(jax.random.key(spec.seed), 0))
+        label = f"as initialised from seed {spec.seed}"
+        if spec.init_from:
+            from compose.trainer.session import take_weights
+
+            folder = Path(spec.init_from)
+            folder = folder if folder.is_absolute() else path.parent / folder
+            model = take_weights(model, load_run(folder)[1])[0]
+            label += f" and {folder}"
+    spec = checked.recipe.train
+    names = [i.name for i in checked.recipe.inputs]
+    arrays = datasets.load(spec.data, names, Path(checked.recipe.file).parent).train
+    rate = dict(spec.optimizer.args).get("learning_rate")
+    number = isinstance(rate, (int, float)) and not isinstance(rate, bool)
+    return Subject(
+        checked,
+        model,
+        {k: a[:examples] for k, a in arrays.items()},
+        label,
+        float(rate) if number else None,
+    )
+
+
+def _trained(folder: Path, overrides: Sequence[str]) -> tuple[Checked, Composed, str]:
+    if not is_run(folder):
+        raise RecipeError(
+            [
+                Problem(
+                    Where(str(folder)),
+                    f"expected a run folder (with {RECIPE} and {SUMMARY}) or a recipe file, "
+                    "got a folder without them",
+                )
+            ]
+        )
+    if not (folder / WEIGHTS).is_file():
+        raise RecipeError(
+            [
+                Problem(
+                    Where(str(folder)),
+                    f"expected the run's weights in {WEIGHTS}, got none (a run writes them "
+                    "when it ends)",
+                )
+            ]
+        )
+    checked = _checked(load(folder / RECIPE, overrides=overrides))
+    model = eqx.tree_deserialise_leaves(folder / WEIGHTS, build(checked, jax.random.key(0)))
+    steps = json.loads((folder / SUMMARY).read_text(encoding="utf-8")).get("steps")
+    return checked, model, f"trained {steps} steps, run folder {folder}"
+
+
+def _checked(recipe: Recipe) -> Checked:
+    checked = check(recipe)
+    problems = list(checked.problems)
+    if not problems and recipe.train is None:
+        problems.append(
+            Problem(
+                recipe.where,
+                "expected a train section (its data and seed) to inspect the model on, got none",
+            )
+        )
+    if problems:
+        raise RecipeError(problems)
+    return checked
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def report(seen: Subject, found: Health, *, width: int = 80) -> str:
+    """What `compose inspect` prints: a line on the model, a table of nodes (`width`
+    columns at most) and notes on nodes no gradient reaches, a table of weights, then the
+    flags, one per line."""
+    name = printable(seen.checked.recipe.name)  # text, never terminal codes
+    lines = [f"{name}: {seen.label}; loss {_number(found.loss)} on {found.examples} examples"]
+    rows = [
+        (
+            n.path,
+            n.block,
+            _number(n.mean),
+            _number(n.std),
+            _percent(n.dead),
+            _percent(n.saturated),
+            _number(n.grad_norm) if n.note == "" else n.note.split(" ")[0].replace("not", "-"),
+        )
+        for n in found.nodes
+    ]
+    columns = ("node", "block", "mean", "std", "dead", "sat.", "grad norm")
+    lines += _table(columns, rows, width, left=2)
+    lines += [f"{n.path}: {n.note}, so no gradient reaches it" for n in found.nodes if n.note]
+    rows = [
+        (
+            w.name,
+            "(" + ", ".join(map(str, w.shape)) + ("," if len(w.shape) == 1 else "") + ")",
+            _number(w.norm),
+            _number(w.grad_norm),
+            _number(w.update_ratio),
+        )
+        for w in found.weights
+    ]
+    if rows:
+        columns = ("weight", "shape", "norm", "grad norm", "update ratio")
+        lines += _table(columns, rows, width, left=2)
+    if found.update:
+        lines.append(f"update ratio: {found.update}")
+    lines += ["flags:", *(f"  {flag}" for flag in found.flags)] if found.flags else ["no flags"]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _table(columns, rows, width: int, *, left: int) -> list[str]:
+    """Rows under a header, the first `left` columns to the left and the rest to the
+    right, fitted to `width` by rich (long names fold)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i < left else "right", overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer, width=width, color_system=None, highlight=False, soft_wrap=False, markup=False
+    )
+    console.print(table)
+    return [line.rstrip() for line in buffer.getvalue().splitlines()]
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.0f}%"

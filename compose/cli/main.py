@@ -1,0 +1,244 @@
+"""The `compose` command: run, check and blocks. A thin client of compose's stages."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+
+from compose.cli.signals import StopOnSignal
+from compose.recipe.problems import RecipeError, did_you_mean, printable
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="compose", description=__doc__)
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser("run", help="train a recipe and write a run folder")
+    check = sub.add_parser("check", help="validate a recipe and print its model summary")
+    run.add_argument("recipe", nargs="?", help="path to a recipe .yaml (not with --resume)")
+    check.add_argument("recipe", help="path to a recipe .yaml")
+    look = sub.add_parser("inspect", help="look inside a run's model, or a recipe's untrained one")
+    look.add_argument("target", metavar="RUN_DIR|RECIPE", help="a run folder, or a recipe .yaml")
+    for p in (run, check, look):
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a recipe key, e.g. --set train.steps=100",
+        )
+    run.add_argument("--out", help="run folder, new or empty (default: runs/NAME-DATE-TIME)")
+    run.add_argument("--resume", metavar="RUN_DIR", help="go on with a run from its checkpoint")
+    run.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run's weights")
+    run.add_argument(
+        "--overfit", type=int, metavar="N", help="train on the first N examples only: can it fit?"
+    )
+    run.add_argument(
+        "--vary",
+        action="append",
+        default=[],
+        metavar="KEY=VALUES",
+        help="train variants at once, e.g. --vary seed=0:20 or --vary "
+        "optimizer.adam.learning_rate=0.01,0.05 (several make a grid)",
+    )
+    run.add_argument(
+        "--coordinator",
+        metavar="HOST:PORT",
+        help="join a run over several hosts (jax.distributed); give --hosts and --host-id too",
+    )
+    run.add_argument("--hosts", type=int, metavar="N", help="how many hosts join the run")
+    run.add_argument("--host-id", type=int, metavar="I", help="this host's number, 0 to N-1")
+    check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
+    look.add_argument(
+        "--batch",
+        type=int,
+        default=256,
+        metavar="N",
+        help="examples of the training data to look at (default 256, or all if fewer)",
+    )
+    look.add_argument("--json", action="store_true", help="print the numbers and flags as JSON")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    blocks = sub.add_parser("blocks", help="list the blocks, or show one")
+    blocks.add_argument("name", nargs="?", help="a block to describe")
+    sub.add_parser("schema", help="print the JSON Schema of recipes, for YAML-aware editors")
+    edit = sub.add_parser("edit", help="open a recipe in the terminal editor")
+    edit.add_argument("recipe", help="path to a recipe .yaml")
+    edit.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe key"
+    )
+    plot = sub.add_parser("plot", help="draw a run folder's curves and its model as PNG files")
+    plot.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    plot.add_argument("--out", help="folder for the pictures (default: RUN_DIR/plots)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; 0 success, 2 a bad recipe or arguments, 1 anything else,
+    130 or 143 when Ctrl-C or SIGTERM ended it."""
+    with StopOnSignal() as signals:
+        try:
+            return _main(argv, signals)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return signals.exit_code()
+
+
+COMPILING = ("run", "edit", "inspect", "plot")  # commands that compile: they reuse programs
+
+
+def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    try:
+        if args.command in COMPILING:
+            from compose.runtime.compile_cache import use_compile_cache
+
+            use_compile_cache()
+        if args.command == "run":
+            return _run(args, signals)
+        return _COMMANDS[args.command](args)
+    except RecipeError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        raise
+    except Exception as err:
+        if args.debug:
+            traceback.print_exc()
+        else:
+            print(
+                printable(
+                    f"error: {type(err).__name__}: {err} (run with --debug for the traceback)"
+                ),
+                file=sys.stderr,
+            )
+        return 1
+
+
+def _check(args: argparse.Namespace) -> int:
+    from compose.checker.graph import check
+    from compose.checker.summary import model_summary
+    from compose.recipe.loader import load
+
+    checked = check(load(args.recipe, overrides=args.set))
+    if checked.problems:
+        raise RecipeError(checked.problems)
+    print(model_summary(checked, expand=args.expand), end="")
+    return 0
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    from compose.cli.inspect_command import members, report, subject, to_json
+    from compose.model.health import health
+
+    if args.batch < 1:
+        print(f"compose inspect: --batch: expected a positive number of examples, got "
+              f"{args.batch}", file=sys.stderr)  # fmt: skip
+        return 2
+    many = members(args.target)  # a population: each variant in turn (JSON: a list)
+    found_json = []
+    for name, target in many or [("", args.target)]:
+        seen = subject(target, overrides=args.set, examples=args.batch)
+        found = health(
+            seen.model, seen.batch, rewrites=seen.checked.rewrites, learning_rate=seen.learning_rate
+        )
+        extra = {"variant": name} if name else {}
+        if args.json:
+            found_json.append(
+                to_json(found, **extra, recipe=seen.checked.recipe.name, model=seen.label)
+            )
+        else:
+            print(f"variant {name}: " if name else "", report(seen, found), sep="", end="")
+    if args.json:
+        print(found_json[0] if not many else "[\n" + ",\n".join(found_json) + "\n]")
+    return 0
+
+
+def _run(args: argparse.Namespace, signals: StopOnSignal) -> int:
+    from compose.cli.run_command import run
+
+    return run(args, signals)
+
+
+def _blocks(args: argparse.Namespace) -> int:
+    from blocks import BLOCKS
+    from compose.checker.summary import block_help, block_list
+
+    if args.name is None:
+        print(block_list(), end="")
+        return 0
+    block = BLOCKS.get(args.name)
+    if block is None:
+        hint = did_you_mean(args.name, BLOCKS)
+        print(
+            f"compose blocks: unknown block '{args.name}'" + (f" ({hint})" if hint else ""),
+            file=sys.stderr,
+        )
+        return 2
+    print(block_help(block), end="")
+    return 0
+
+
+def _schema(args: argparse.Namespace) -> int:
+    import json
+
+    from compose.checker.schema import recipe_schema
+
+    print(json.dumps(recipe_schema(), indent=2))
+    return 0
+
+
+def _edit(args: argparse.Namespace) -> int:
+    # The command line is a thin client of both compose and the editor above it: this is
+    # the one place in compose/ that reaches tui (tests/test_layout.py keeps it so).
+    from tui.app import run
+
+    return run(args.recipe, overrides=args.set)
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from compose.plot.run_plots import MissingMatplotlib, not_a_run, plot_run
+
+    folder = Path(args.run_dir)
+    got = not_a_run(folder)
+    if got:
+        print(f"compose plot: {folder}: expected a run folder (with recipe.yaml and "
+              f"summary.json), got {got}", file=sys.stderr)  # fmt: skip
+        return 2
+    try:
+        plotted = plot_run(folder, out=args.out)
+    except MissingMatplotlib as err:
+        print(f"compose plot: {err}", file=sys.stderr)
+        return 2
+    for warning in plotted.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for path in plotted.files:
+        print(path)
+    return 0
+
+
+_COMMANDS = {
+    "check": _check,
+    "inspect": _inspect,
+    "blocks": _blocks,
+    "schema": _schema,
+    "plot": _plot,
+    "edit": _edit,
+}
+
+
+def main_exit() -> None:
+    """Console entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    main_exit()

@@ -1,0 +1,168 @@
+"""`compose run`: train a recipe (or a population of its variants) and report what it reached.
+
+A thin client of the training session: it reads the recipe, makes the session with the run
+folder, checkpoints and the progress display as listeners, lets signals stop it cleanly,
+and prints the result, the notes, the run folder and, when stopped, the resume command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from compose.checker.graph import check
+from compose.checker.variants import parse_vary
+from compose.checker.variants import problems as variant_problems
+from compose.cli.progress import TrainingProgress
+from compose.cli.signals import StopOnSignal
+from compose.recipe.loader import load
+from compose.recipe.problems import Problem, RecipeError, Where, printable
+from compose.runs.checkpoint import CheckpointError, resume_from
+from compose.runs.folder import default_dir, is_run
+from compose.runs.names import RECIPE
+from compose.runs.training import make_population, make_session
+
+
+def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
+    """`compose run`: train (a session, or a population with --vary), report, exit code."""
+    signals.defer()  # from here on a signal asks the run to stop; it raises no more
+    if bool(args.recipe) == bool(args.resume):
+        print("compose run: expected a recipe, or --resume RUN_DIR, got "
+              f"{'both' if args.recipe else 'neither'}", file=sys.stderr)  # fmt: skip
+        return 2
+    if args.coordinator:
+        import jax
+
+        jax.distributed.initialize(args.coordinator, args.hosts, args.host_id)
+    if args.resume:
+        folder = Path(args.resume)
+        if not is_run(folder):
+            print(f"compose run: --resume {folder}: expected a run folder (with "
+                  "recipe.yaml and summary.json), got none there", file=sys.stderr)  # fmt: skip
+            return 2
+        recipe = load(folder / RECIPE, overrides=args.set)
+    else:
+        recipe = load(args.recipe, overrides=args.set)
+    checked = check(recipe)
+    if checked.problems:
+        raise RecipeError(checked.problems)
+    if signals.received:
+        print("interrupted before training began", file=sys.stderr)
+        return signals.exit_code()
+    vary = _vary(args, checked)
+    folder = Path(args.resume or args.out or default_dir(checked.recipe.name))
+    with TrainingProgress(checked.recipe.name, enabled=not args.quiet) as progress:
+        if vary:
+            session = make_population(
+                checked, vary, folder=folder, resume=bool(args.resume), listeners=[progress]
+            )
+        else:
+            session = make_session(
+                checked,
+                folder=folder,
+                resume=bool(args.resume),
+                init_from=args.init_from,
+                overfit=args.overfit,
+                listeners=[progress],
+            )
+        signals.session = session
+        try:
+            session.prepare(resume=resume_from(folder) if args.resume else None)
+        except CheckpointError as err:
+            print(f"compose run: --resume: {err}", file=sys.stderr)
+            return 2
+        for warning in session.warnings:
+            print(printable(f"warning: {warning}"), file=sys.stderr)
+        if signals.received:
+            session.stop("interrupted")
+        result = session.run()
+    report(checked.recipe.name, session, result, folder)
+    if signals.received:
+        print(f"resume: compose run --resume {folder}")
+        return signals.exit_code()
+    if result.failure:
+        print(printable(f"stopped: {result.stopped}"), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _vary(args: argparse.Namespace, checked) -> dict[str, list]:
+    """The population to train: the recipe's train.vary, then each --vary (checked)."""
+    train = checked.recipe.train
+    vary = {key: list(values) for key, values in (train.vary if train else ())}
+    for text in args.vary:
+        try:
+            key, values = parse_vary(text)
+        except ValueError as err:
+            raise RecipeError([Problem(Where(f"--vary {text}"), str(err))]) from None
+        vary[key] = values
+    if args.vary and args.resume:
+        message = "expected no --vary with --resume: the population's folder keeps its variants"
+        raise RecipeError([Problem(Where("--vary"), message)])
+    if args.vary and train is not None:
+        found = variant_problems(checked.recipe, vary, Where(f"--vary {' '.join(args.vary)}"))
+        if found:
+            raise RecipeError(found)
+    if vary and (args.init_from or args.overfit):
+        where = Where("--vary")
+        raise RecipeError(
+            [Problem(where, "expected no --init-from or --overfit with a population")]
+        )
+    return vary
+
+
+def report(name: str, session, result, folder) -> None:
+    """What the run reached: steps, time, metrics on each set, and where it is kept."""
+    sets = {"": [], "val_": [], "test_": []}
+    for key, value in result.metrics.items():
+        part = next((p for p in ("val_", "test_") if key.startswith(p)), "")
+        sets[part].append(f"{key} {value:.4g}")
+    if result.stopped and not result.failure and not result.stopped.startswith("early stop"):
+        state = f"stopped after {result.steps} of {session.total} steps"
+    else:
+        state = f"trained {result.steps} steps"
+    shown = "  ".join(sets[""] + sets["val_"])
+    if getattr(session, "variants", None):
+        state = f"{len(session.variants)} variants trained {result.steps} steps"
+        shown = f"mean {shown}"
+    print(printable(f"{name}: {state} in {result.seconds:.1f} s  {shown}"))
+    if result.stopped.startswith("early stop") and result.best_step is not None:
+        print(f"{result.stopped}; the weights kept are from step {result.best_step}")
+    elif result.stopped.startswith("early stop"):  # a population: each variant's best step
+        print(result.stopped)
+    if sets["test_"]:
+        print("test: " + "  ".join(sets["test_"]))
+    taken = session.taken_from
+    if taken[1] or taken[2]:
+        new = f" (initialised: {', '.join(taken[2])})" if taken[2] else ""
+        print(
+            f"started from {len(taken[1])} of {len(taken[1]) + len(taken[2])} trained weights{new}"
+        )
+    if getattr(session, "variants", None):
+        print(variant_table(session), end="")
+    for note in result.notes:
+        print(printable(f"note: {note}"))
+    print(f"run folder: {folder}")
+
+
+def variant_table(population) -> str:
+    """One row per variant: its name and final metrics, best loss first; with early
+    stopping, the step its weights are from."""
+    rows = sorted(population.results.items(), key=lambda item: item[1].metrics.get("loss", 0))
+    keys = list(next(iter(population.results.values())).metrics)
+    best = any(r.best_step is not None for r in population.results.values())
+    width = max(len(name) for name in population.results)
+    heads = [f"{k:>12}" for k in keys] + ([f"{'best step':>10}"] if best else [])
+    lines = ["  ".join([f"{'variant':<{width}}", *heads])]
+    for name, result in rows:
+        cells = [
+            f"{result.metrics[k]:>12.4g}" if k in result.metrics else f"{'-':>12}" for k in keys
+        ]
+        if best:
+            cells.append(f"{'-' if result.best_step is None else result.best_step:>10}")
+        lines.append(
+            "  ".join([f"{name:<{width}}", *cells])
+            + (f"  {result.stopped}" if result.stopped else "")
+        )
+    return "".join(f"{line}\n" for line in lines)

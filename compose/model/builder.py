@@ -1,0 +1,22 @@
+"""Building the model: an `equinox.Module` for a checked recipe, its weights initialised."""
+
+from __future__ import annotations
+
+import jax
+
+from compose.checker.checked import Checked
+from compose.checker.graph import check
+from compose.model.composed import Composed, init_state, init_weights
+from compose.recipe.problems import RecipeError
+from compose.recipe.records import Recipe
+
+
+def build(recipe: Recipe | Checked, key: jax.Array) -> Composed:
+    """An `equinox.Module` for the recipe, with weights initialised from `key`.
+
+    Raises RecipeError if the recipe has problems.
+    """
+    checked = recipe if isinstance(recipe, Checked) else check(recipe)
+    if checked.problems:
+        raise RecipeError(checked.problems)
+    return Composed(init_weights(checked.plan, key), checked.plan, init_state(checked.plan))

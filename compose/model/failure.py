@@ -1,0 +1,126 @@
+"""Where a non-finite loss came from: the first node, in graph order, whose value or
+gradient stopped being a finite number, and a word on why."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import jax
+import numpy as np
+
+from compose.checker.plan import Plan, Step
+from compose.model.composed import Composed
+from compose.model.inspection import inspect
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A step that was refused: its number (1 for the first step), the node to blame
+    ("" when none could be found), and the message for the user."""
+
+    step: int
+    node: str
+    message: str
+
+
+def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Failure:
+    """Why training step `step` (1-based) gave a non-finite loss, with the weights it started
+    from (`model`) and its batch (arrays with a leading batch axis)."""
+    for name, array in batch.items():
+        if not np.all(np.isfinite(array)):
+            row = int(np.argwhere(~np.isfinite(np.asarray(array)))[0][0])
+            return Failure(
+                step,
+                "",
+                f"the data: input '{name}' holds {non_finite_kind(array)} in the batch of "
+                f"step {step} (its example {row})",
+            )
+    seen = inspect(model, {k: np.asarray(v) for k, v in batch.items()})
+    steps = _steps_by_path(model.plan)
+    for path, value in seen.activations.items():
+        if not _finite(value):
+            where = steps.get(path)
+            block = where.block if where and where.block else "network"
+            reason = (
+                _why(where, seen.activations, batch, model) if where and "/" not in path else ""
+            )
+            message = f"node '{path}' ({block}) gave {non_finite_kind(value)} at step {step}"
+            return Failure(step, path, message + (f": {reason}" if reason else ""))
+    for path, grad in seen.gradients.items():
+        if not _finite(grad):
+            block = steps[path].block if path in steps and steps[path].block else "network"
+            return Failure(
+                step,
+                path,
+                f"the gradient at node '{path}' ({block}) became {non_finite_kind(grad)} at "
+                f"step {step}, while every value was finite{_weight_hint(model)}",
+            )
+    return Failure(
+        step,
+        "",
+        f"the loss became non-finite at step {step}, though with random blocks off and "
+        "running statistics every node stays finite: a random block or batch statistics "
+        f"is the likely cause{_weight_hint(model)}",
+    )
+
+
+def _why(step: Step, activations: Mapping[str, jax.Array], batch, model: Composed) -> str:
+    """What a node's inputs and weights were when its output stopped being finite."""
+    args = [_value(v, activations, batch, model) for v in step.args]
+    args = [a for a in args if a is not None]
+    if not args:
+        return ""
+    if not all(_finite(a) for a in args):
+        return "one of its inputs was already not finite"
+    if step.block == "log":
+        low = float(np.min(args[0]))
+        return "its input reached 0" if low == 0 else f"its input went below 0 (to {low:.3g})"
+    if step.block == "cross_entropy":
+        low, high = float(np.min(args[0])), float(np.max(args[0]))
+        if low < 0 or high > 1:
+            reach = low if low < 0 else high
+            return f"its prediction left [0, 1] (to {reach:.3g}), where probabilities live"
+    largest = max(float(np.max(np.abs(a))) for a in args)
+    weights = model.weights.get(step.name, {})
+    heaviest = max((float(np.max(np.abs(w))) for w in weights.values()), default=0.0)
+    said = f"its inputs were finite, up to {largest:.3g} in size"
+    if heaviest > 1e4:
+        said += f", its weights up to {heaviest:.3g}: try a lower learning rate, or train.clip"
+    return said
+
+
+def _value(value, activations, batch, model: Composed):
+    if value.kind == "input":
+        return np.asarray(batch[value.name])
+    if value.kind == "node":
+        return np.asarray(activations[value.name]) if value.name in activations else None
+    return np.asarray(model.weights[value.name][value.slot])
+
+
+def _weight_hint(model: Composed) -> str:
+    leaves = jax.tree_util.tree_leaves(model.weights)
+    heaviest = max((float(np.max(np.abs(np.asarray(w)))) for w in leaves), default=0.0)
+    if heaviest > 1e4:
+        return f"; weights had grown to {heaviest:.3g}: try a lower learning rate, or train.clip"
+    return "; try a lower learning rate, or train.clip"
+
+
+def _steps_by_path(plan: Plan, prefix: str = "") -> dict[str, Step]:
+    out = {}
+    for step in plan.steps:
+        out[prefix + step.name] = step
+        if step.sub is not None:
+            out.update(_steps_by_path(step.sub, f"{prefix}{step.name}/"))
+    return out
+
+
+def _finite(array) -> bool:
+    return bool(np.all(np.isfinite(np.asarray(array))))
+
+
+def non_finite_kind(array) -> str:
+    """nan, inf or -inf: the first kind of non-finite number in `array`."""
+    values = np.asarray(array).ravel()
+    bad = values[~np.isfinite(values)][0]
+    return "nan" if np.isnan(bad) else ("inf" if bad > 0 else "-inf")

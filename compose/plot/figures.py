@@ -1,0 +1,28 @@
+"""What every picture shares: a matplotlib Figure drawn by Agg, saved as PNG, and its colours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+DPI = 100  # pixels per inch; every size in inches is a whole number of pixels (0.05 in: 5)
+ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's negative and positive
+CLASS_COLOURS = (ORANGE, BLUE, "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+
+
+def figure(width: float, height: float, *, layout: str | None = "constrained") -> Any:
+    """A matplotlib Figure of `width` x `height` inches drawn by Agg (no screen, no pyplot)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), dpi=DPI, layout=layout)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save(fig: Any, path: Path) -> Path:
+    """Write `fig` as a PNG of exactly its size in pixels (inches x DPI) and return `path`."""
+    fig.savefig(
+        path, dpi=DPI, format="png", metadata={"Software": None}, pil_kwargs={"optimize": True}
+    )
+    return path

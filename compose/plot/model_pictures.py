@@ -1,0 +1,243 @@
+"""A trained model of a 2-D input drawn over the plane, as TensorFlow Playground draws it.
+
+The model's prediction and each hidden node's units are computed at every point of a
+square grid covering the training data (one vmapped call), then drawn: the decision as
+class colours whose strength is the model's confidence, with the training points on
+top; each hidden unit's response as small multiples.
+
+A model qualifies when its prediction (the loss's `pred`, or else its first output) reads
+one input only, and that input holds 2 numbers per example. Its hidden nodes are the
+nodes before its output layer (the last node with weights on the way to the prediction)
+whose output is a vector: `hidden` and `bend` in recipes/xor.yaml. The numbers (which
+input is the plane, the values over a grid) are compose/plane.py's; this module draws.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap, ListedColormap, Normalize, to_rgb
+from matplotlib.lines import Line2D
+
+from compose.data import loading as datasets
+from compose.model.plane import (
+    Grid,
+    Plane,
+    class_labels,
+    class_probabilities,
+    grid_values,
+    plane,
+    square,
+)
+from compose.plot.figures import BLUE, CLASS_COLOURS, ORANGE, figure, save
+from compose.recipe.problems import RecipeError
+from compose.runs.trained import load_run
+
+MAX_POINTS = 1000  # training points drawn at most (evenly spaced through the data)
+MAX_UNITS = 32  # panels in a hidden node's picture at most
+BOUNDARY = (5.8, 4.8)  # inches: the plane, a colour bar and a legend
+EDGE = "#333333"  # the training points' outline
+STRENGTH = 0.8  # the deepest a class colour gets (1: full colour), so points stay visible
+# In bands (an odd number, so 0 is one white band): they read like contour lines, and
+# a picture of 32 units stays small as a PNG.
+RESPONSE = LinearSegmentedColormap.from_list("response", [ORANGE, "#ffffff", BLUE], N=21)
+RESPONSE_POSITIVE = LinearSegmentedColormap.from_list("positive", ["#ffffff", BLUE], N=11)
+RESPONSE_NEGATIVE = LinearSegmentedColormap.from_list("negative", [ORANGE, "#ffffff"], N=11)
+
+
+def class_colours(probabilities: np.ndarray) -> np.ndarray:
+    """(..., 3) RGB: the likeliest class's colour, from white (all classes alike) to
+    STRENGTH of the full colour (certain). probabilities: (..., classes)."""
+    k = probabilities.shape[-1]
+    palette = np.array([to_rgb(c) for c in _palette(k)])
+    winner = np.argmax(probabilities, axis=-1)
+    confidence = np.max(probabilities, axis=-1)
+    strength = np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 1)[..., None] * STRENGTH
+    return 1 - strength * (1 - palette[winner])
+
+
+def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:
+    """Draw the decision and the hidden units of a run folder's model into `out`, when its
+    prediction reads a plane: (files written, warnings)."""
+    recipe, model = load_run(folder)
+    found = plane(model.plan)
+    if found is None:
+        return [], []
+    if recipe.train is None:
+        return [], ["no pictures over the plane: the recipe has no training data to cover"]
+    names = [found.input] + ([found.label] if found.label else [])
+    try:
+        arrays = datasets.load(recipe.train.data, names, folder).train
+    except (RecipeError, OSError, ValueError) as err:
+        why = "; ".join(map(str, err.problems)) if isinstance(err, RecipeError) else str(err)
+        return [], [f"no pictures over the plane: the training data cannot be read: {why}"]
+    n = len(arrays[found.input])
+    keep = np.unique(np.linspace(0, n - 1, min(n, MAX_POINTS)).astype(np.int64))
+    points = np.asarray(arrays[found.input], np.float32)[keep]
+    target = np.asarray(arrays[found.label])[keep] if found.label else None
+    grid = grid_values(model, found, square(points))
+    files = []
+    shape = grid.values[str(found.prediction)].shape[2:]
+    if found.classifies or shape == (1,):
+        fig = boundary_figure(grid, found, points, target, title=recipe.name)
+        name = "boundary.png" if found.classifies else "prediction.png"
+        files.append(save(fig, out / name))
+    for node in found.hidden:
+        block = next(s.block or "network" for s in model.plan.steps if s.name == node)
+        fig = units_figure(grid, found.input, node, title=f"{recipe.name}: {node} ({block})")
+        files.append(save(fig, out / f"units-{node}.png"))
+    return files, []
+
+
+def boundary_figure(
+    grid: Grid, plane: Plane, points: np.ndarray, target: np.ndarray | None, *, title: str = ""
+) -> Any:
+    """The prediction over the plane with the training points on top. points: (n, 2);
+    target: (n, ...) their targets, or None. A classifier is drawn in class colours (with
+    a colour bar of P(class 1) for one output), a regression's one output as a heat map."""
+    prediction = grid.values[str(plane.prediction)]
+    fig = figure(*BOUNDARY)
+    ax = fig.add_subplot()
+    size = 70 if len(points) <= 50 else 16
+    if plane.classifies:
+        probabilities = class_probabilities(prediction, plane.classifies)
+        ax.imshow(class_colours(probabilities), origin="lower", extent=grid.extent)
+        classes = probabilities.shape[-1]
+        if classes == 2:
+            p = np.linspace(0, 1, 256)
+            ramp = ListedColormap(class_colours(np.stack([1 - p, p], axis=-1)))
+            bar = fig.colorbar(_mappable(ramp, Normalize(0, 1)), ax=ax, shrink=0.8)
+            bar.set_label("P(class 1)")
+        labels = class_labels(target) if target is not None else np.zeros(len(points), int)
+        palette = _palette(max(classes, int(labels.max(initial=0)) + 1))
+        colours = [palette[k] for k in labels]
+        ax.scatter(*points.T, c=colours, s=size, edgecolors=EDGE, linewidths=0.5, zorder=2)
+        if target is not None:
+            handles = _class_handles(palette, sorted(set(labels.tolist())))
+            fig.legend(handles=handles, loc="outside lower center", ncols=len(handles))
+        heading = "decision over the plane; training points by class"
+    else:
+        values = prediction[..., 0]
+        norm = Normalize(float(values.min()), float(values.max()))
+        image = ax.imshow(values, origin="lower", extent=grid.extent, cmap="viridis", norm=norm)
+        fig.colorbar(image, ax=ax, shrink=0.8).set_label(str(plane.prediction))
+        dots = np.asarray(target).reshape(len(points), -1)[:, 0] if target is not None else None
+        ax.scatter(*points.T, c=dots, cmap="viridis", norm=norm, s=size, edgecolors=EDGE, zorder=2)
+        heading = f"'{plane.prediction}' over the plane; training points by target"
+    ax.set(xlabel=f"{plane.input}[0]", ylabel=f"{plane.input}[1]")
+    ax.set_xlim(grid.extent[:2])
+    ax.set_ylim(grid.extent[2:])
+    ax.set_title(f"{title}: {heading}" if title else heading, fontsize="medium")
+    return fig
+
+
+@dataclass(frozen=True)
+class UnitsLayout:
+    """Where the panels of a hidden node's picture go, in inches (laid out by hand: the
+    constrained layout takes seconds over 32 panels)."""
+
+    columns: int
+    rows: int
+    panel: float  # a cell's side: the image and its title
+    left: float = 0.4
+    right: float = 1.1  # the colour bar and its label
+    top: float = 0.35  # the title
+    bottom: float = 0.35
+
+    @property
+    def size(self) -> tuple[float, float]:
+        """(width, height) of the picture in inches."""
+        return (
+            self.left + self.columns * self.panel + self.right,
+            self.top + self.rows * self.panel + self.bottom,
+        )
+
+
+def units_layout(units: int) -> UnitsLayout:
+    """The layout of a picture of `units` units (MAX_UNITS at most are shown), 8 a row."""
+    shown = min(units, MAX_UNITS)
+    columns = min(shown, 8)
+    return UnitsLayout(columns, math.ceil(shown / columns), 1.6 if shown <= 8 else 1.25)
+
+
+def units_figure(grid: Grid, input: str, node: str, *, title: str = "") -> Any:
+    """Each unit of a hidden node over the plane, one small panel per unit (MAX_UNITS at
+    most), on one colour scale for the node: orange below 0, white at 0, blue above."""
+    values = grid.values[node]
+    units = values.shape[-1]
+    shown = min(units, MAX_UNITS)
+    layout = units_layout(units)
+    width, height = layout.size
+    fig = figure(width, height, layout=None)
+    cmap, norm = _response_scale(values[..., :shown])
+    side = layout.panel - 0.3  # room for the panel's title above it
+    for unit in range(shown):
+        row, column = divmod(unit, layout.columns)
+        x = layout.left + column * layout.panel + 0.15
+        y = height - layout.top - (row + 1) * layout.panel + 0.05
+        ax = fig.add_axes((x / width, y / height, side / width, side / height))
+        ax.imshow(values[..., unit], origin="lower", extent=grid.extent, cmap=cmap,
+                  norm=norm, interpolation="nearest")  # fmt: skip
+        ax.set_title(f"{node}[{unit}]", fontsize="small", pad=3)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    bar_x = layout.left + layout.columns * layout.panel + 0.2
+    bar = fig.add_axes(
+        (
+            bar_x / width,
+            layout.bottom / height,
+            0.15 / width,
+            1 - (layout.top + layout.bottom) / height,
+        )
+    )
+    fig.colorbar(_mappable(cmap, norm), cax=bar).set_label("unit's output")
+    more = f", the first {shown} of {units}" if shown < units else ""
+    heading = f"each unit over the plane{more}"
+    fig.suptitle(
+        f"{title}: {heading}" if title else heading, fontsize="medium", y=1 - 0.1 / height, va="top"
+    )
+    fig.text(0.5 * (layout.left + layout.columns * layout.panel) / width, 0.1 / height,
+             f"{input}[0] across, {input}[1] up", ha="center", fontsize="small")  # fmt: skip
+    return fig
+
+
+def _response_scale(values: np.ndarray) -> tuple[Any, Normalize]:
+    """(colour map, norm) for units' outputs: centred on 0 when they take both signs, else
+    from 0 to their extreme (a sigmoid's 0 to 1 gets the whole scale)."""
+    lo, hi = float(np.min(values)), float(np.max(values))
+    if lo >= 0 and hi > 0:
+        return RESPONSE_POSITIVE, Normalize(0, hi)
+    if hi <= 0 and lo < 0:
+        return RESPONSE_NEGATIVE, Normalize(lo, 0)
+    reach = max(-lo, hi) or 1.0
+    return RESPONSE, Normalize(-reach, reach)
+
+
+def _palette(classes: int) -> list[str]:
+    return [CLASS_COLOURS[k % len(CLASS_COLOURS)] for k in range(classes)]
+
+
+def _class_handles(palette: list[str], classes: list[int]) -> list[Line2D]:
+    return [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markersize=7,
+            markerfacecolor=palette[k],
+            markeredgecolor=EDGE,
+            label=f"class {k}",
+        )  # fmt: skip
+        for k in classes
+    ]
+
+
+def _mappable(cmap: Any, norm: Normalize) -> Any:
+    from matplotlib.cm import ScalarMappable
+
+    return ScalarMappable(norm=norm, cmap=cmap)

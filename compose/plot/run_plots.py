@@ -1,0 +1,163 @@
+"""Pictures of a run folder, as PNG files: `compose plot RUN_DIR [--out DIR]`.
+
+    curves.png          loss and each metric against the step, training and validation
+    norms.png           per-node gradient norms, activation sizes and weight update ratios,
+                        when the folder holds norms.jsonl (compose.model.norms)
+    boundary.png        for a classifier of a 2-D input: its decision over the plane, with
+                        the training points on top, as TensorFlow Playground draws it
+                        (prediction.png for a regression with one output)
+    units-NODE.png      each unit of each hidden node over the same plane, small multiples
+
+Populations (`compose run R.yaml --vary ...`, compose.runs.population_folder): the folder holds
+`variants/NAME/`, one folder per variant, each with its own `metrics.jsonl`, and its own
+metrics.jsonl is their mean. curves.png then draws every variant's curve and the band
+between the lowest and highest at each step (compose.plot.curves.curves_figure takes any
+number of named series; `metric_series` is where more of a variant would be read). The
+model pictures are a variant's own: `compose plot DIR/variants/NAME`.
+
+matplotlib is optional (`pip install "blockcompose[plot]"`) and has its home in the
+compose/plot*.py modules; it draws with its Agg backend on Figure objects of its own, so
+nothing global (pyplot's current figure, the backend of a notebook) is touched.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compose.recipe.problems import RecipeError
+from compose.runs.names import METRICS, NORMS, PLOTS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
+
+INSTALL = 'pip install "blockcompose[plot]"'
+
+
+class MissingMatplotlib(RuntimeError):
+    """matplotlib, which draws the pictures, is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(f"expected matplotlib to draw with, got none installed: {INSTALL}")
+
+
+@dataclass(frozen=True)
+class Plotted:
+    """What `plot_run` wrote (in order) and what it had to leave out, and why."""
+
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def not_a_run(folder: Path) -> str | None:
+    """None for a run folder (it has recipe.yaml and summary.json), else what is there.
+
+    >>> not_a_run(Path("no/such/folder"))
+    'nothing there'
+    """
+    if (folder / RECIPE).is_file() and (folder / SUMMARY).is_file():
+        return None
+    if not folder.exists():
+        return "nothing there"
+    if not folder.is_dir():
+        return "a file"
+    held = sorted(p.name for p in folder.iterdir())
+    if not held:
+        return "an empty folder"
+    return "one holding " + ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
+
+
+def require_matplotlib() -> None:
+    """Raise MissingMatplotlib unless matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError as err:
+        raise MissingMatplotlib() from err
+
+
+def plot_run(folder: str | Path, *, out: str | Path | None = None) -> Plotted:
+    """Draw every picture the run folder allows into `out` (default: FOLDER/plots).
+
+    Raises MissingMatplotlib without matplotlib. A picture the folder lacks the files for
+    (no log points yet, no weights, data that cannot be read) is left out with a warning;
+    one that does not apply (a model whose input is not a plane) is left out silently.
+    """
+    require_matplotlib()
+    from compose.plot import curves as plot_curves  # they import matplotlib at their top
+    from compose.plot import model_pictures as plot_model
+    from compose.plot.figures import save
+
+    folder = Path(folder)
+    out = Path(out) if out is not None else folder / PLOTS
+    out.mkdir(parents=True, exist_ok=True)
+    title = run_name(folder)
+    files: list[Path] = []
+    warnings: list[str] = []
+    series = [(name, records) for name, records in metric_series(folder) if records]
+    if series:
+        fig = plot_curves.curves_figure(series, title=f"{title}: training curves")
+        files.append(save(fig, out / "curves.png"))
+    else:
+        warnings.append(f"no curves: {folder / METRICS} holds no log points yet")
+    if (folder / NORMS).is_file():
+        lines = read_jsonl(folder / NORMS)
+        if lines:
+            fig = plot_curves.norms_figure(lines, title=f"{title}: norms inside the model")
+            files.append(save(fig, out / "norms.png"))
+        else:
+            warnings.append(f"no norms: {folder / NORMS} holds no lines yet")
+    if not (folder / WEIGHTS).is_file():
+        variant = next((f for _, f in variant_folders(folder) if (f / WEIGHTS).is_file()), None)
+        if variant is not None:
+            why = f"a population has one model per variant; for one: compose plot {variant}"
+        else:
+            why = f"{folder} has no {WEIGHTS} (yet)"
+        warnings.append(f"no pictures of the model: {why}")
+        return Plotted(files, warnings)
+    drawn, why = plot_model.model_pictures(folder, out)
+    files.extend(drawn)
+    warnings.extend(why)
+    return Plotted(files, warnings)
+
+
+def run_name(folder: Path) -> str:
+    """The recipe's name, as its `name:` line gives it (else the folder's name)."""
+    from compose.recipe.loader import load
+
+    try:
+        return load(folder / RECIPE).name
+    except RecipeError:
+        return folder.resolve().name
+
+
+def metric_series(folder: Path) -> list[tuple[str, list[dict[str, Any]]]]:
+    """The run's own metrics records (named ""), then each variant's, by variant name.
+
+    A population's variants are `variants/NAME/metrics.jsonl`; see the module's docstring.
+    """
+    own = [("", read_jsonl(folder / METRICS))]
+    return own + [(name, read_jsonl(path / METRICS)) for name, path in variant_folders(folder)]
+
+
+def variant_folders(folder: Path) -> list[tuple[str, Path]]:
+    """(name, folder) of each variant of a population, by name: `variants/NAME/` holding
+    a metrics.jsonl (compose.runs.population_folder writes them as run folders)."""
+    variants = folder / VARIANTS
+    if not variants.is_dir():
+        return []
+    return [(p.name, p) for p in sorted(variants.iterdir()) if (p / METRICS).is_file()]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a .jsonl file, one a line; a line cut short by a crash (or a
+    missing file) gives nothing."""
+    if not path.is_file():
+        return []
+    records = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("step"), int):
+            records.append(record)
+    return records

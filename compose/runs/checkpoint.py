@@ -1,0 +1,197 @@
+"""Checkpoints: everything a run needs to go on, in one file written atomically.
+
+A checkpoint file is a first line naming the format, a JSON header line (the step, what
+the run had reached, and the SHA-256 and length of what follows), then the arrays of a
+pytree (weights, optimizer state, running state) as Equinox writes them: numpy's own
+format, never pickle. It is written beside its final name, flushed to disk and renamed
+over it, and the one it replaces is kept as `.prev`, so a crash while writing leaves the
+previous checkpoint whole, and a file damaged later fails its checksum instead of loading.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+import math
+import os
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import equinox as eqx
+
+from compose.trainer.listener import Listener
+from compose.runs.names import CHECKPOINT, PREVIOUS_CHECKPOINT
+from compose.runtime.files import write_atomic
+
+if TYPE_CHECKING:
+    from compose.trainer.session import Result, Session
+
+MAGIC = b"blockcompose checkpoint 1\n"
+FILE, PREVIOUS = CHECKPOINT, PREVIOUS_CHECKPOINT
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be read back: missing, of another format, or damaged."""
+
+
+def write(folder: Path, tree: Any, header: dict[str, Any]) -> Path:
+    """Save `tree`'s arrays and `header` (plain JSON values) as the folder's checkpoint."""
+    payload = serialised(tree)
+    meta = {**header, "sha256": hashlib.sha256(payload).hexdigest(), "bytes": len(payload)}
+    path = folder / FILE
+    write_atomic(path, MAGIC + json.dumps(meta).encode() + b"\n" + payload, keep=folder / PREVIOUS)
+    return path
+
+
+def serialised(tree: Any) -> bytes:
+    """`tree`'s arrays as Equinox writes them to a file (numpy's format, no pickle)."""
+    buffer = io.BytesIO()
+    eqx.tree_serialise_leaves(buffer, tree)
+    return buffer.getvalue()
+
+
+def read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any]]:
+    """(the tree, the header) saved at `path`; `skeleton` is a tree of the same structure."""
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise CheckpointError(f"{path}: cannot be read ({err.strerror})") from None
+    if not raw.startswith(MAGIC):
+        raise CheckpointError(f"{path}: expected a blockcompose checkpoint, got another file")
+    line_end = raw.find(b"\n", len(MAGIC))
+    try:
+        meta = json.loads(raw[len(MAGIC) : line_end])
+    except (ValueError, UnicodeDecodeError):
+        raise CheckpointError(f"{path}: damaged (its header is not readable)") from None
+    if not isinstance(meta, dict) or not {"bytes", "sha256", "step"} <= set(meta):
+        raise CheckpointError(f"{path}: damaged (its header lacks the step or checksum)")
+    payload = raw[line_end + 1 :]
+    if len(payload) != meta.get("bytes") or hashlib.sha256(payload).hexdigest() != meta.get(
+        "sha256"
+    ):
+        raise CheckpointError(
+            f"{path}: damaged (expected {meta.get('bytes')} bytes with checksum "
+            f"{str(meta.get('sha256'))[:12]}..., got {len(payload)} bytes that do not match)"
+        )
+    try:
+        tree = eqx.tree_deserialise_leaves(io.BytesIO(payload), skeleton)
+    except Exception as err:  # a checkpoint of a different model
+        raise CheckpointError(f"{path}: does not fit this recipe's model ({err})") from None
+    return tree, meta
+
+
+def latest(folder: Path, skeleton: Any) -> tuple[Any, dict[str, Any], list[str]]:
+    """The newest whole checkpoint in `folder`: (tree, header, warnings about damaged ones).
+
+    Raises CheckpointError when there is none to resume from."""
+    warnings = []
+    for name in (FILE, PREVIOUS):
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            tree, meta = read(path, skeleton)
+        except CheckpointError as err:
+            warnings.append(str(err))
+            continue
+        return tree, meta, warnings
+    found = "; ".join(warnings) or f"no {FILE} in it"
+    raise CheckpointError(f"{folder}: expected a checkpoint to resume from, got {found}")
+
+
+def resume_from(folder: str | Path) -> Callable[[Any], tuple[Any, dict[str, Any], list[str]]]:
+    """What `Session.prepare(resume=...)` reads: the newest whole checkpoint in `folder`."""
+    return functools.partial(latest, Path(folder))
+
+
+class Checkpoints(Listener):
+    """Writes the session's checkpoint every `every` steps (if set) and when training ends,
+    however it ends, so that `compose run --resume` can go on from there.
+
+    The regular checkpoints are written by a thread of their own while training goes on:
+    what one holds is taken when it is asked for (the session's arrays, which later steps
+    replace but never change). One is written at a time, and at most one every `pause`
+    seconds of training (the session's `seconds`: compiling and pauses do not count), the
+    start counting as one; a multiple of `every` reached sooner, or while a checkpoint is
+    being written, is passed by, and the session's calls need not end there (XOR takes
+    500 steps in a millisecond; writing one takes longer, and competes with training for
+    the interpreter). So a run shorter than `pause` writes only the one at the end, and a
+    crash loses at most about `pause` seconds of training. With `pause` 0 every multiple
+    is written, each after the one before. The one at the end waits for the one before
+    and is written before training is said to have ended. A write that failed is raised
+    at the next one."""
+
+    def __init__(self, folder: str | Path, every: int | None = None, *, pause: float = 1.0):
+        self.folder, self.interval, self.pause = Path(folder), every, pause
+        self._session: Session | None = None
+        self._last = 0.0  # the session's seconds of training at the last regular checkpoint
+        self.saved: int | None = None  # the step last saved (or being saved)
+        self._asked: queue.SimpleQueue = queue.SimpleQueue()  # (tree, header) to write
+        self._idle = threading.Event()
+        self._idle.set()
+        self._writer: threading.Thread | None = None
+        self._failed: BaseException | None = None
+
+    @property
+    def every(self) -> int | None:  # type: ignore[override]
+        """The steps between checkpoints while one is due, so the session ends a call at
+        the next multiple; else None, so that calls in between need not end there."""
+        return self.interval if self._due() else None
+
+    def _due(self) -> bool:
+        """Whether a checkpoint at the next multiple of `every` would be written."""
+        if not self.interval or self.pause <= 0:
+            return bool(self.interval)
+        trained = math.inf if self._session is None else self._session.seconds
+        return self._idle.is_set() and trained - self._last >= self.pause
+
+    def started(self, session: Session) -> None:
+        self._session, self._last = session, session.seconds
+
+    def logged(self, session: Session, record: dict[str, Any]) -> None:
+        at = record["step"]
+        if self.interval and at % self.interval == 0 and at == session.step and self._due():
+            self._last = session.seconds
+            self.save(session, wait=False)
+
+    def finished(self, session: Session, result: Result) -> None:
+        if self.saved != session.step:
+            self.save(session)
+        self.wait()
+
+    def save(self, session: Session, *, wait: bool = True) -> Path:
+        """Write the session's checkpoint now (or, without `wait`, on the writing thread)."""
+        self.wait()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tree, header = session.state_tree(), session.state_header()
+        self.saved = session.step
+        if wait:
+            return write(self.folder, tree, header)
+        if self._writer is None:  # one thread for the run, started once (starting costs)
+            self._writer = threading.Thread(target=self._write, name="checkpoint", daemon=True)
+            self._writer.start()
+        self._idle.clear()
+        self._asked.put((tree, header))
+        return self.folder / FILE
+
+    def wait(self) -> None:
+        """Wait for a checkpoint being written; raise what made the last one fail."""
+        self._idle.wait()
+        failed, self._failed = self._failed, None
+        if failed is not None:
+            raise failed
+
+    def _write(self) -> None:
+        while True:
+            tree, header = self._asked.get()
+            try:
+                write(self.folder, tree, header)
+            except BaseException as err:  # handed to the training thread, which can say it
+                self._failed = err
+            finally:
+                self._idle.set()

@@ -1,0 +1,164 @@
+"""`train()`: a training session run to its end in one call, with a run folder if asked.
+
+The session (compose.trainer.session) does the work; this is the short way for Python users and
+the command line: it adds the run folder and checkpoints as listeners, and turns Ctrl-C
+into a stopped run instead of a lost one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import jax
+
+from compose.checker.graph import check
+from compose.runs.checkpoint import Checkpoints, resume_from
+from compose.trainer.init_check import InitCheck
+from compose.trainer.listener import Listener
+from compose.runs.norms_log import NormLog
+from compose.trainer.population import Population
+from compose.runs.population_folder import PopulationFolder
+from compose.model.composed import Composed
+from compose.recipe.problems import Problem, RecipeError
+from compose.recipe.records import Recipe
+from compose.checker.checked import Checked
+from compose.recipe.standalone import resolved_document, resolved_text
+from compose.runs.folder import RunFolder
+from compose.runs.names import WEIGHTS
+from compose.runs.trained import load_run
+from compose.trainer.session import Result, Session
+
+
+def train(
+    recipe: Recipe | Checked,
+    *,
+    data: Mapping[str, Any] | None = None,
+    val: Mapping[str, Any] | None = None,
+    test: Mapping[str, Any] | None = None,
+    folder: str | Path | None = None,
+    resume: bool = False,
+    init_from: str | Path | None = None,
+    listeners: Sequence[Listener] = (),
+    on_log: Callable[[dict[str, Any]], None] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    on_failure: str = "end",
+) -> Result:
+    """Train the recipe's model as its train section says, and return the result.
+
+    data, val, test: arrays by input name (numpy or jax) instead of the recipe's data
+    source. folder: write a run folder there (refused if it holds anything, unless
+    `resume`, which goes on from its newest checkpoint). on_log receives each logged
+    record, on_start the number of steps. on_failure: what a step that is not finite
+    does, "end" the run or "pause" it for whoever steers the session from another thread
+    (see Session). Raises RecipeError for a bad recipe.
+    """
+    checked = recipe if isinstance(recipe, Checked) else check(recipe)
+    if checked.problems:
+        raise RecipeError(checked.problems)
+    session = make_session(
+        checked,
+        data=data,
+        val=val,
+        test=test,
+        folder=folder,
+        resume=resume,
+        init_from=init_from,
+        on_failure=on_failure,
+        listeners=[*listeners, *([Callbacks(on_log, on_start)] if on_log or on_start else [])],
+    )
+    try:
+        session.prepare(resume=resume_from(folder) if resume else None)
+        result = session.run()
+    except KeyboardInterrupt:
+        if not session.prepared:
+            raise
+        result = session.finish("interrupted")
+    return replace(result, folder=Path(folder) if folder else None)
+
+
+def make_session(
+    checked: Checked,
+    *,
+    folder: str | Path | None = None,
+    resume: bool = False,
+    listeners: Sequence[Listener] = (),
+    **options: Any,
+) -> Session:
+    """A session whose listeners start with the initialisation check (compose.trainer.init_check),
+    then the run folder and checkpoints (if `folder`); `init_from` (a run folder, else the
+    recipe's `train.init_from`) gives it the trained model it starts from."""
+    if checked.recipe.train is None:
+        return Session(checked, **options)  # it raises the located problem
+    options["init_from"] = trained_start(checked, options.get("init_from"))
+    written: list[Listener] = []
+    if folder is not None and jax.process_index() == 0:  # one host writes the run folder
+        text = resolved_text(checked.recipe)
+        train = checked.recipe.train
+        written = [
+            RunFolder(folder, text, resume=resume),
+            Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds),
+            NormLog(folder),
+        ]
+    # The initialisation check goes first, so its warnings reach the run folder's summary.
+    return Session(checked, listeners=[InitCheck(), *written, *listeners], **options)
+
+
+class Callbacks(Listener):
+    """Plain functions as a listener: `on_log(record)` and `on_start(total steps)`."""
+
+    def __init__(self, on_log=None, on_start=None):
+        self.on_log, self.on_start = on_log, on_start
+
+    def started(self, session: Session) -> None:
+        if self.on_start:
+            self.on_start(session.total)
+
+    def logged(self, session: Session, record: dict[str, Any]) -> None:
+        if self.on_log:
+            self.on_log(record)
+
+
+def make_population(
+    checked: Checked,
+    vary: Mapping[str, Sequence[Any]],
+    *,
+    folder: str | Path | None = None,
+    resume: bool = False,
+    listeners: Sequence[Listener] = (),
+    **options: Any,
+) -> Population:
+    """A population of the recipe's variants (compose.trainer.population), writing its folder and
+    checkpoints (if `folder`; `resume`: it is this population's, being continued). The
+    folder's recipe holds the variants in `train.vary`, so `--resume` finds them there."""
+    written: list[Listener] = []
+    if folder is not None and jax.process_index() == 0:
+        document, train = resolved_document(checked.recipe), checked.recipe.train
+        if isinstance(document.get("train"), dict):
+            document["train"]["vary"] = {key: list(values) for key, values in vary.items()}
+        written = [
+            PopulationFolder(folder, document, resume=resume),
+            Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds)
+            if train
+            else Checkpoints(folder),
+        ]
+    return Population(checked, vary, listeners=[*written, *listeners], **options)
+
+
+def trained_start(checked: Checked, folder: str | Path | None) -> Composed | None:
+    """The trained model a run starts from: the run folder given (relative to the working
+    directory), else the recipe's `train.init_from` (relative to the recipe), else None."""
+    spec = checked.recipe.train
+    source = folder or spec.init_from
+    if not source:
+        return None
+    path = Path(source)
+    if not path.is_absolute() and not folder:
+        path = Path(checked.recipe.file).parent / path
+    if not (path / WEIGHTS).exists():
+        where = spec.where.get("init_from", spec.where["train"])
+        message = f"init_from: expected a run folder with {WEIGHTS}, got {path}"
+        raise RecipeError([Problem(where, message)])
+    return load_run(path)[1]
