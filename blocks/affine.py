@@ -13,10 +13,15 @@ def out_hyper(doc: str = "number of outputs") -> Hyper:
 
 USE_BIAS = Hyper("use_bias", bool, True, "add a learned bias")
 
-BIAS = Slot("bias", lambda s, hp: (hp["out"],) if hp["use_bias"] else None, "zeros", doc="(out,)")
+BIAS = Slot(
+    "bias",
+    lambda shapes, hypers: (hypers["out"],) if hypers["use_bias"] else None,
+    "zeros",
+    doc="(out,)",
+)
 
 
-def two_vectors(shapes: list[Shape], hp) -> str | None:
+def two_vectors(shapes: list[Shape], hypers) -> str | None:
     """Shape check for blocks of two vectors x (n,) and z (m,)."""
     x, z = shapes
     if len(x) != 1 or len(z) != 1:

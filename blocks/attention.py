@@ -7,13 +7,13 @@ import jax
 from blocks.block import Block, plain
 
 
-def _apply(xs, w, hp):
-    q, k, v = xs
+def _apply(inputs, weights, hypers):
+    q, k, v = inputs
     scores = q @ k.T / math.sqrt(q.shape[-1])
     return jax.nn.softmax(scores, axis=-1) @ v
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     q, k, v = shapes
     got = f"got q {q}, k {k} and v {v}"
     if len(q) != 2 or len(k) != 2 or len(v) != 2:

@@ -12,7 +12,11 @@ avg_pool = Block(
         "stepping by `stride` (0: the window size), no padding."
     ),
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: pooling.reduce(xs[0], hp, 0.0, jax.lax.add) / hp["window"] ** 2),
+    apply=plain(
+        lambda inputs, weights, hypers: (
+            pooling.reduce(inputs[0], hypers, 0.0, jax.lax.add) / hypers["window"] ** 2
+        )
+    ),
     hypers=(pooling.WINDOW, pooling.STRIDE),
     check=pooling.check,
     example=((2, 5, 4),),

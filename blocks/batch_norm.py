@@ -8,13 +8,13 @@ from blocks.block import Block, Hyper, Slot, StateSlot
 from blocks.layer_norm import EPS
 
 
-def _features(shapes, hp):
+def _features(shapes, hypers):
     """One feature per entry of the first axis: a vector's elements, an image's channels."""
     return (shapes[0][0],)
 
 
-def _apply(xs, w, hp, *, key=None, state=None, batch_axis=None):
-    (x,) = xs
+def _apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None):
+    (x,) = inputs
     other = tuple(range(1, x.ndim))  # an image's height and width share their channel's stats
     shaped = (-1,) + (1,) * (x.ndim - 1)
     if batch_axis is None:
@@ -23,17 +23,17 @@ def _apply(xs, w, hp, *, key=None, state=None, batch_axis=None):
         mean = jax.lax.pmean(jnp.mean(x, axis=other), batch_axis)
         centred = x - mean.reshape(shaped)
         var = jax.lax.pmean(jnp.mean(centred**2, axis=other), batch_axis)
-        keep = hp["momentum"]
+        keep = hypers["momentum"]
         seen = jax.lax.stop_gradient((mean, var))
         new = {
             "mean": keep * state["mean"] + (1 - keep) * seen[0],
             "var": keep * state["var"] + (1 - keep) * seen[1],
         }
-    normal = (x - mean.reshape(shaped)) * jax.lax.rsqrt(var.reshape(shaped) + hp["eps"])
-    return normal * w["scale"].reshape(shaped) + w["bias"].reshape(shaped), new
+    normal = (x - mean.reshape(shaped)) * jax.lax.rsqrt(var.reshape(shaped) + hypers["eps"])
+    return normal * weights["scale"].reshape(shaped) + weights["bias"].reshape(shaped), new
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     (x,) = shapes
     return None if len(x) >= 1 else f"an input with a feature axis, got {x}"
 

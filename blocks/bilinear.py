@@ -6,10 +6,10 @@ from blocks.affine import BIAS, USE_BIAS, out_hyper, two_vectors
 from blocks.block import Block, Slot, plain
 
 
-def _apply(xs, w, hp):
-    x, z = xs
-    y = jnp.einsum("j,ojk,k->o", x, w["weight"], z)
-    return y + w["bias"] if hp["use_bias"] else y
+def _apply(inputs, weights, hypers):
+    x, z = inputs
+    y = jnp.einsum("j,ojk,k->o", x, weights["weight"], z)
+    return y + weights["bias"] if hypers["use_bias"] else y
 
 
 bilinear = Block(
@@ -27,7 +27,7 @@ bilinear = Block(
         # n * m products x_j z_k each output sums, which starts y at unit scale.
         Slot(
             "weight",
-            lambda s, hp: (hp["out"], s[0][0], s[1][0]),
+            lambda shapes, hypers: (hypers["out"], shapes[0][0], shapes[1][0]),
             "lecun_normal",
             doc="(out, n, m)",
             fan_in=-1,

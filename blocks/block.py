@@ -191,7 +191,7 @@ def plain(fn: Callable[[Sequence[jax.Array], Mapping[str, jax.Array], Hypers], j
     hyperparameters: it takes `key`, `state` and `batch_axis` like every block, ignores them,
     and returns (output, None), since it keeps no state.
 
-    >>> apply = plain(lambda xs, w, hp: xs[0] * hp["by"])
+    >>> apply = plain(lambda inputs, weights, hypers: inputs[0] * hypers["by"])
     >>> apply([2.0], {}, {"by": 3.0}, key=None)
     (6.0, None)
     """
@@ -321,7 +321,11 @@ class Block:
         args = [jax.ShapeDtypeStruct(s, jax.numpy.float32) for s in shapes]
         weights = abstract(self.slot_shapes(shapes, hypers))
         state = abstract(self.slot_shapes(shapes, hypers, state=True))
-        out = jax.eval_shape(lambda a, w, s: self(a, w, hypers, state=s), args, weights, state)
+
+        def output(inputs, weights, state):
+            return self(inputs, weights, hypers, state=state)
+
+        out = jax.eval_shape(output, args, weights, state)
         return tuple(out.shape)
 
     def initial_state(self, shapes: Sequence[Shape], hypers: Hypers) -> dict[str, jax.Array]:
@@ -359,7 +363,12 @@ class Block:
 
 def elementwise(name: str, fn: Callable[[jax.Array], jax.Array], doc: str) -> Block:
     """A one-input block that applies `fn` to every element; the shape is unchanged."""
-    return Block(name=name, doc=doc, inputs=("x",), apply=plain(lambda xs, w, hp: fn(xs[0])))
+    return Block(
+        name=name,
+        doc=doc,
+        inputs=("x",),
+        apply=plain(lambda inputs, weights, hypers: fn(inputs[0])),
+    )
 
 
 def same_shapes(shapes: Sequence[Shape], hypers: Hypers) -> str | None:

@@ -9,7 +9,7 @@ celu = Block(
     doc="x where x > 0, else alpha * (exp(x / alpha) - 1), element-wise. Unlike elu, its "
     "slope is continuous at zero for every alpha.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jax.nn.celu(xs[0], hp["alpha"])),
+    apply=plain(lambda inputs, weights, hypers: jax.nn.celu(inputs[0], hypers["alpha"])),
     hypers=(
         Hyper(
             "alpha",

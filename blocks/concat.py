@@ -6,11 +6,11 @@ from blocks.axes import axis_hyper
 from blocks.block import Block, plain
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     rank = len(shapes[0])
     if rank == 0 or any(len(s) != rank for s in shapes):
         return f"inputs of one rank >= 1, got {', '.join(map(str, shapes))}"
-    axis = hp["axis"]
+    axis = hypers["axis"]
     if not -rank <= axis < rank:
         return f"an axis between {-rank} and {rank - 1}, got {axis}"
     rest = {tuple(d for i, d in enumerate(s) if i != axis % rank) for s in shapes}
@@ -23,7 +23,7 @@ concat = Block(
     name="concat",
     doc="Join two or more inputs along `axis`.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jnp.concatenate(xs, axis=hp["axis"])),
+    apply=plain(lambda inputs, weights, hypers: jnp.concatenate(inputs, axis=hypers["axis"])),
     hypers=(axis_hyper("axis to join along"),),
     check=_check,
     variadic=True,

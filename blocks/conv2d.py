@@ -7,19 +7,19 @@ from blocks.block import Block, Hyper, Slot, plain
 from blocks.windows import image_problem
 
 
-def _apply(xs, w, hp):
+def _apply(inputs, weights, hypers):
     y = jax.lax.conv_general_dilated(
-        xs[0][None],  # the one example as a batch of one
-        w["weight"],
-        window_strides=(hp["stride"], hp["stride"]),
-        padding=hp["padding"].upper(),
+        inputs[0][None],  # the one example as a batch of one
+        weights["weight"],
+        window_strides=(hypers["stride"], hypers["stride"]),
+        padding=hypers["padding"].upper(),
         dimension_numbers=("NCHW", "OIHW", "NCHW"),
     )[0]
-    return y + w["bias"][:, None, None] if hp["use_bias"] else y
+    return y + weights["bias"][:, None, None] if hypers["use_bias"] else y
 
 
-def _check(shapes, hp):
-    return image_problem(shapes[0], hp["window"], fits=hp["padding"] == "valid")
+def _check(shapes, hypers):
+    return image_problem(shapes[0], hypers["window"], fits=hypers["padding"] == "valid")
 
 
 conv2d = Block(
@@ -47,7 +47,12 @@ conv2d = Block(
     slots=(
         Slot(
             "weight",
-            lambda s, hp: (hp["out"], s[0][0], hp["window"], hp["window"]),
+            lambda shapes, hypers: (
+                hypers["out"],
+                shapes[0][0],
+                hypers["window"],
+                hypers["window"],
+            ),
             "lecun_normal",
             doc="(out, in, window, window)",
             # Variance scaling counts fan_in = in * window * window: axis 1 times the

@@ -21,8 +21,8 @@ def _xlog(x, y, log=jnp.log):
     return jnp.where(zero, 0.0, x * log(jnp.where(zero, 1.0, y)))
 
 
-def _apply(xs, w, hp):
-    p, t = xs
+def _apply(inputs, weights, hypers):
+    p, t = inputs
     if is_binary(p.shape):
         return -jnp.sum(_xlog(t, p) + _xlog(1 - t, -p, jnp.log1p))
     return -jnp.sum(_xlog(t, p))

@@ -6,9 +6,9 @@ import jax.numpy as jnp
 from blocks.block import Block, Hyper
 
 
-def _apply(xs, w, hp, *, key=None, state=None, batch_axis=None):
-    (x,) = xs
-    rate = hp["rate"]  # a number, or a traced scalar in a population
+def _apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None):
+    (x,) = inputs
+    rate = hypers["rate"]  # a number, or a traced scalar in a population
     if key is None or (isinstance(rate, (int, float)) and rate == 0):
         return x, None  # outside training: the identity, since kept elements were scaled up
     keep = jax.random.bernoulli(key, 1 - rate, x.shape)

@@ -8,6 +8,6 @@ elu = Block(
     name="elu",
     doc="x where x > 0, else alpha * (exp(x) - 1), element-wise.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jax.nn.elu(xs[0], hp["alpha"])),
+    apply=plain(lambda inputs, weights, hypers: jax.nn.elu(inputs[0], hypers["alpha"])),
     hypers=(Hyper("alpha", float, 1.0, "elu tends to -alpha as x goes to minus infinity"),),
 )

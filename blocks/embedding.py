@@ -6,14 +6,14 @@ from blocks.affine import out_hyper
 from blocks.block import Block, Hyper, Slot, plain
 
 
-def _apply(xs, w, hp):
+def _apply(inputs, weights, hypers):
     # Inputs arrive as floats; rounding first keeps 2.9999 from becoming 2. Out-of-range
     # indices are clipped to the nearest row rather than reading garbage.
-    index = jnp.round(xs[0]).astype(jnp.int32)
-    return jnp.take(w["weight"], index, axis=0, mode="clip")
+    index = jnp.round(inputs[0]).astype(jnp.int32)
+    return jnp.take(weights["weight"], index, axis=0, mode="clip")
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     (x,) = shapes
     return None if len(x) <= 1 else f"an index () or a vector of indices (n,), got {x}"
 
@@ -32,7 +32,14 @@ embedding = Block(
         ),
         out_hyper("length of each embedding vector"),
     ),
-    slots=(Slot("weight", lambda s, hp: (hp["count"], hp["out"]), "normal", doc="(count, out)"),),
+    slots=(
+        Slot(
+            "weight",
+            lambda shapes, hypers: (hypers["count"], hypers["out"]),
+            "normal",
+            doc="(count, out)",
+        ),
+    ),
     check=_check,
     example=((4,),),
     example_hypers={"count": 5, "out": 3},

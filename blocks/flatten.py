@@ -6,6 +6,6 @@ flatten = Block(
     name="flatten",
     doc="All elements of the input in one vector (size,), last axis fastest.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: xs[0].reshape(-1)),
+    apply=plain(lambda inputs, weights, hypers: inputs[0].reshape(-1)),
     example=((2, 3, 4),),
 )

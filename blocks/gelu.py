@@ -9,7 +9,9 @@ gelu = Block(
     doc="x * Phi(x), element-wise (Phi: the standard normal's distribution function). "
     "`approximate` uses the tanh form instead of erf.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jax.nn.gelu(xs[0], approximate=hp["approximate"])),
+    apply=plain(
+        lambda inputs, weights, hypers: jax.nn.gelu(inputs[0], approximate=hypers["approximate"])
+    ),
     hypers=(
         Hyper(
             "approximate",

@@ -8,9 +8,9 @@ from blocks.block import Block, plain
 from blocks.gru_cell import gru_cell
 
 
-def _apply(xs, w, hp):
-    final, states = recurrent.scan(gru_cell, xs[0], jnp.zeros(hp["out"]), w, hp)
-    return final if hp["last"] else states
+def _apply(inputs, weights, hypers):
+    final, states = recurrent.scan(gru_cell, inputs[0], jnp.zeros(hypers["out"]), weights, hypers)
+    return final if hypers["last"] else states
 
 
 gru = Block(
@@ -20,8 +20,8 @@ gru = Block(
     inputs=("x",),
     apply=plain(_apply),
     hypers=(out_hyper("width of the state"), recurrent.LAST, USE_BIAS),
-    slots=recurrent.slots(3, lambda s, hp: hp["out"]),
-    check=lambda s, hp: recurrent.sequence_problem(s[0]),
+    slots=recurrent.slots(3, lambda shapes, hypers: hypers["out"]),
+    check=lambda shapes, hypers: recurrent.sequence_problem(shapes[0]),
     example=((5, 3),),
     example_hypers={"out": 4},
 )

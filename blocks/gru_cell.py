@@ -8,9 +8,9 @@ from blocks.affine import USE_BIAS
 from blocks.block import Block, plain
 
 
-def _apply(xs, w, hp):
-    x, h = xs
-    from_x, from_h = recurrent.gates(x, h, w, hp)
+def _apply(inputs, weights, hypers):
+    x, h = inputs
+    from_x, from_h = recurrent.gates(x, h, weights, hypers)
     rx, zx, nx = jnp.split(from_x, 3)
     rh, zh, nh = jnp.split(from_h, 3)
     r = jax.nn.sigmoid(rx + rh)  # reset: how much of h the candidate sees
@@ -19,7 +19,7 @@ def _apply(xs, w, hp):
     return (1 - z) * n + z * h
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     x, h = shapes
     if len(x) != 1 or len(h) != 1:
         return f"vectors x (d,) and h (hidden,), got x {x} and h {h}"
@@ -33,7 +33,7 @@ gru_cell = Block(
     inputs=("x", "h"),
     apply=plain(_apply),
     hypers=(USE_BIAS,),
-    slots=recurrent.slots(3, lambda s, hp: s[1][0]),
+    slots=recurrent.slots(3, lambda shapes, hypers: shapes[1][0]),
     check=_check,
     example=((3,), (4,)),
 )

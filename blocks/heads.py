@@ -28,17 +28,17 @@ HYPERS = (
 )
 
 
-def head_size(x: Shape, hp) -> int:
-    return hp["head_size"] or x[-1] // hp["heads"]
+def head_size(x: Shape, hypers) -> int:
+    return hypers["head_size"] or x[-1] // hypers["heads"]
 
 
-def _inner(s, hp) -> int:
+def _inner(shapes, hypers) -> int:
     """Width of all heads together: the rows of the query, key and value projections."""
-    return hp["heads"] * head_size(s[0], hp)
+    return hypers["heads"] * head_size(shapes[0], hypers)
 
 
 def _bias(size):
-    return lambda s, hp: (size(s, hp),) if hp["use_bias"] else None
+    return lambda shapes, hypers: (size(shapes, hypers),) if hypers["use_bias"] else None
 
 
 SLOTS = tuple(
@@ -47,7 +47,7 @@ SLOTS = tuple(
     for slot in (
         Slot(
             name,
-            lambda s, hp: (_inner(s, hp), s[0][-1]),
+            lambda shapes, hypers: (_inner(shapes, hypers), shapes[0][-1]),
             "lecun_normal",
             doc="(heads * head_size, d)",
         ),
@@ -56,44 +56,44 @@ SLOTS = tuple(
 ) + (
     Slot(
         "output",
-        lambda s, hp: (hp["out"], _inner(s, hp)),
+        lambda shapes, hypers: (hypers["out"], _inner(shapes, hypers)),
         "lecun_normal",
         doc="(out, heads * head_size)",
     ),
-    Slot("output_bias", _bias(lambda s, hp: hp["out"]), "zeros", doc="(out,)"),
+    Slot("output_bias", _bias(lambda shapes, hypers: hypers["out"]), "zeros", doc="(out,)"),
 )
 
 
-def sequence_problem(x: Shape, hp) -> str | None:
+def sequence_problem(x: Shape, hypers) -> str | None:
     """What was expected if `x` is not a (t, d) sequence these heads can split."""
     if len(x) != 2:
         return f"a sequence (t, d), got {x}"
-    if not hp.get("head_size") and "heads" in hp and x[1] % hp["heads"]:
-        return f"a width d that {hp['heads']} heads divide (or a head_size), got {x}"
+    if not hypers.get("head_size") and "heads" in hypers and x[1] % hypers["heads"]:
+        return f"a width d that {hypers['heads']} heads divide (or a head_size), got {x}"
     return None
 
 
-def attend(x: jax.Array, mask: jax.Array | None, w, hp) -> jax.Array:
+def attend(x: jax.Array, mask: jax.Array | None, weights, hypers) -> jax.Array:
     """Multi-head self-attention of `x` (t, d); `mask` (t,) > 0 marks the keys to attend to."""
     t = x.shape[0]
-    heads, size = hp["heads"], head_size(x.shape, hp)
+    heads, size = hypers["heads"], head_size(x.shape, hypers)
 
     def project(name):
-        y = x @ w[name].T
-        y = y + w[f"{name}_bias"] if hp["use_bias"] else y
+        y = x @ weights[name].T
+        y = y + weights[f"{name}_bias"] if hypers["use_bias"] else y
         return y.reshape(t, heads, size)
 
     q, k, v = project("query"), project("key"), project("value")
     scores = jnp.einsum("thc,shc->hts", q, k) / math.sqrt(size)
     allowed = jnp.ones((t, t), bool)
-    if hp["causal"]:
+    if hypers["causal"]:
         allowed = jnp.tril(allowed)
     if mask is not None:
         allowed = allowed & (mask > 0)[None, :]
     # A finite floor, not -inf: a query with no key allowed would give 0/0 (and NaN
-    # gradients); its weights are zeroed below instead, so it reads nothing.
+    # gradients); its attention is zeroed below instead, so it reads nothing.
     scores = jnp.where(allowed, scores, jnp.finfo(scores.dtype).min)
-    weights = jnp.where(allowed, jax.nn.softmax(scores, axis=-1), 0.0)
-    heads_out = jnp.einsum("hts,shc->thc", weights, v).reshape(t, heads * size)
-    y = heads_out @ w["output"].T
-    return y + w["output_bias"] if hp["use_bias"] else y
+    attention = jnp.where(allowed, jax.nn.softmax(scores, axis=-1), 0.0)
+    heads_out = jnp.einsum("hts,shc->thc", attention, v).reshape(t, heads * size)
+    y = heads_out @ weights["output"].T
+    return y + weights["output_bias"] if hypers["use_bias"] else y

@@ -9,17 +9,17 @@ from blocks.block import Block, Hyper, Slot, plain
 EPS = Hyper("eps", float, 1e-5, "added to the variance before the square root", exclusive_minimum=0)
 
 
-def _apply(xs, w, hp):
-    x = xs[0]
+def _apply(inputs, weights, hypers):
+    x = inputs[0]
     mean = jnp.mean(x, axis=-1, keepdims=True)
     var = jnp.var(x, axis=-1, keepdims=True)  # biased (divides by n), as LayerNorm defines
-    y = (x - mean) * jax.lax.rsqrt(var + hp["eps"])
-    if hp["use_scale"]:
-        y = y * w["scale"]
-    return y + w["bias"] if hp["use_bias"] else y
+    y = (x - mean) * jax.lax.rsqrt(var + hypers["eps"])
+    if hypers["use_scale"]:
+        y = y * weights["scale"]
+    return y + weights["bias"] if hypers["use_bias"] else y
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     (x,) = shapes
     return (
         None if len(x) >= 1 else f"an array of rank >= 1 (normalised over its last axis), got {x}"
@@ -38,8 +38,18 @@ layer_norm = Block(
         Hyper("use_bias", bool, True, "add a learned bias"),
     ),
     slots=(
-        Slot("scale", lambda s, hp: s[0][-1:] if hp["use_scale"] else None, "ones", doc="(d,)"),
-        Slot("bias", lambda s, hp: s[0][-1:] if hp["use_bias"] else None, "zeros", doc="(d,)"),
+        Slot(
+            "scale",
+            lambda shapes, hypers: shapes[0][-1:] if hypers["use_scale"] else None,
+            "ones",
+            doc="(d,)",
+        ),
+        Slot(
+            "bias",
+            lambda shapes, hypers: shapes[0][-1:] if hypers["use_bias"] else None,
+            "zeros",
+            doc="(d,)",
+        ),
     ),
     check=_check,
     example=((2, 4),),

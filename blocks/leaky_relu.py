@@ -8,6 +8,8 @@ leaky_relu = Block(
     name="leaky_relu",
     doc="x where x >= 0, else negative_slope * x, element-wise.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jax.nn.leaky_relu(xs[0], hp["negative_slope"])),
+    apply=plain(
+        lambda inputs, weights, hypers: jax.nn.leaky_relu(inputs[0], hypers["negative_slope"])
+    ),
     hypers=(Hyper("negative_slope", float, 0.01, "the slope below zero"),),
 )

@@ -4,14 +4,14 @@ from blocks.affine import BIAS, USE_BIAS, out_hyper
 from blocks.block import Block, Slot, plain
 
 
-def _apply(xs, w, hp):
+def _apply(inputs, weights, hypers):
     # x @ weight.T maps the last axis and keeps the leading ones: each row of a (t, in)
     # input goes through the one weight, as a vmap over t would send it.
-    y = xs[0] @ w["weight"].T
-    return y + w["bias"] if hp["use_bias"] else y
+    y = inputs[0] @ weights["weight"].T
+    return y + weights["bias"] if hypers["use_bias"] else y
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     (x,) = shapes
     return None if len(x) >= 1 else f"a vector (n,), got {x}"
 
@@ -27,7 +27,12 @@ linear = Block(
         USE_BIAS,
     ),
     slots=(
-        Slot("weight", lambda s, hp: (hp["out"], s[0][-1]), "lecun_normal", doc="(out, in)"),
+        Slot(
+            "weight",
+            lambda shapes, hypers: (hypers["out"], shapes[0][-1]),
+            "lecun_normal",
+            doc="(out, in)",
+        ),
         BIAS,
     ),
     check=_check,

@@ -9,7 +9,7 @@ log_softmax = Block(
     name="log_softmax",
     doc="Log of softmax along `axis`, in the stable log-sum-exp form.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jax.nn.log_softmax(xs[0], axis=hp["axis"])),
+    apply=plain(lambda inputs, weights, hypers: jax.nn.log_softmax(inputs[0], axis=hypers["axis"])),
     hypers=softmax.hypers,
     check=softmax.check,
 )

@@ -3,7 +3,7 @@
 from blocks.block import Shape
 
 
-def pred_target_check(shapes: list[Shape], hp) -> str | None:
+def pred_target_check(shapes: list[Shape], hypers) -> str | None:
     pred, target = shapes
     if pred != target:
         return f"pred and target of one shape, got pred {pred} and target {target}"

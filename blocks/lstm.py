@@ -8,10 +8,10 @@ from blocks.block import Block, plain
 from blocks.lstm_cell import lstm_cell
 
 
-def _apply(xs, w, hp):
-    out = hp["out"]
-    final, states = recurrent.scan(lstm_cell, xs[0], jnp.zeros(2 * out), w, hp)
-    return final[:out] if hp["last"] else states[:, :out]  # h, not the cell's memory c
+def _apply(inputs, weights, hypers):
+    out = hypers["out"]
+    final, states = recurrent.scan(lstm_cell, inputs[0], jnp.zeros(2 * out), weights, hypers)
+    return final[:out] if hypers["last"] else states[:, :out]  # h, not the cell's memory c
 
 
 lstm = Block(
@@ -21,8 +21,8 @@ lstm = Block(
     inputs=("x",),
     apply=plain(_apply),
     hypers=(out_hyper("width of the state h (and of the memory c)"), recurrent.LAST, USE_BIAS),
-    slots=recurrent.slots(4, lambda s, hp: hp["out"]),
-    check=lambda s, hp: recurrent.sequence_problem(s[0]),
+    slots=recurrent.slots(4, lambda shapes, hypers: hypers["out"]),
+    check=lambda shapes, hypers: recurrent.sequence_problem(shapes[0]),
     example=((5, 3),),
     example_hypers={"out": 4},
 )

@@ -4,9 +4,9 @@ from blocks import heads
 from blocks.block import Block, plain
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     x, mask = shapes
-    if problem := heads.sequence_problem(x, hp):
+    if problem := heads.sequence_problem(x, hypers):
         return problem
     if mask != x[:1]:
         return f"a mask (t,) of one 0 or 1 per position of x {x}, got mask {mask}"
@@ -19,7 +19,9 @@ masked_multihead_attention = Block(
     "is 0. 1 marks a real position, 0 padding; a query with nothing to attend to gives the "
     "output bias.",
     inputs=("x", "mask"),
-    apply=plain(lambda xs, w, hp: heads.attend(xs[0], xs[1], w, hp)),
+    apply=plain(
+        lambda inputs, weights, hypers: heads.attend(inputs[0], inputs[1], weights, hypers)
+    ),
     hypers=heads.HYPERS,
     slots=heads.SLOTS,
     check=_check,

@@ -5,7 +5,7 @@ import jax.numpy as jnp
 from blocks.block import Block, plain
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     a, b = shapes
     got = f"got a {a} and b {b}"
     if not a or not b:
@@ -26,7 +26,7 @@ matmul = Block(
     doc="Matrix product a @ b, as numpy's matmul. (n, k) @ (k, m) gives (n, m); a vector "
     "on either side loses its axis; axes before the last two broadcast.",
     inputs=("a", "b"),
-    apply=plain(lambda xs, w, hp: jnp.matmul(xs[0], xs[1])),
+    apply=plain(lambda inputs, weights, hypers: jnp.matmul(inputs[0], inputs[1])),
     check=_check,
     example=((2, 3), (3, 4)),
 )

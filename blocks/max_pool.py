@@ -14,7 +14,9 @@ max_pool = Block(
     ),
     inputs=("x",),
     # -inf is max's identity, so JAX lowers this to reduce_window_max with its own gradient.
-    apply=plain(lambda xs, w, hp: pooling.reduce(xs[0], hp, -jnp.inf, jax.lax.max)),
+    apply=plain(
+        lambda inputs, weights, hypers: pooling.reduce(inputs[0], hypers, -jnp.inf, jax.lax.max)
+    ),
     hypers=(pooling.WINDOW, pooling.STRIDE),
     check=pooling.check,
     example=((2, 5, 4),),

@@ -10,8 +10,8 @@ mean = Block(
     doc="Mean of the elements along `axis`, which the output drops. Axis 0 of a (t, d) "
     "sequence averages over time, giving (d,).",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jnp.mean(xs[0], axis=hp["axis"])),
+    apply=plain(lambda inputs, weights, hypers: jnp.mean(inputs[0], axis=hypers["axis"])),
     hypers=(axis_hyper("axis to average over (dropped from the output)"),),
-    check=lambda s, hp: axis_problem(s[0], hp["axis"]),
+    check=lambda shapes, hypers: axis_problem(shapes[0], hypers["axis"]),
     example=((2, 3),),
 )

@@ -6,13 +6,13 @@ import jax.numpy as jnp
 from blocks.block import Block, plain
 
 
-def _apply(xs, w, hp):
-    gate, *branches = xs
-    weights = jax.nn.softmax(gate)
-    return jnp.tensordot(weights, jnp.stack(branches), axes=1)
+def _apply(inputs, weights, hypers):
+    gate, *branches = inputs
+    shares = jax.nn.softmax(gate)
+    return jnp.tensordot(shares, jnp.stack(branches), axes=1)
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     gate, *branches = shapes
     k = len(branches)
     if gate != (k,):

@@ -10,10 +10,10 @@ multihead_attention = Block(
     "softmax(q k^T / sqrt(head_size)) v; a last projection joins the heads. `causal` hides "
     "later positions.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: heads.attend(xs[0], None, w, hp)),
+    apply=plain(lambda inputs, weights, hypers: heads.attend(inputs[0], None, weights, hypers)),
     hypers=heads.HYPERS,
     slots=heads.SLOTS,
-    check=lambda s, hp: heads.sequence_problem(s[0], hp),
+    check=lambda shapes, hypers: heads.sequence_problem(shapes[0], hypers),
     example=((3, 4),),
     example_hypers={"heads": 2, "out": 5, "causal": True},
 )

@@ -10,10 +10,10 @@ from blocks.affine import BIAS, USE_BIAS, out_hyper, two_vectors
 from blocks.block import Block, Slot, plain
 
 
-def _apply(xs, w, hp):
-    x, z = xs
-    y = jnp.einsum("i,ioj,j->o", z, w["weight"], x) + w["u"] @ z + w["v"] @ x
-    return y + w["bias"] if hp["use_bias"] else y
+def _apply(inputs, weights, hypers):
+    x, z = inputs
+    y = jnp.einsum("i,ioj,j->o", z, weights["weight"], x) + weights["u"] @ z + weights["v"] @ x
+    return y + weights["bias"] if hypers["use_bias"] else y
 
 
 multiplicative = Block(
@@ -31,14 +31,24 @@ multiplicative = Block(
         # n * m products z_i x_j each term sums, so z^T W x starts at unit scale like V x.
         Slot(
             "weight",
-            lambda s, hp: (s[1][0], hp["out"], s[0][0]),
+            lambda shapes, hypers: (shapes[1][0], hypers["out"], shapes[0][0]),
             "lecun_normal",
             doc="(m, out, n)",
             fan_in=-1,
             fan_out=-2,
         ),
-        Slot("u", lambda s, hp: (hp["out"], s[1][0]), "lecun_normal", doc="(out, m)"),
-        Slot("v", lambda s, hp: (hp["out"], s[0][0]), "lecun_normal", doc="(out, n)"),
+        Slot(
+            "u",
+            lambda shapes, hypers: (hypers["out"], shapes[1][0]),
+            "lecun_normal",
+            doc="(out, m)",
+        ),
+        Slot(
+            "v",
+            lambda shapes, hypers: (hypers["out"], shapes[0][0]),
+            "lecun_normal",
+            doc="(out, n)",
+        ),
         BIAS,
     ),
     check=two_vectors,

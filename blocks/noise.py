@@ -5,11 +5,11 @@ import jax
 from blocks.block import Block, Hyper
 
 
-def _apply(xs, w, hp, *, key=None, state=None, batch_axis=None):
-    (x,) = xs
+def _apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None):
+    (x,) = inputs
     if key is None:
         return x, None
-    return x + hp["stddev"] * jax.random.normal(key, x.shape, x.dtype), None
+    return x + hypers["stddev"] * jax.random.normal(key, x.shape, x.dtype), None
 
 
 noise = Block(

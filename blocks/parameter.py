@@ -8,9 +8,9 @@ parameter = Block(
     "positional embedding, a learned query); its initialiser is the weight's, as in "
     "`weight: {init: zeros}`.",
     inputs=(),
-    apply=plain(lambda xs, w, hp: w["weight"]),
+    apply=plain(lambda inputs, weights, hypers: weights["weight"]),
     hypers=(Hyper("shape", tuple, doc="the array's shape, e.g. [8, 16]", exclusive_minimum=0),),
-    slots=(Slot("weight", lambda s, hp: tuple(hp["shape"]), "normal", doc="(shape)"),),
+    slots=(Slot("weight", lambda shapes, hypers: tuple(hypers["shape"]), "normal", doc="(shape)"),),
     example=(),
     example_hypers={"shape": (2, 3)},
 )

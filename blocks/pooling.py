@@ -11,16 +11,16 @@ STRIDE = Hyper(
 )
 
 
-def stride(hp) -> int:
+def stride(hypers) -> int:
     """The step between windows: the `stride` hyperparameter, or the window size if it is 0."""
-    return hp["stride"] or hp["window"]
+    return hypers["stride"] or hypers["window"]
 
 
-def check(shapes, hp) -> str | None:
-    return image_problem(shapes[0], hp["window"])
+def check(shapes, hypers) -> str | None:
+    return image_problem(shapes[0], hypers["window"])
 
 
-def reduce(x: jax.Array, hp, init: float, op) -> jax.Array:
+def reduce(x: jax.Array, hypers, init: float, op) -> jax.Array:
     """`op` over each window of `x` (channels, height, width), channels kept apart, no padding."""
-    window, step = hp["window"], stride(hp)
+    window, step = hypers["window"], stride(hypers)
     return jax.lax.reduce_window(x, init, op, (1, window, window), (1, step, step), "VALID")

@@ -16,19 +16,19 @@ LAST = Hyper("last", bool, False, "give only the final state (out,), not one per
 
 def slots(gates: int, hidden: Callable[[list[Shape], dict], int]) -> tuple[Slot, ...]:
     """Input and recurrent weights and biases of a cell with `gates` gates of `hidden` each."""
-    rows = lambda s, hp: gates * hidden(s, hp)  # noqa: E731
-    bias = lambda s, hp: (rows(s, hp),) if hp["use_bias"] else None  # noqa: E731
+    rows = lambda shapes, hypers: gates * hidden(shapes, hypers)
+    bias = lambda shapes, hypers: (rows(shapes, hypers),) if hypers["use_bias"] else None
     stacked = f"({gates} * hidden"
     return (
         Slot(
             "weight_ih",
-            lambda s, hp: (rows(s, hp), s[0][-1]),
+            lambda shapes, hypers: (rows(shapes, hypers), shapes[0][-1]),
             "lecun_normal",
             doc=stacked + ", in)",
         ),
         Slot(
             "weight_hh",
-            lambda s, hp: (rows(s, hp), hidden(s, hp)),
+            lambda shapes, hypers: (rows(shapes, hypers), hidden(shapes, hypers)),
             "lecun_normal",
             doc=stacked + ", hidden)",
         ),
@@ -37,22 +37,25 @@ def slots(gates: int, hidden: Callable[[list[Shape], dict], int]) -> tuple[Slot,
     )
 
 
-def gates(x: jax.Array, h: jax.Array, w, hp) -> tuple[jax.Array, jax.Array]:
+def gates(x: jax.Array, h: jax.Array, weights, hypers) -> tuple[jax.Array, jax.Array]:
     """(W_ih x + b_ih, W_hh h + b_hh): every gate's input and recurrent parts, stacked."""
-    from_x, from_h = w["weight_ih"] @ x, w["weight_hh"] @ h
-    if hp["use_bias"]:
-        return from_x + w["bias_ih"], from_h + w["bias_hh"]
+    from_x, from_h = weights["weight_ih"] @ x, weights["weight_hh"] @ h
+    if hypers["use_bias"]:
+        return from_x + weights["bias_ih"], from_h + weights["bias_hh"]
     return from_x, from_h
 
 
-def scan(cell: Block, xs: jax.Array, state: jax.Array, w, hp) -> tuple[jax.Array, jax.Array]:
-    """(final state, every state (t, ...)) of `cell` applied along the first axis of `xs`."""
+def scan(
+    cell: Block, sequence: jax.Array, state: jax.Array, weights, hypers
+) -> tuple[jax.Array, jax.Array]:
+    """(final state, every state (t, ...)) of `cell` applied along the first axis of
+    `sequence`, starting from `state`."""
 
-    def step(s, x):
-        new = cell([x, s], w, hp)
+    def step(carried, x):
+        new = cell([x, carried], weights, hypers)
         return new, new
 
-    return jax.lax.scan(step, state, xs)
+    return jax.lax.scan(step, state, sequence)
 
 
 def sequence_problem(x: Shape) -> str | None:

@@ -20,10 +20,10 @@ def target(x, shape) -> tuple[int, ...]:
     return tuple(math.prod(x) // known if d == -1 else d for d in shape)
 
 
-def _check(shapes, hp):
-    if "shape" not in hp:  # the loader has already said what was wrong with it
+def _check(shapes, hypers):
+    if "shape" not in hypers:  # the loader has already said what was wrong with it
         return None
-    (x,), given = shapes, tuple(hp["shape"])
+    (x,), given = shapes, tuple(hypers["shape"])
     got = math.prod(x)
     if -1 in given:
         known = math.prod(d for d in given if d != -1)
@@ -44,7 +44,9 @@ reshape = Block(
     doc="The input's elements, in row-major order, arranged in `shape`; the sizes must agree. "
     "One size may be -1: the one that makes them agree.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: xs[0].reshape(target(xs[0].shape, hp["shape"]))),
+    apply=plain(
+        lambda inputs, weights, hypers: inputs[0].reshape(target(inputs[0].shape, hypers["shape"]))
+    ),
     hypers=(
         Hyper(
             "shape",

@@ -7,8 +7,8 @@ from blocks.block import Block, plain
 from blocks.losses import pred_target_check
 
 
-def _apply(xs, w, hp):
-    z, t = xs
+def _apply(inputs, weights, hypers):
+    z, t = inputs
     # -(t log s(z) + (1-t) log s(-z)); log_sigmoid never takes log(0).
     return -jnp.sum(t * jax.nn.log_sigmoid(z) + (1 - t) * jax.nn.log_sigmoid(-z))
 

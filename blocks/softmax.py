@@ -11,7 +11,7 @@ softmax = Block(
     name="softmax",
     doc="Normalised exponentials: positive, summing to one along `axis`.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jax.nn.softmax(xs[0], axis=hp["axis"])),
+    apply=plain(lambda inputs, weights, hypers: jax.nn.softmax(inputs[0], axis=hypers["axis"])),
     hypers=(AXIS,),
-    check=lambda s, hp: axis_problem(s[0], hp["axis"]),
+    check=lambda shapes, hypers: axis_problem(shapes[0], hypers["axis"]),
 )

@@ -10,7 +10,9 @@ softmax_cross_entropy = Block(
     name="softmax_cross_entropy",
     doc="Categorical cross-entropy of logits against a distribution, in log-sum-exp form.",
     inputs=("pred", "target"),
-    apply=plain(lambda xs, w, hp: -jnp.sum(xs[1] * jax.nn.log_softmax(xs[0]))),
+    apply=plain(
+        lambda inputs, weights, hypers: -jnp.sum(inputs[1] * jax.nn.log_softmax(inputs[0]))
+    ),
     check=pred_target_check,
     loss=True,
     classifies="logits",

@@ -18,14 +18,14 @@ def _sparsemax_last(x):
     return jnp.where(x > tau, x - tau, 0.0)
 
 
-def _apply(xs, w, hp):
-    x = jnp.moveaxis(xs[0], hp["axis"], -1)
-    return jnp.moveaxis(_sparsemax_last(x), -1, hp["axis"])
+def _apply(inputs, weights, hypers):
+    x = jnp.moveaxis(inputs[0], hypers["axis"], -1)
+    return jnp.moveaxis(_sparsemax_last(x), -1, hypers["axis"])
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     (x,) = shapes
-    rank, axis = len(x), hp["axis"]
+    rank, axis = len(x), hypers["axis"]
     if rank == 0:
         return f"an array of rank >= 1, got {x}"
     if not -rank <= axis < rank:

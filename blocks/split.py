@@ -6,22 +6,22 @@ from blocks.axes import axis_hyper, axis_problem
 from blocks.block import Block, Hyper, plain
 
 
-def _apply(xs, w, hp):
-    x, parts, index = xs[0], hp["parts"], hp["index"]
-    axis = hp["axis"] % x.ndim
+def _apply(inputs, weights, hypers):
+    x, parts, index = inputs[0], hypers["parts"], hypers["index"]
+    axis = hypers["axis"] % x.ndim
     size = x.shape[axis] // parts
     return jax.lax.slice_in_dim(x, index * size, (index + 1) * size, axis=axis)
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     (x,) = shapes
-    if problem := axis_problem(x, hp["axis"]):
+    if problem := axis_problem(x, hypers["axis"]):
         return problem
-    if "parts" not in hp or "index" not in hp:  # the loader has already said what was wrong
+    if "parts" not in hypers or "index" not in hypers:  # the loader has already said what was wrong
         return None
-    parts, index, length = hp["parts"], hp["index"], x[hp["axis"]]
+    parts, index, length = hypers["parts"], hypers["index"], x[hypers["axis"]]
     if length % parts:
-        return f"axis {hp['axis']} of a length that {parts} parts divide, got {x}"
+        return f"axis {hypers['axis']} of a length that {parts} parts divide, got {x}"
     if index >= parts:
         return f"an index below parts ({parts}), got index {index}"
     return None

@@ -9,8 +9,8 @@ sum = Block(
     name="sum",
     doc="Sum of the elements along `axis`, which the output drops.",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jnp.sum(xs[0], axis=hp["axis"])),
+    apply=plain(lambda inputs, weights, hypers: jnp.sum(inputs[0], axis=hypers["axis"])),
     hypers=(axis_hyper("axis to sum over (dropped from the output)"),),
-    check=lambda s, hp: axis_problem(s[0], hp["axis"]),
+    check=lambda shapes, hypers: axis_problem(shapes[0], hypers["axis"]),
     example=((2, 3),),
 )

@@ -5,15 +5,15 @@ import jax.numpy as jnp
 from blocks.block import Block, Hyper, plain
 
 
-def _axes(x, hp) -> tuple[int, ...]:
+def _axes(x, hypers) -> tuple[int, ...]:
     """The permutation as non-negative axes: the one given, else every axis reversed."""
     rank = len(x)
-    return tuple(a % rank for a in hp["axes"]) if hp["axes"] else tuple(range(rank))[::-1]
+    return tuple(a % rank for a in hypers["axes"]) if hypers["axes"] else tuple(range(rank))[::-1]
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     (x,) = shapes
-    given, rank = tuple(hp["axes"]), len(x)
+    given, rank = tuple(hypers["axes"]), len(x)
     if not given:
         return None
     in_range = all(-rank <= a < rank for a in given)
@@ -27,7 +27,9 @@ transpose = Block(
     doc="The input's axes in the order `axes` lists them (numpy's transpose). By default "
     "reversed: a (t, d) matrix becomes (d, t).",
     inputs=("x",),
-    apply=plain(lambda xs, w, hp: jnp.transpose(xs[0], _axes(xs[0].shape, hp))),
+    apply=plain(
+        lambda inputs, weights, hypers: jnp.transpose(inputs[0], _axes(inputs[0].shape, hypers))
+    ),
     hypers=(
         Hyper(
             "axes",

@@ -5,8 +5,8 @@ import jax.numpy as jnp
 from blocks.block import Block, plain
 
 
-def _apply(xs, w, hp):
-    cond, a, b = xs
+def _apply(inputs, weights, hypers):
+    cond, a, b = inputs
     if cond.shape != a.shape:  # one gate for the whole example: (1,) acts as ()
         cond = cond.reshape(())
     # jnp.where's backward is gated like its forward: the branch not taken gets zeros,
@@ -14,7 +14,7 @@ def _apply(xs, w, hp):
     return jnp.where(cond > 0, a, b)
 
 
-def _check(shapes, hp):
+def _check(shapes, hypers):
     cond, a, b = shapes
     if a != b:
         return f"a and b of one shape, got a {a} and b {b}"

@@ -15,10 +15,10 @@ def normal(*shape):
     return rng.normal(size=shape).astype(np.float32)
 
 
-def apply(name, *xs, weights=None, **hypers):
+def apply(name, *inputs, weights=None, **hypers):
     block = BLOCKS[name]
     weights = {k: jnp.asarray(v) for k, v in (weights or {}).items()}
-    return block([jnp.asarray(x) for x in xs], weights, block.with_defaults(hypers))
+    return block([jnp.asarray(x) for x in inputs], weights, block.with_defaults(hypers))
 
 
 def check(name, *shapes, **hypers):

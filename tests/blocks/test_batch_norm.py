@@ -10,12 +10,14 @@ from blocks import BLOCKS
 from compose.runs.training import train
 
 BN = BLOCKS["batch_norm"]
-HP = BN.with_defaults({"momentum": 0.9})
+HYPERS = BN.with_defaults({"momentum": 0.9})
 
 
 def training_call(x, w, state):
     """The block as the trainer calls it: vmapped over a named batch axis."""
-    return jax.vmap(lambda xi: BN.run([xi], w, HP, state=state, batch_axis="b"), axis_name="b")(x)
+    return jax.vmap(lambda xi: BN.run([xi], w, HYPERS, state=state, batch_axis="b"), axis_name="b")(
+        x
+    )
 
 
 def test_vectors_use_batch_statistics_and_update_the_running_ones():
@@ -31,7 +33,7 @@ def test_vectors_use_batch_statistics_and_update_the_running_ones():
     np.testing.assert_allclose(new["var"][0], 0.9 + 0.1 * var, rtol=1e-5)
     # Outside training: the running statistics, and the state unchanged.
     running = new_state(new)
-    single, same = BN.run([x[0]], w, HP, state=running)
+    single, same = BN.run([x[0]], w, HYPERS, state=running)
     np.testing.assert_allclose(
         single,
         (x[0] - running["mean"]) / np.sqrt(running["var"] + 1e-5) * w["scale"] + w["bias"],

@@ -93,18 +93,23 @@ def test_a_batch_axis_reaches_every_block_alike():
 
 
 def test_run_refuses_an_apply_that_returns_a_bare_array():
-    cube = Block(name="cube", doc="x cubed", inputs=("x",), apply=lambda xs, w, hp, **_: xs[0])
+    cube = Block(
+        name="cube",
+        doc="x cubed",
+        inputs=("x",),
+        apply=lambda inputs, weights, hypers, **_: inputs[0],
+    )
     with pytest.raises(TypeError, match="block 'cube': expected apply to return"):
         cube.run([jnp.ones((2, 3))], {}, {})
 
 
 def test_plain_adapts_a_body_to_the_contract():
-    scale = plain(lambda xs, w, hp: xs[0] * hp["by"])
+    scale = plain(lambda inputs, weights, hypers: inputs[0] * hypers["by"])
     assert scale([jnp.ones(2)], {}, {"by": 3.0}, key=None, state=None, batch_axis=None)[1] is None
-    old = Block(name="old", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
+    old = Block(name="old", doc="d", inputs=("x",), apply=lambda inputs, weights, hypers: inputs[0])
     assert old.apply_problem() == (
         "expected apply(inputs, weights, hypers, *, key=None, state=None, batch_axis=None), "
-        "got apply(xs, w, hp)"
+        "got apply(inputs, weights, hypers)"
     )
     assert Block(name="new", doc="d", inputs=("x",), apply=scale).apply_problem() is None
 

@@ -89,7 +89,9 @@ def test_mixture_gradients_against_finite_differences(fd):
     branches = rng.normal(size=(3, 4))
     g = rng.normal(size=4)
     args = [gate.astype(np.float32), *branches.astype(np.float32)]
-    grads = jax.grad(lambda *xs: jnp.sum(g * run(mixture, *xs)), argnums=(0, 1, 2, 3))(*args)
+    grads = jax.grad(lambda *inputs: jnp.sum(g * run(mixture, *inputs)), argnums=(0, 1, 2, 3))(
+        *args
+    )
     np.testing.assert_allclose(grads[0], fd(np_mixture, [gate, *branches], 0, g), atol=1e-5)
     p = np.exp(gate) / np.exp(gate).sum()
     for k in range(3):  # each branch gets its share of the cotangent

@@ -19,14 +19,14 @@ import jax.numpy as jnp
 from blocks import Block, Hyper, plain
 
 cube = Block(name="cube", doc="x cubed, element-wise.", inputs=("x",),
-             apply=plain(lambda xs, w, hp: xs[0] ** 3))
+             apply=plain(lambda inputs, weights, hypers: inputs[0] ** 3))
 not_a_block = 3
-same = plain(lambda xs, w, hp: xs[0])
+same = plain(lambda inputs, weights, hypers: inputs[0])
 misnamed = Block(name="other", doc="d", inputs=("x",), apply=same)
 linear = Block(name="linear", doc="d", inputs=("x",), apply=same)
 keyed = Block(name="keyed", doc="d", inputs=("x",), apply=same,
               hypers=(Hyper("network", int, 1),))
-old = Block(name="old", doc="d", inputs=("x",), apply=lambda xs, w, hp: xs[0])
+old = Block(name="old", doc="d", inputs=("x",), apply=lambda inputs, weights, hypers: inputs[0])
 """
 
 
@@ -72,7 +72,7 @@ def test_an_installed_block_is_found_and_usable(tmp_path, monkeypatch):
         (
             ("old", "old"),
             r"expected apply\(inputs, weights, hypers, \*, key=None, state=None, "
-            r"batch_axis=None\), got apply\(xs, w, hp\)",
+            r"batch_axis=None\), got apply\(inputs, weights, hypers\)",
         ),
     ],
 )

@@ -17,10 +17,10 @@ def normal(*shape, scale=1.0):
     return (scale * rng.normal(size=shape)).astype(np.float32)
 
 
-def apply(name, *xs, weights, **hypers):
+def apply(name, *inputs, weights, **hypers):
     block = BLOCKS[name]
     weights = {k: jnp.asarray(v) for k, v in weights.items()}
-    return block([jnp.asarray(x) for x in xs], weights, block.with_defaults(hypers))
+    return block([jnp.asarray(x) for x in inputs], weights, block.with_defaults(hypers))
 
 
 def check(name, *shapes, **hypers):
@@ -64,9 +64,9 @@ def attention_loops(x, w, heads, size, *, causal=False, mask=None, bias=True):
 @pytest.mark.parametrize("heads, head_size, use_bias", [(1, 0, True), (2, 0, True), (3, 5, False)])
 def test_multihead_attention_matches_loops(causal, heads, head_size, use_bias):
     x = normal(5, 6)
-    hp = {"heads": heads, "out": 4, "head_size": head_size, "causal": causal}
-    w = random_weights("multihead_attention", [x.shape], use_bias=use_bias, **hp)
-    got = apply("multihead_attention", x, weights=w, use_bias=use_bias, **hp)
+    hypers = {"heads": heads, "out": 4, "head_size": head_size, "causal": causal}
+    w = random_weights("multihead_attention", [x.shape], use_bias=use_bias, **hypers)
+    got = apply("multihead_attention", x, weights=w, use_bias=use_bias, **hypers)
     size = head_size or 6 // heads
     expected = attention_loops(x, w, heads, size, causal=causal, bias=use_bias)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
@@ -75,15 +75,15 @@ def test_multihead_attention_matches_loops(causal, heads, head_size, use_bias):
 
 def test_masked_attention_matches_loops_and_ignores_what_is_padded():
     x, mask = normal(6, 4), np.array([1, 1, 0, 1, 0, 0], np.float32)
-    hp = {"heads": 2, "out": 3, "causal": True}
-    w = random_weights("masked_multihead_attention", [x.shape, mask.shape], **hp)
-    got = apply("masked_multihead_attention", x, mask, weights=w, **hp)
+    hypers = {"heads": 2, "out": 3, "causal": True}
+    w = random_weights("masked_multihead_attention", [x.shape, mask.shape], **hypers)
+    got = apply("masked_multihead_attention", x, mask, weights=w, **hypers)
     expected = attention_loops(x, w, 2, 2, causal=True, mask=mask > 0)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
     # Changing a padded position changes nothing at the real ones.
     moved = x.copy()
     moved[[2, 4, 5]] = normal(3, 4)
-    again = apply("masked_multihead_attention", moved, mask, weights=w, **hp)
+    again = apply("masked_multihead_attention", moved, mask, weights=w, **hypers)
     np.testing.assert_allclose(again[mask > 0], got[mask > 0], rtol=1e-5, atol=1e-6)
 
 
@@ -119,8 +119,8 @@ def test_one_head_with_identity_projections_is_the_attention_block():
 
 def test_attention_weight_slots_are_linear_shaped_so_they_tie():
     block = BLOCKS["multihead_attention"]
-    hp = block.with_defaults({"heads": 2, "out": 5, "head_size": 3})
-    assert block.slot_shapes([(7, 4)], hp) == {
+    hypers = block.with_defaults({"heads": 2, "out": 5, "head_size": 3})
+    assert block.slot_shapes([(7, 4)], hypers) == {
         "query": (6, 4),
         "query_bias": (6,),
         "key": (6, 4),
@@ -130,7 +130,7 @@ def test_attention_weight_slots_are_linear_shaped_so_they_tie():
         "output": (5, 6),
         "output_bias": (5,),
     }
-    assert set(block.slot_shapes([(7, 4)], {**hp, "use_bias": False})) == {
+    assert set(block.slot_shapes([(7, 4)], {**hypers, "use_bias": False})) == {
         "query",
         "key",
         "value",
@@ -234,14 +234,14 @@ def test_cell_check_messages_and_slot_shapes():
     assert check("lstm_cell", (3,), (5,)) == (
         "vectors x (d,) and state (2 * hidden,), h then c, got x (3,) and state (5,)"
     )
-    hp = {"use_bias": True}
-    assert BLOCKS["gru_cell"].slot_shapes([(3,), (4,)], hp) == {
+    hypers = {"use_bias": True}
+    assert BLOCKS["gru_cell"].slot_shapes([(3,), (4,)], hypers) == {
         "weight_ih": (12, 3),
         "weight_hh": (12, 4),
         "bias_ih": (12,),
         "bias_hh": (12,),
     }
-    assert BLOCKS["lstm_cell"].slot_shapes([(3,), (8,)], hp)["weight_hh"] == (16, 4)
+    assert BLOCKS["lstm_cell"].slot_shapes([(3,), (8,)], hypers)["weight_hh"] == (16, 4)
 
 
 # -- recurrent blocks over a sequence ----------------------------------------------------------
@@ -249,18 +249,18 @@ def test_cell_check_messages_and_slot_shapes():
 @pytest.mark.parametrize("last", [False, True])
 def test_sequence_block_is_its_cell_stepped_along_time(name, last):
     step, parts = CELLS[f"{name}_cell"]
-    xs, hidden = normal(6, 3), 4
-    w = random_weights(name, [xs.shape], out=hidden)
-    got = apply(name, xs, weights=w, out=hidden, last=last)
+    sequence, hidden = normal(6, 3), 4
+    w = random_weights(name, [sequence.shape], out=hidden)
+    got = apply(name, sequence, weights=w, out=hidden, last=last)
     state, outputs = np.zeros(parts * hidden), []
-    for x in xs:
+    for x in sequence:
         state = step(x, state, w)
         outputs.append(state[:hidden])  # h: the whole state of a GRU, the first half of an LSTM's
     expected = outputs[-1] if last else np.stack(outputs)
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
     assert (
         BLOCKS[name].output_shape(
-            [xs.shape], BLOCKS[name].with_defaults({"out": hidden, "last": last})
+            [sequence.shape], BLOCKS[name].with_defaults({"out": hidden, "last": last})
         )
         == expected.shape
     )
@@ -280,8 +280,8 @@ def test_sequence_block_matches_pytorch(name, module):
     torch = pytest.importorskip("torch")
     layer = getattr(torch.nn, module)(3, 5, batch_first=True)
     w = {k.removesuffix("_l0"): v.detach().numpy() for k, v in layer.named_parameters()}
-    xs = normal(7, 3)
+    sequence = normal(7, 3)
     with torch.no_grad():
-        expected, _ = layer(torch.tensor(xs)[None])
-    got = apply(name, xs, weights=w, out=5)
+        expected, _ = layer(torch.tensor(sequence)[None])
+    got = apply(name, sequence, weights=w, out=5)
     np.testing.assert_allclose(got, expected[0].numpy(), rtol=1e-4, atol=1e-5)
