@@ -7,7 +7,8 @@ import jsonschema
 import pytest
 
 from blocks import BLOCKS
-from compose.checker.schema import BOUNDS, check_rule, recipe_schema
+from compose.checker.schema import recipe_schema
+from compose.checker.schema_pieces import BOUNDS, check_rule
 from compose.recipe.source import load_text
 
 SCHEMA = recipe_schema()
