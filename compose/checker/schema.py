@@ -12,7 +12,8 @@ from __future__ import annotations
 from blocks import BLOCKS, INITIALIZERS, Block
 from compose.checker.schema_pieces import IDENTIFIER, NAME, PARAM, Schema, args_schema, keyed
 from compose.checker.schema_train import data_source_schema, train_schema
-from compose.recipe.parse import INSTANCE_KEYS, NETWORK_KEYS, TOP_KEYS
+from compose.recipe.nodes_section import INSTANCE_KEYS
+from compose.recipe.parse import NETWORK_KEYS, TOP_KEYS
 
 
 def recipe_schema() -> Schema:
