@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from blocks import Hyper
@@ -49,57 +50,23 @@ class _TrainReader(Reader):
             return None
         spec = {k: v for k, v in spec.items() if v is not None}  # null unsets a key
         self.known_keys(spec, path, TRAIN_KEYS, "train")
-
-        def number(key: str, kind: type, default: Any, check=None) -> Any:
-            if spec.get(key) is None:  # absent, or null to unset it (`--set train.steps=null`)
-                return default
-            return self.typed(spec[key], path + (key,), Hyper(key, kind, check=check))
-
         data = read_data(self, spec.get("data"), path + ("data",))
-        optimizer = self.call(
-            spec.get("optimizer"),
-            path + ("optimizer",),
-            "an optimizer like {adam: {learning_rate: 0.01}}",
-        )
-        schedule = None
-        if "schedule" in spec:
-            schedule = self.call(
-                spec["schedule"],
-                path + ("schedule",),
-                "a schedule like {cosine_decay_schedule: {decay_steps: 1000}}",
-            )
-        steps = number("steps", int, None, _positive)
-        epochs = number("epochs", int, None, _positive)
-        if (steps is None) == (epochs is None) and not self._failed(path, ("steps", "epochs")):
-            self.bad(
-                path,
-                f"expected one of steps or epochs, got {'both' if steps else 'neither'}",
-                key=True,
-            )
-        penalty = None
-        if "penalty" in spec:
-            penalty = self.penalty(spec["penalty"], path + ("penalty",))
-        metrics = spec.get("metrics", [])
-        if not (isinstance(metrics, list) and all(isinstance(m, str) for m in metrics)):
-            self.expect(path + ("metrics",), "a list of metric names like [accuracy]", metrics)
-            metrics = []
+        optimizer, schedule = self.optimizer(spec, path)
+        steps, epochs = self.length(spec, path)
+        penalty = self.penalty(spec["penalty"], path + ("penalty",)) if "penalty" in spec else None
+        metrics = self.metrics(spec.get("metrics", []), path + ("metrics",))
         validate_every = self.every(spec, "validate", path)
         early_stop = self.early_stop(spec["early_stop"], path) if "early_stop" in spec else None
         checkpoint_every, checkpoint_seconds = self.checkpoint(spec, path)
         devices = self.devices(spec.get("devices", "all"), path + ("devices",))
-        init_from = spec.get("init_from")
-        if init_from is not None and not isinstance(init_from, str):
-            self.expect(path + ("init_from",), "the path of a run folder", init_from)
-            init_from = None
-        rewrite = spec.get("rewrite", True)
-        if not isinstance(rewrite, bool):
-            self.expect(path + ("rewrite",), "true or false", rewrite)
-            rewrite = True
+        init_from = self.init_from(spec.get("init_from"), path + ("init_from",))
+        rewrite = self.rewrite(spec.get("rewrite", True), path + ("rewrite",))
         vary = self.vary(spec.get("vary", {}), path + ("vary",))
         where = {key: self.at(path + (key,)) for key in spec}
         where["train"] = self.at(path, key=True)
         if data is None or optimizer is None:
             return None
+        number = partial(self.number, spec, path)
         return Train(
             data=data,
             batch=number("batch", int, 32, _positive) or 32,
@@ -109,7 +76,7 @@ class _TrainReader(Reader):
             schedule=schedule,
             clip=number("clip", float, None, _positive),
             penalty=penalty,
-            metrics=tuple(metrics),
+            metrics=metrics,
             validate_every=validate_every,
             early_stop=early_stop,
             checkpoint_every=checkpoint_every,
@@ -123,6 +90,58 @@ class _TrainReader(Reader):
             or 0,
             where=where,
         )
+
+    def number(self, spec: dict, path: tuple, key: str, kind: type, default: Any, check=None):
+        """The number at `key`, checked; `default` when the key is absent or null."""
+        if spec.get(key) is None:  # absent, or null to unset it (`--set train.steps=null`)
+            return default
+        return self.typed(spec[key], path + (key,), Hyper(key, kind, check=check))
+
+    def optimizer(self, spec: dict, path: tuple) -> tuple[Call | None, Call | None]:
+        """(the optimizer, the learning rate's schedule or None)."""
+        optimizer = self.call(
+            spec.get("optimizer"),
+            path + ("optimizer",),
+            "an optimizer like {adam: {learning_rate: 0.01}}",
+        )
+        schedule = None
+        if "schedule" in spec:
+            schedule = self.call(
+                spec["schedule"],
+                path + ("schedule",),
+                "a schedule like {cosine_decay_schedule: {decay_steps: 1000}}",
+            )
+        return optimizer, schedule
+
+    def length(self, spec: dict, path: tuple) -> tuple[int | None, int | None]:
+        """(steps, epochs), of which exactly one is given."""
+        steps = self.number(spec, path, "steps", int, None, _positive)
+        epochs = self.number(spec, path, "epochs", int, None, _positive)
+        if (steps is None) == (epochs is None) and not self._failed(path, ("steps", "epochs")):
+            self.bad(
+                path,
+                f"expected one of steps or epochs, got {'both' if steps else 'neither'}",
+                key=True,
+            )
+        return steps, epochs
+
+    def metrics(self, value: Any, path: tuple) -> tuple[str, ...]:
+        if not (isinstance(value, list) and all(isinstance(m, str) for m in value)):
+            self.expect(path, "a list of metric names like [accuracy]", value)
+            return ()
+        return tuple(value)
+
+    def init_from(self, value: Any, path: tuple) -> str | None:
+        if value is not None and not isinstance(value, str):
+            self.expect(path, "the path of a run folder", value)
+            return None
+        return value
+
+    def rewrite(self, value: Any, path: tuple) -> bool:
+        if not isinstance(value, bool):
+            self.expect(path, "true or false", value)
+            return True
+        return value
 
     def every(self, spec: dict, key: str, path: tuple) -> int | None:
         """N of `key: {every: N}`, or None when the key is absent."""
