@@ -20,7 +20,7 @@ from compose.checker.graph import check
 from compose.data import loading as datasets
 from compose.model.builder import build
 from compose.model.composed import Composed
-from compose.model.health import Health
+from compose.model.health_records import Health
 from compose.recipe.loader import load
 from compose.recipe.problems import Problem, RecipeError, Where, printable
 from compose.recipe.records import Recipe

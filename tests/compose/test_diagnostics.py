@@ -577,7 +577,7 @@ def test_no_recipe_warns_at_initialisation():
 
 
 def test_the_check_warns_of_kinds_that_exist():
-    from compose.model.health import KINDS
+    from compose.model.health_records import KINDS
     from compose.trainer.init_check import AT_INIT
 
     assert set(AT_INIT) <= set(KINDS)
