@@ -177,32 +177,8 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             values.append(_number(row[i], i, rows.line_num, bad))
         for i, values in texts.items():
             values.append(row[i].strip())
-    issues = []
-    if ragged:
-        line, cells, count = ragged
-        more = f" (and {count - 1} more rows)" if count > 1 else ""
-        issues.append(
-            (
-                f"{shown} line {line}: expected {len(header)} cells, as the header has, "
-                f"got {cells}{more}",
-                None,
-                0,
-            )
-        )
-    if not lines and not ragged:
-        issues.append((f"{shown}: expected rows of data after the header, got none", None, 0))
-    for name, listed in columns:
-        for i, (column, hot, _) in enumerate(listed):
-            index = header.index(column)
-            if index in bad and not hot:
-                line, cell, count = bad[index]
-                got = _cell(cell)
-                more = f" (and {count - 1} more in that column)" if count > 1 else ""
-                message = (
-                    f"input '{name}': expected a number in {shown} line {line}, "
-                    f"column '{column}', got {got}{more}"
-                )
-                issues.append((message, name, i))
+    issues = _row_issues(ragged, bool(lines), len(header), shown)
+    issues += _number_issues(bad, header, columns, shown)
     arrays = {}
     for name, listed in columns:
         parts = []
@@ -218,6 +194,36 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
         arrays[name] = np.concatenate(parts, axis=1) if parts else np.zeros((len(lines), 0))
         arrays[name].flags.writeable = False  # shared through the cache
     return Table({} if issues else arrays, tuple(issues))
+
+
+def _row_issues(ragged: list, has_rows: bool, cells: int, shown: str) -> list:
+    """Issues with the rows as a whole: some not as long as the header, or none at all."""
+    if ragged:
+        line, got, count = ragged
+        more = f" (and {count - 1} more rows)" if count > 1 else ""
+        message = f"{shown} line {line}: expected {cells} cells, as the header has, got {got}{more}"
+        return [(message, None, 0)]
+    if not has_rows:
+        return [(f"{shown}: expected rows of data after the header, got none", None, 0)]
+    return []
+
+
+def _number_issues(bad: dict, header: list[str], columns: ColumnsKey, shown: str) -> list:
+    """For each listed column read as numbers, the first cell that is not a finite number."""
+    issues = []
+    for name, listed in columns:
+        for i, (column, hot, _) in enumerate(listed):
+            index = header.index(column)
+            if index in bad and not hot:
+                line, cell, count = bad[index]
+                got = _cell(cell)
+                more = f" (and {count - 1} more in that column)" if count > 1 else ""
+                message = (
+                    f"input '{name}': expected a number in {shown} line {line}, "
+                    f"column '{column}', got {got}{more}"
+                )
+                issues.append((message, name, i))
+    return issues
 
 
 def _number(cell: str, column: int, line: int, bad: dict) -> float:
