@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from compose.checker.checked import Checked
 from compose.checker.graph import check
 from compose.checker.variants import parse_vary
 from compose.checker.variants import problems as variant_problems
@@ -18,6 +19,7 @@ from compose.cli.progress import TrainingProgress
 from compose.cli.signals import StopOnSignal
 from compose.recipe.loader import load
 from compose.recipe.problems import Problem, RecipeError, Where, printable
+from compose.recipe.records import Recipe
 from compose.runs.checkpoint import CheckpointError, resume_from
 from compose.runs.folder import default_dir, is_run
 from compose.runs.names import RECIPE
@@ -35,15 +37,9 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
         import jax
 
         jax.distributed.initialize(args.coordinator, args.hosts, args.host_id)
-    if args.resume:
-        folder = Path(args.resume)
-        if not is_run(folder):
-            print(f"compose run: --resume {folder}: expected a run folder (with "
-                  "recipe.yaml and summary.json), got none there", file=sys.stderr)  # fmt: skip
-            return 2
-        recipe = load(folder / RECIPE, overrides=args.set)
-    else:
-        recipe = load(args.recipe, overrides=args.set)
+    recipe = _recipe(args)
+    if recipe is None:
+        return 2
     checked = check(recipe)
     if checked.problems:
         raise RecipeError(checked.problems)
@@ -53,19 +49,7 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
     vary = _vary(args, checked)
     folder = Path(args.resume or args.out or default_dir(checked.recipe.name))
     with TrainingProgress(checked.recipe.name, enabled=not args.quiet) as progress:
-        if vary:
-            session = make_population(
-                checked, vary, folder=folder, resume=bool(args.resume), listeners=[progress]
-            )
-        else:
-            session = make_session(
-                checked,
-                folder=folder,
-                resume=bool(args.resume),
-                init_from=args.init_from,
-                overfit=args.overfit,
-                listeners=[progress],
-            )
+        session = _session(args, checked, vary, folder, progress)
         signals.session = session
         try:
             session.prepare(resume=resume_from(folder) if args.resume else None)
@@ -85,6 +69,35 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
         print(printable(f"stopped: {result.stopped}"), file=sys.stderr)
         return 1
     return 0
+
+
+def _recipe(args: argparse.Namespace) -> Recipe | None:
+    """The recipe to train: the one named, or the run folder's to resume (None, and said
+    why, when that folder is not a run)."""
+    if not args.resume:
+        return load(args.recipe, overrides=args.set)
+    folder = Path(args.resume)
+    if not is_run(folder):
+        print(f"compose run: --resume {folder}: expected a run folder (with "
+              "recipe.yaml and summary.json), got none there", file=sys.stderr)  # fmt: skip
+        return None
+    return load(folder / RECIPE, overrides=args.set)
+
+
+def _session(args: argparse.Namespace, checked: Checked, vary: dict, folder: Path, progress):
+    """A population of the variants in `vary`, or else one session, reporting to `progress`."""
+    if vary:
+        return make_population(
+            checked, vary, folder=folder, resume=bool(args.resume), listeners=[progress]
+        )
+    return make_session(
+        checked,
+        folder=folder,
+        resume=bool(args.resume),
+        init_from=args.init_from,
+        overfit=args.overfit,
+        listeners=[progress],
+    )
 
 
 def _vary(args: argparse.Namespace, checked) -> dict[str, list]:
