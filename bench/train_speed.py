@@ -146,7 +146,8 @@ def ready_session(checked: Checked, data: dict, folder: Path) -> Session:
     session = Session(checked, data=data, listeners=[Checkpoints(folder, every=CHECKPOINT_EVERY)])
     session.prepare()
     for length in set(chunk_lengths(session)):
-        session._compiled_for(length)  # compiles now what advance() would compile later
+        # compiles now what advance() would compile later
+        session.calls.compiled_for(length, session.params(), session.opt_state)
     session.evaluate(session.model)
     return session
 
@@ -193,9 +194,10 @@ def profile_session(checked: Checked, data: dict, folder: Path) -> dict[str, flo
             parts["compiled chunks"] += time.perf_counter() - start
             return out
 
-    session._compiled = {k: Timed(v) for k, v in session._compiled.items()}
-    timed(session.batches, "take", parts, "batch indices (numpy)")
-    timed(session.placement, "indices", parts, "indices to device")
+    calls = session.calls
+    calls._compiled = {k: Timed(v) for k, v in calls._compiled.items()}
+    timed(calls, "take", parts, "batch indices (numpy)")
+    timed(session.data.placement, "indices", parts, "indices to device")
     timed(session.listeners[0], "save", parts, "checkpoint writes")
     timed(session, "evaluate", parts, "final evaluation")
     chunks = len(chunk_lengths(session))
@@ -387,7 +389,7 @@ def setup(net: Network, steps: int, torch_steps: int, log_every: int | None, tmp
         raise SystemExit("\n".join(map(str, checked.problems)))
     probe = Session(checked, data=data, listeners=[Checkpoints(tmp, every=CHECKPOINT_EVERY)])
     probe.prepare()
-    lengths, indices = chunk_lengths(probe), probe.batches.take(0, steps)
+    lengths, indices = chunk_lengths(probe), probe.calls.take(0, steps)
     while not probe.done:  # a warm-up run: what runs op by op compiles once per shape
         probe.advance()
     return Setup(net, steps, torch_steps, data, checked, lengths, indices)
@@ -545,7 +547,7 @@ def resume(setups: list[Setup], rounds: int, tmp: Path) -> None:
             for what in ("fresh", "resume") if r % 2 == 0 else ("resume", "fresh"):
                 start = time.perf_counter()
                 again = Session(s.checked, data=s.data)
-                again.prepare(resume=folder if what == "resume" else None)
+                again.prepare(resume=checkpoint.resume_from(folder) if what == "resume" else None)
                 times[what].append(time.perf_counter() - start)
             start = time.perf_counter()
             checkpoint.latest(folder, session.state_tree())

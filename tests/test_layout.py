@@ -33,17 +33,13 @@ def test_blocks_import_jax_and_the_standard_library_only():
         ("yaml", "compose/recipe/source.py"),
         ("optax", "compose/checker/optimizers.py"),
         ("sklearn", "compose/data/sklearn_sets.py"),
-        ("matplotlib", None),  # only under compose/plot/
     ],
 )
 def test_each_library_has_one_home_in_compose(library, home):
     users = {
         path.relative_to(ROOT).as_posix() for path, names in imports("compose") if library in names
     }
-    if home is None:
-        assert users and all(user.startswith("compose/plot/") for user in users), users
-    else:
-        assert users == {home}
+    assert users == {home}
 
 
 def test_compose_never_imports_textual_and_only_the_command_line_opens_the_editor():

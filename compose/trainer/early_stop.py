@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 
-from compose.recipe.records import EarlyStop
+from compose.recipe.problems import Problem, RecipeError
+from compose.recipe.records import EarlyStop, Train
 
 
 class EarlyStopping:
@@ -92,3 +94,17 @@ def each_where(mask: list[bool], new: Any, old: Any) -> Any:
     return jax.tree_util.tree_map(
         lambda a, b: jnp.where(chosen.reshape((-1,) + (1,) * (a.ndim - 1)), a, b), new, old
     )
+
+
+def watched_problem(spec: Train, eval_sets: Mapping[str, Any]) -> None:
+    """Raise RecipeError unless early stopping watches a metric that is logged."""
+    rule = spec.early_stop
+    names = {"loss", *spec.metrics}
+    watched = {f"{p}{n}" for p in eval_sets if p != "test_" for n in names}
+    if rule.metric in watched:
+        return
+    where = spec.where.get("early_stop", spec.where["train"])
+    message = f"early_stop: expected a logged metric ({', '.join(sorted(watched))}), "
+    message += f"got '{rule.metric}'"
+    hint = "val_ metrics need a validation set: add val: 0.2 to train.data"
+    raise RecipeError([Problem(where, message, hint if rule.metric.startswith("val_") else "")])

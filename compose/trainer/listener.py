@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from compose.trainer.session import Result, Session
+    from compose.trainer.result import Result
+    from compose.trainer.session import Session
 
 
-class Listener:
-    """Watches a session. Override what you need; `every` asks for a log point at each
-    multiple of that many steps (None: the session's own log points are enough).
+class Listener(Protocol):
+    """Watches a session, told every event a driver needs. Subclass it and override what
+    you need (the others do nothing), or give any object all of these methods.
 
-    One compiled call may pass several log points: `logged` is called for each, in order,
-    after the call, while `session.step` and `session.model` are where the call ended.
-    At a multiple of `every` the call ends there: `record["step"] == session.step`.
+    `every` asks for a log point at each multiple of that many steps (None: the session's
+    own log points are enough); at a multiple of `every` the compiled call ends there, so
+    `record["step"] == session.step`. One call may pass several log points: `logged` is
+    called for each, in order, after the call, while `session.step` and `session.model`
+    are where the call ended.
 
-    `norms_every` asks for the per-node norms (compose.model.norms) after each multiple of that
-    many steps, measured inside the compiled calls, which do not end there: `logged` reads
-    them for steps up to its record's with `session.norms_at(step)` (a line, or None for a
-    step not measured). The session reads it once, after `started`."""
+    `norms_every` asks for the per-node norms (compose.model.norms) after each multiple of
+    that many steps, measured inside the compiled calls, which do not end there: `logged`
+    reads them for steps up to its record's with `session.norms_at(step)` (a line, or None
+    for a step not measured). The session reads it once, after `started`.
+
+    Every method is called on the thread that runs the session.
+    """
 
     every: int | None = None
     norms_every: int | None = None
@@ -33,6 +39,13 @@ class Listener:
     def advanced(self, session: Session) -> None:
         """A compiled call ended: once, after `logged` for each of its log points (in
         `session.records`), for what is done once a call rather than once a record."""
+
+    def paused(self, session: Session) -> None:
+        """`run()` holds: asked to pause, or a step was not finite (`session.failure` set,
+        on_failure="pause"). Said again after each single step taken while held."""
+
+    def unpaused(self, session: Session) -> None:
+        """`run()` goes on after a hold."""
 
     def finished(self, session: Session, result: Result) -> None:
         """Training ended (finished, stopped, interrupted or failed)."""

@@ -25,35 +25,75 @@ import jax.numpy as jnp
 import numpy as np
 
 from compose.checker import optimizers
+from compose.checker.checked import Checked
+from compose.checker.graph import check
 from compose.checker.variants import planned, problems, variants
 from compose.model.composed import Composed, init_state, init_weights
 from compose.recipe.problems import RecipeError
 from compose.trainer.batches import Batches
 from compose.trainer.early_stop import EachEarlyStopping, each_where
-from compose.trainer.session import Result, Session
+from compose.trainer.one_model import Outcome, Start, validation
+from compose.trainer.result import Result
+from compose.trainer.session import Session
 from compose.trainer.steps import evaluator, make_step, runners
 
 
 class Population(Session):
-    """A Session over several variants at once. Records hold the mean over variants of
-    each value, and under "variants" each variant's own; `results` each variant's Result.
-    A variant that stopped (its loss not finite, or early stopping) takes no more steps:
-    its records say `stopped_at`, and its weights stay as they were."""
+    """A Session over several variants at once, each a setting of the numbers `vary` names.
+
+    Records hold the mean over variants of each value, and under "variants" each variant's
+    own; `results` each variant's Result. A variant that stopped (its loss not finite, or
+    early stopping) takes no more steps: its records say `stopped_at`, and its weights stay
+    as they were. It advances, pauses and checkpoints as any session: only its trainee
+    (Variants) differs."""
 
     def __init__(self, recipe, vary: Mapping[str, Sequence[Any]], **options: Any):
-        super().__init__(recipe, **options)
-        where = self.spec.where.get("vary", self.spec.where["train"])
-        found = problems(self.checked.recipe, vary, where)
-        if found:
-            raise RecipeError(found)
-        self.variants = variants(vary)
-        self.plans = [planned(self.checked.plan, v) for v in self.variants]  # each its own
-        self.failures: dict[str, int] = {}  # variant -> the step its loss stopped being finite
-        self.early_stopped: dict[str, int] = {}  # variant -> the step its patience ran out
-        self.results: dict[str, Result] = {}
+        checked = recipe if isinstance(recipe, Checked) else check(recipe)
+        if not checked.problems and checked.recipe.train is not None:
+            train = checked.recipe.train
+            found = problems(checked.recipe, vary, train.where.get("vary", train.where["train"]))
+            if found:
+                raise RecipeError(found)
+        super().__init__(checked, trainee=Variants(checked, vary), **options)
 
-    def _prepare_training(self) -> None:
-        spec, plan = self.spec, self.checked.plan
+    @property
+    def variants(self):
+        return self.trainee.variants
+
+    @property
+    def plans(self):
+        return self.trainee.plans
+
+    @property
+    def failures(self) -> dict[str, int]:
+        """Variant -> the step its loss stopped being finite."""
+        return self.trainee.failures
+
+    @property
+    def early_stopped(self) -> dict[str, int]:
+        """Variant -> the step its patience ran out."""
+        return self.trainee.early_stopped
+
+    @property
+    def results(self) -> dict[str, Result]:
+        return self.trainee.results
+
+
+class Variants:
+    """The trainee of a population: the variants' weights and optimizer states stacked on
+    a leading axis, stepped together by `jax.vmap` in each compiled call."""
+
+    def __init__(self, checked: Checked, vary: Mapping[str, Sequence[Any]]):
+        self.variants = variants(vary)
+        self.plans = [planned(checked.plan, v) for v in self.variants]  # each its own
+        self.failures: dict[str, int] = {}
+        self.early_stopped: dict[str, int] = {}
+        self.results: dict[str, Result] = {}
+        self.taken_from: tuple = (None, [], [])
+
+    def start(self, session: Session) -> Start:
+        spec, plan, placement = session.spec, session.checked.plan, session.data.placement
+        self.spec, self.plan, self.placement = spec, plan, placement
         seeds = [v.setting("seed", spec.seed) for v in self.variants]
         keys = [jax.random.key(s) for s in seeds]
         # Each variant's weights are drawn by its own plan (its initialisers' arguments);
@@ -62,27 +102,30 @@ class Population(Session):
             Composed(init_weights(own, jax.random.fold_in(k, 0)), plan, init_state(plan))
             for own, k in zip(self.plans, keys, strict=True)
         ]
-        self.taken_from = (None, [], [])
-        self.batches_of = [Batches(len(self._first(self.arrays)), spec.batch, s) for s in seeds]
-        self.optimizer = optimizers.make(spec, inject=True)
+        self.batches_of = [Batches(session.data.examples, spec.batch, s) for s in seeds]
+        optimizer = optimizers.make(spec, inject=True)
         stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *models)
-        self.model = self.placement.replicated(stacked)
-        opt_state = jax.vmap(self.optimizer.init)(self.model.weights)
-        self.opt_state = self.placement.replicated(
-            optimizers.with_hyperparams(opt_state, self._rates())
-        )
+        model = placement.replicated(stacked)
+        opt_state = jax.vmap(optimizer.init)(model.weights)
+        opt_state = placement.replicated(optimizers.with_hyperparams(opt_state, self._rates()))
         noise = None
         if plan.random:
             noise = jnp.stack([jax.random.key_data(jax.random.fold_in(k, 1)) for k in keys])
             noise = jax.random.wrap_key_data(noise)
-        _, self._static = eqx.partition(models[0], eqx.is_array)
-        self._settings = self.placement.replicated(self._numbers())
-        step = make_step(self.optimizer, self._penalty(), spec.metrics)
-        self._runners = runners(step, self._static, noise, None, variants=True)
+        _, static = eqx.partition(models[0], eqx.is_array)
+        settings = placement.replicated(self._numbers())
+        step = make_step(optimizer, self._penalty(), spec.metrics)
         one = evaluator(plan, spec.metrics)
-        self._evaluate = lambda model, arrays: jax.vmap(lambda m, h: one(m, arrays, h))(
-            model, self._settings.get("hypers")
-        )
+
+        def evaluate(model, arrays):
+            return jax.vmap(lambda m, h: one(m, arrays, h))(model, settings.get("hypers"))
+
+        self.session = session
+        return Start(
+            model, optimizer, opt_state, static,
+            runners(step, static, noise, None, variants=True), None, evaluate, settings,
+            self._take,
+        )  # fmt: skip
 
     def _varied(self, prefix: str) -> list[str]:
         """The varied keys that start with `prefix`, in order."""
@@ -117,16 +160,13 @@ class Population(Session):
         out: dict[str, Any] = {"active": jnp.ones(len(self.variants), bool)}
         for key in self._varied("penalty."):
             out["penalty"] = self._column(key, self.spec.penalty[1] if self.spec.penalty else 0.0)
-        steps = {s.name: dict(s.hypers) for s in self.checked.plan.steps}
+        steps = {s.name: dict(s.hypers) for s in self.plan.steps}
         for key in self._varied("nodes."):
             parts = key.split(".")
             if len(parts) == 3:  # nodes.NODE.HYPERPARAMETER (the rest, init args, are drawn)
                 column = self._column(key, steps[parts[1]][parts[2]])
                 out.setdefault("hypers", {}).setdefault(parts[1], {})[parts[2]] = column
         return out
-
-    def _early_stopping(self, rule) -> EachEarlyStopping:
-        return EachEarlyStopping(rule, len(self.variants))
 
     def _stopped(self) -> np.ndarray:
         """Which variants take no more steps: failed, or their patience ran out."""
@@ -138,68 +178,57 @@ class Population(Session):
         """Tell the compiled steps which variants still train (a change drops the call made
         ahead, which began with the old answer)."""
         active = ~self._stopped()
-        if (np.asarray(self._settings["active"]) != active).any():
+        if (np.asarray(self.session.calls.settings["active"]) != active).any():
+            calls = self.session.calls
             given = self.placement.replicated(jnp.asarray(active))
-            self._settings = {**self._settings, "active": given}
-            self._ahead = None
-
-    @staticmethod
-    def _first(arrays):
-        return next(iter(arrays.values()))
+            calls.settings = {**calls.settings, "active": given}
+            calls.drop_ahead()
 
     def _take(self, start: int, steps: int) -> np.ndarray:
         return np.stack([b.take(start, steps) for b in self.batches_of])
 
-    def _log_points_per_call(self, lowered) -> int:
+    def early_stopping(self, rule) -> EachEarlyStopping:
+        return EachEarlyStopping(rule, len(self.variants))
+
+    def intervals_per_call(self, lowered, every: int) -> int:
         """One: a population's record holds every variant's means since the last one."""
         return 1
 
-    def evaluate(self, model, part: str = "") -> dict[str, np.ndarray]:
+    def evaluate(self, session: Session, model, arrays) -> dict[str, np.ndarray]:
         """Loss and metrics of every variant on a set: {name: array (variants,)}."""
-        values = self._evaluate(model, self.eval_sets[part])
+        values = session.evaluator(model, arrays)
         return {k: np.asarray(values[k]) for k in sorted(values, key=lambda k: (k != "loss", k))}
 
-    def advance(self, steps: int | None = None) -> dict[str, Any] | None:
-        """Train every variant to the next log point; return the population's record."""
-        if not self.prepared:
-            self.prepare()
-        if self.done:
-            return None
-        start = self.step
-        stop = self.next_stop() if steps is None else min(start + steps, self.next_stop())
-        began = time.perf_counter()
+    def outcome(self, session: Session, start: int, stop: int, running, began: float):
+        """One record: the mean over the variants still training, and each one's own."""
         stopped = self._stopped()
-        running = self._steps(start, stop, ahead=steps is None)
-        params, opt_state, bad, values = self._finite(running, start, stop)
-        model = eqx.combine(params, self._static)
+        params, opt_state, bad, values = session.calls.finite(
+            running, start, stop, session.params(), session.opt_state
+        )
+        model = eqx.combine(params, session.static)
         per_variant = self._per_variant(values, np.asarray(bad), stopped, start, stop)
-        per_variant = self._with_validation(model, per_variant, stop)
-        record = {"step": stop, **_means(per_variant)}
-        self.seconds += time.perf_counter() - began
-        record["seconds"] = self.seconds
+        per_variant = self._with_validation(session, model, per_variant, stop)
+        spent = time.perf_counter() - began
+        record = {"step": stop, **_means(per_variant), "seconds": session.seconds + spent}
         record["variants"] = per_variant
-        self.model, self.opt_state, self.step, self.record = model, opt_state, stop, record
-        self.records = [record]
-        if self.early:
-            rows = [per_variant[v.name] for v in self.variants]
-            self.early.update(stop, [None if "stopped_at" in r else r for r in rows], model)
-            for variant, done in zip(self.variants, self.early.exhausted_each, strict=True):
-                if done and variant.name not in self.early_stopped:
-                    self.early_stopped[variant.name] = stop
-        self._set_active()
-        for listener in self.listeners:
-            listener.logged(self, record)
-        for listener in self.listeners:
-            listener.advanced(self)
-        if self._stopped().all():
-            self._end(self._why_all_stopped())
-        elif self.step >= self.total:
-            self._end("")
-        return record
+        return Outcome(model, params, opt_state, stop, spent, [record])
 
-    def _why_all_stopped(self) -> str:
+    def noted(self, session: Session, record: dict[str, Any], model) -> None:
+        """Early stopping, each variant on its own; the calls told who still trains."""
+        early = session.early
+        if early:
+            rows = [record["variants"][v.name] for v in self.variants]
+            early.update(record["step"], [None if "stopped_at" in r else r for r in rows], model)
+            for variant, done in zip(self.variants, early.exhausted_each, strict=True):
+                if done and variant.name not in self.early_stopped:
+                    self.early_stopped[variant.name] = record["step"]
+        self._set_active()
+
+    def stop_reason(self, session: Session) -> str | None:
+        if not self._stopped().all():
+            return None
         if self.early_stopped:
-            rule = self.early.rule
+            rule = session.early.rule
             return (
                 f"early stop: every variant stopped improving ({rule.metric}, patience "
                 f"{rule.patience}); each keeps its best weights"
@@ -224,79 +253,65 @@ class Population(Session):
             out[name] = {k: float(np.mean(np.asarray(v[i, :taken]))) for k, v in values.items()}
         return out
 
-    def _with_validation(self, model, per_variant: dict, step: int) -> dict:
-        every = self.spec.validate_every
-        if "val_" not in self.eval_sets or (every and step % every and step != self.total):
-            return per_variant
-        found = self.evaluate(model, "val_")
+    def _with_validation(self, session: Session, model, per_variant: dict, step: int) -> dict:
+        found = validation(session, model, step)
         for i, variant in enumerate(self.variants):
-            per_variant[variant.name].update({f"val_{k}": float(v[i]) for k, v in found.items()})
+            per_variant[variant.name].update({k: float(v[i]) for k, v in found.items()})
         return per_variant
 
-    def finish(self, stopped: str = "") -> Result:
+    def result(self, session: Session) -> Result:
         """Every variant's result in `results`; the population's own Result holds the means.
         With early stopping each variant's model is its best one, from its `best_step`."""
-        if self.result is not None:
-            return self.result
-        self._ahead = None
-        if self._worker is not None:
-            self._worker.shutdown(wait=False)
-        model, best_steps = self.model, [None] * len(self.variants)
-        if self.early and self.early.best_model is not None:
-            kept = [e.best is not None for e in self.early.each]
-            best_steps = [
-                e.best_step if k else None for e, k in zip(self.early.each, kept, strict=True)
-            ]
-            model = each_where(kept, self.early.best_model, model)
+        model, best_steps = session.model, [None] * len(self.variants)
+        early = session.early
+        if early and early.best_model is not None:
+            kept = [e.best is not None for e in early.each]
+            best_steps = [e.best_step if k else None for e, k in zip(early.each, kept, strict=True)]
+            model = each_where(kept, early.best_model, model)
         finals: dict[str, np.ndarray] = {}
-        for part in self.eval_sets if self.step else ():
-            finals.update({f"{part}{k}": v for k, v in self.evaluate(model, part).items()})
+        for part in session.data.eval_sets if session.step else ():
+            finals.update({f"{part}{k}": v for k, v in session.evaluate(model, part).items()})
         for i, variant in enumerate(self.variants):
             own = jax.tree_util.tree_map(lambda a, i=i: a[i], model)
             own = Composed(own.weights, self.plans[i], own.state)
             metrics = {k: float(v[i]) for k, v in finals.items()}
             self.results[variant.name] = Result(
-                own, self.early_stopped.get(variant.name, self.step), self.seconds, metrics,
-                None, self._why_stopped(i), best_steps[i],
+                own, self.early_stopped.get(variant.name, session.step), session.seconds,
+                metrics, None, self._why_stopped(session, i), best_steps[i],
             )  # fmt: skip
-        self.stopped = stopped or self.stopped
-        self.result = Result(
-            self.model, self.step, self.seconds, _means(
-                {n: r.metrics for n, r in self.results.items()}), None, self.stopped,
+        means = _means({n: r.metrics for n, r in self.results.items()})
+        return Result(
+            session.model, session.step, session.seconds, means, None, session.stopped,
             notes=tuple(distribution(self)),
         )  # fmt: skip
-        for listener in self.listeners:
-            listener.finished(self, self.result)
-        return self.result
 
-    def _why_stopped(self, i: int) -> str:
+    def _why_stopped(self, session: Session, i: int) -> str:
         """Why variant `i` stopped before the others, in words ("" if it did not)."""
         name = self.variants[i].name
         if name in self.failures:
             return f"the loss stopped being finite at step {self.failures[name]}"
         if name in self.early_stopped:
-            early, rule = self.early.each[i], self.early.rule
+            early, rule = session.early.each[i], session.early.rule
             return (
                 f"early stop: {rule.metric} did not improve for {rule.patience} evaluations; "
                 f"best {early.best:.4g} at step {early.best_step}"
             )
         return ""
 
-    # -- checkpoints -----------------------------------------------------------------------
-
-    def state_header(self) -> dict[str, Any]:
-        """The session's header, with each variant's first loss, failure and early stop."""
-        header = super().state_header()
-        if self.first_loss is not None:
-            header["first_loss"] = np.asarray(self.first_loss).tolist()
+    def header(self, session: Session) -> dict[str, Any]:
+        """Each variant's first loss, failure and early stop, for the checkpoint."""
+        header: dict[str, Any] = {}
+        if session.first_loss is not None:
+            header["first_loss"] = np.asarray(session.first_loss).tolist()
         header["failures"] = dict(self.failures)
         header["early_stopped"] = dict(self.early_stopped)
         return header
 
-    def restore(self, tree: dict[str, Any], header: dict[str, Any]) -> None:
-        super().restore(tree, header)
-        self.failures = dict(header.get("failures") or {})
-        self.early_stopped = dict(header.get("early_stopped") or {})
+    def restore(self, session: Session, header: dict[str, Any]) -> None:
+        self.failures.clear()
+        self.failures.update(header.get("failures") or {})
+        self.early_stopped.clear()
+        self.early_stopped.update(header.get("early_stopped") or {})
         self._set_active()
 
 
@@ -307,7 +322,7 @@ def _means(per_variant: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
     return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
 
-def distribution(population: Population) -> list[str]:
+def distribution(population: Population | Variants) -> list[str]:
     """How the variants ended, in words: how many reach the best accuracy, the spread of
     the loss, which failed."""
     results = population.results

@@ -9,6 +9,7 @@ import pytest
 
 import compose
 from compose.checker.variants import parse_vary, variants
+from compose.runs.checkpoint import resume_from
 from compose.runs.training import Callbacks, make_population
 from compose.trainer.population import Population
 
@@ -201,7 +202,7 @@ def test_an_interrupted_population_resumes_to_the_same_weights(tmp_path):
         "optimizer.adam.learning_rate": (0.05,),
     }
     resumed = make_population(again, dict(again.recipe.train.vary), folder=folder, resume=True)
-    resumed.prepare(resume=folder)
+    resumed.prepare(resume=resume_from(folder))
     assert resumed.step == 180
     resumed.run()
     for name, result in straight.results.items():
@@ -234,7 +235,7 @@ def test_early_stopping_resumes_where_it_was(tmp_path):
     first.finish("interrupted")
     again = compose.check(compose.load(folder / "recipe.yaml"))
     resumed = make_population(again, dict(again.recipe.train.vary), folder=folder, resume=True)
-    resumed.prepare(resume=folder)
+    resumed.prepare(resume=resume_from(folder))
     assert resumed.early_stopped == {"seed=1": 306, "seed=2": 306}
     resumed.run()
     assert resumed.result.stopped.startswith("early stop: every variant stopped improving")

@@ -28,7 +28,7 @@ def test_a_second_session_of_a_recipe_takes_the_programs_the_first_compiled(monk
     monkeypatch.setattr(programs, "_compile", lambda lowered: compiles.append(1) or real(lowered))
     second = Session(xor()).prepare()
     assert compiles == []  # every length the second session uses was compiled by the first
-    assert second._compiled == first._compiled  # the very same programs
+    assert second.calls._compiled == first.calls._compiled  # the very same programs
     for mine, theirs in zip(trained(second), trained(first), strict=True):
         assert np.array_equal(mine, theirs)
 
@@ -46,7 +46,7 @@ def test_at_most_kept_programs_are_kept(monkeypatch):
     monkeypatch.setattr(programs, "KEPT", 1)
     monkeypatch.setattr(programs, "_programs", programs.OrderedDict())
     Session(xor()).prepare()
-    kept = Session(xor("train.optimizer.adam.learning_rate=0.1")).prepare()._compiled
+    kept = Session(xor("train.optimizer.adam.learning_rate=0.1")).prepare().calls._compiled
     assert list(programs._programs.values()) == list(kept.values())  # the newest only
 
 

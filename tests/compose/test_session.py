@@ -15,7 +15,8 @@ import compose
 from compose.runs.training import train
 from compose.trainer.batches import Batches
 from compose.trainer.listener import Listener
-from compose.trainer.session import MAX_CHUNK, Session
+from compose.trainer.schedule import MAX_CHUNK
+from compose.trainer.session import Session, with_span
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
@@ -61,8 +62,7 @@ def test_a_session_gives_a_record_at_every_log_point():
 
 def test_long_calls_give_the_records_and_weights_of_one_call_per_log_point():
     def trained(span):
-        session = Session(xor("train.steps=300", "train.log_every=10")).prepare()
-        session._span = span
+        session = with_span(Session(xor("train.steps=300", "train.log_every=10")).prepare(), span)
         records = list(session)
         return records, session.model.weights
 
@@ -92,7 +92,7 @@ def test_a_listener_hears_once_a_call_after_that_calls_records():
 
     calls = Calls()
     session = Session(xor("train.steps=60", "train.log_every=10"), listeners=[calls]).prepare()
-    session._span = 4  # a call spans four log intervals: 40 steps, then the last 20
+    with_span(session, 4)  # a call spans four log intervals: 40 steps, then the last 20
     session.run()
     assert calls.events == [
         *(10, 20, 30, 40),
@@ -107,7 +107,7 @@ def test_chunks_are_bounded_however_long_the_run():
     assert session.next_stop() == MAX_CHUNK
     record = session.advance()
     assert record["step"] == MAX_CHUNK and not session.done
-    assert session.batches.take(0, 3).shape == (3, 4)
+    assert session.calls.take(0, 3).shape == (3, 4)
 
 
 def test_listeners_every_adds_log_points():
@@ -147,7 +147,7 @@ def test_listeners_norms_every_gets_lines_without_ending_calls():
     assert session.norms_at(2) is not None and session.norms_at(3) is None  # every gcd: 2
 
 
-def test_pause_step_resume_and_stop_from_another_thread():
+def test_pause_step_unpause_and_stop_from_another_thread():
     session = Session(xor("train.steps=100000", "train.log_every=50")).prepare()
     seen = threading.Event()
 
@@ -164,7 +164,7 @@ def test_pause_step_resume_and_stop_from_another_thread():
     assert seen.wait(30)
     assert session.step == 1
     seen.clear()
-    session.resume()
+    session.unpause()
     assert seen.wait(30)
     session.stop("stopped from the editor")
     runner.join(30)
@@ -316,7 +316,7 @@ def test_early_stopping_on_a_metric_that_is_never_logged_is_a_problem():
 def test_init_from_takes_the_weights_that_fit(tmp_path):
     first = train(xor(), folder=tmp_path / "first")
     wider = xor("nodes.hidden.out=3", "train.steps=1")
-    session = Session(wider, init_from=tmp_path / "first").prepare()
+    session = Session(wider, init_from=compose.load_run(tmp_path / "first")[1]).prepare()
     _, taken, kept = session.taken_from
     assert taken == ["['logit']['bias']"] and sorted(kept) == [
         "['hidden']['bias']",
@@ -326,7 +326,8 @@ def test_init_from_takes_the_weights_that_fit(tmp_path):
     assert jnp.array_equal(
         session.model.weights["logit"]["bias"], first.model.weights["logit"]["bias"]
     )
-    same = Session(xor("train.steps=1"), init_from=tmp_path / "first").prepare()
+    same = Session(xor("train.steps=1"), init_from=compose.load_run(tmp_path / "first")[1])
+    same.prepare()
     assert same.evaluate(same.model)["accuracy"] == 1.0  # the trained XOR solution
 
 
