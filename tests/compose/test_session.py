@@ -277,6 +277,67 @@ def test_train_pauses_on_a_non_finite_step_for_whoever_steers_it(tmp_path):
     assert summary["status"] == "failed" and summary["steps"] == ended.steps
 
 
+def test_listeners_are_told_when_run_holds_and_goes_on_without_polling():
+    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
+    ended = train(recipe)
+    events = []
+
+    class Steer(Listener):  # steers from inside the events, on the training thread
+        def paused(self, session):
+            events.append(("paused", session.step, session.failure is not None))
+            if len(events) == 1:
+                session.step_once()  # try the refused step again: it fails again
+            elif len(events) == 2:
+                session.unpause()  # go on: it fails again, and holds again
+            else:
+                session.stop("seen enough")
+
+        def unpaused(self, session):
+            events.append(("unpaused", session.step, session.failure is not None))
+
+    result = Session(recipe, listeners=[Steer()], on_failure="pause").run()
+    at = ended.steps
+    assert events == [
+        ("paused", at, True),
+        ("paused", at, True),  # said again after the single step
+        ("unpaused", at, True),
+        ("paused", at, True),
+    ]
+    assert result.stopped == "seen enough" and result.failure.node == ended.failure.node
+
+
+def test_a_pause_asked_before_run_is_said_once_and_unpause_goes_on():
+    session = Session(xor("train.steps=40", "train.log_every=10")).prepare()
+    events = []
+
+    class Steer(Listener):
+        def paused(self, session):
+            events.append(("paused", session.step))
+            session.unpause()
+
+        def unpaused(self, session):
+            events.append(("unpaused", session.step))
+
+        def finished(self, session, result):
+            events.append(("finished", result.steps))
+
+    session.listeners.append(Steer())
+    session.pause()
+    session.run()
+    assert events == [("paused", 0), ("unpaused", 0), ("finished", 40)]
+
+
+def test_a_recipe_init_from_needs_the_trained_model_given_to_a_plain_session(tmp_path):
+    train(xor("train.steps=10"), folder=tmp_path / "first")
+    recipe = xor("train.steps=1", f"train.init_from={tmp_path / 'first'}")
+    with pytest.raises(compose.RecipeError) as err:
+        Session(recipe).prepare()
+    assert f"init_from: expected the trained model of {tmp_path / 'first'} given to the " in str(
+        err.value
+    )
+    assert compose.train(recipe).steps == 1  # compose.train reads it from the folder
+
+
 def test_on_failure_takes_end_or_pause():
     with pytest.raises(ValueError, match="expected on_failure to be one of"):
         Session(xor(), on_failure="ignore")
