@@ -24,7 +24,9 @@ class GraphView(ScrollView, can_focus=True):
         Binding("right,l", "move(1, 0)", "select the box to the right", show=False),
         Binding("home", "first", "select the first box", show=False),
         Binding("end", "last", "select the last box", show=False),
-        Binding("enter", "app.fold", "open or fold the selected network instance", show=False),
+        Binding(
+            "enter", "app.edit('fold')", "open or fold the selected network instance", show=False
+        ),
     ]
 
     class Selected(Message):

@@ -1,30 +1,17 @@
-"""Per-node health while training: looked at in the training thread every few log points,
-judged here, and shown by the graph (a colour per box), the health table and the inspector.
+"""Per-node health while training: what a look inside the model makes of each node, judged
+here and shown by the graph (a colour per box), the health table and the inspector.
 
-`HealthWatch` is a `compose.Listener`: at the start, every `every` log points and at the
-end it runs `compose.health` (and `compose.inspect`, for the histograms) on the batch the
-last step trained on, and hands a `Look` to the app. Nothing here knows Textual: a look
-holds plain records, and a node's report holds the lines the inspector shows.
+The looks are taken in the training thread (tui/healthwatch.py); nothing here knows Textual:
+a look holds plain records, and a node's report holds the lines the inspector shows.
 """
 
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import compose
-
-HEALTH_EVERY = 3  # log points between looks: about 35 a run, a few milliseconds each
-# A look holds Python's lock for a few to a few tens of milliseconds, which a key press
-# made meanwhile waits for. Looks may take LOOK_SHARE of the time (25 ms a second) once
-# LOOK_BURST seconds of them are spent: a short run (XOR, spirals) looks every third log
-# point, a long one whose log points come fast a few times a second.
-LOOK_SHARE, LOOK_BURST = 0.025, 0.25
-TELL_SECONDS = 0.25  # looks reach the screen at most four times a second, together
 MAX_VALUES = 20_000  # values a histogram counts at most (evenly spaced through them)
 
 # A box's state, from least to most urgent; the graph draws each in its colour.
@@ -230,6 +217,53 @@ def failure_said(failure: Any, *, paused: bool = False) -> str:
     )
 
 
+@dataclass
+class RunHealth:
+    """What the latest training run has said of the model: its newest look, each node's
+    gradient norm at every look (log10, for the inspector's history) and the failure it
+    stopped, or is paused, on (a compose.Failure)."""
+
+    look: Look | None = None
+    history: dict[str, list[float]] = field(default_factory=dict)
+    failure: Any = None
+
+    def add(self, looks: Sequence[Look]) -> Look:
+        """Keep `looks` (the newest last) in each node's history; the newest is the look."""
+        for look in looks:
+            for row in look.rows:
+                if row.grad_norm and math.isfinite(row.grad_norm):
+                    self.history.setdefault(row.path, []).append(math.log10(row.grad_norm))
+        self.look = looks[-1]
+        return self.look
+
+    def known(self) -> bool:
+        """Whether there is a look, or a failure, to show."""
+        return self.look is not None or self.failure is not None
+
+    def states(self) -> dict[str, str]:
+        """Each box's health at the newest look: a top-level box's (a network instance takes
+        its worst node's) and each node's inside (for instances drawn open)."""
+        if self.look is None:
+            return {}
+        return {**{row.path: row.state for row in self.look.rows}, **self.look.states}
+
+    def failed_box(self, scene: Any) -> str | None:
+        """The box of `scene` (a tui.scene.Scene) that the node training stopped on is
+        drawn in: its own, if drawn, else its instance's."""
+        node = self.failure.node if self.failure is not None else None
+        if not node:
+            return None
+        box = node if scene.box(node) is not None else box_of(node)
+        return box if scene.box(box) is not None else None
+
+    def report(self, name: str | None, *, paused: bool) -> NodeReport | None:
+        """What the inspector shows of box `name`'s health (`paused`: on the failure)."""
+        if name is None:
+            return None
+        history = self.history.get(name, ())
+        return report(name, self.look, history, self.failure, paused=paused)
+
+
 def _drawn(label: str, values: Any) -> tuple[str, tuple[str, ...]]:
     """A histogram of an array's values (a compose.inspect array: any shape)."""
     # tolist() copies the values to the host without compiling anything, which an
@@ -308,127 +342,3 @@ def number(value: float | None) -> str:
 
 def percent(value: float | None) -> str:
     return "-" if value is None else f"{100 * value:.0f}%"
-
-
-# -- the listener, in the training thread ---------------------------------------------------
-
-
-@dataclass
-class HealthWatch(compose.Listener):
-    """Looks at the model at the start, every `log_points` log points (while looking has
-    taken at most `share` of the time, after a first `burst` of seconds) and at the end,
-    and hands the looks to `tell(looks)` (in the training thread: `tell` passes them to
-    the app's) at most every `seconds`, those since the last time together; at once at the
-    start, at the end and while paused. Looking costs a few milliseconds of the training
-    thread; showing is what the screen must keep up with.
-
-    The model can be looked at only between the session's compiled calls, which may span
-    many log points: until the first `burst` is spent, `every` asks the session to end a
-    call where the next look is due (a short run looks every third log point, as at XOR's
-    2000 steps); after it, the calls span as far as the session likes, and the looks are
-    taken at their ends."""
-
-    tell: Callable[[list[Look]], None]
-    log_points: int = HEALTH_EVERY
-    seconds: float = TELL_SECONDS
-    share: float = LOOK_SHARE
-    burst: float = LOOK_BURST
-    broken: str = ""  # why looking failed (then it stops looking)
-    _count: int = 0
-    _previous: tuple[Any, int] | None = field(default=None, repr=False)
-    _looked: int = -1
-    _budget: float = 0.0  # seconds of looking left
-    _budgeted: float = 0.0  # when the budget was last topped up (time.perf_counter)
-    _interval: int | None = None  # the session's steps between log points
-    _spent: bool = False  # the first burst is spent: calls are no longer ended for looks
-    _waiting: list[Look] = field(default_factory=list, repr=False)
-    _told: float = 0.0
-    _failure_looked: int = -1  # the refused step looked at (one look at it is enough)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    @property
-    def every(self) -> int | None:  # type: ignore[override]
-        """A Listener's `every`: the steps between looks until the first burst is spent,
-        so that the session's calls end where one is due; then None."""
-        if self._interval is None or self._spent:
-            return None
-        return self._interval * self.log_points
-
-    def started(self, session: Any) -> None:
-        with self._lock:
-            self._look_now(session, session.batch(session.step))  # compiles: not counted
-            self._budget, self._budgeted = self.burst, time.perf_counter()
-            self._interval = session.log_interval
-            self._send()
-
-    def logged(self, session: Any, record: dict[str, Any]) -> None:
-        with self._lock:
-            self._count += 1
-            # The log points of one compiled chunk all arrive at its end: one look is enough
-            due = self._count >= self.log_points and session.step != self._looked
-            if due and self._may_look():
-                self._count = 0
-                self._look(session, session.batch(max(session.step - 1, 0)))
-            if session.paused or time.perf_counter() - self._told >= self.seconds:
-                self._send()
-
-    def finished(self, session: Any, result: Any) -> None:
-        with self._lock:
-            if result.failure is not None:
-                self._look_at_failure(session)
-            elif session.step != self._looked:
-                self._look(session, session.batch(max(session.step - 1, 0)))
-            self._send()
-
-    def look_at_failure(self, session: Any) -> None:
-        """Look at the batch of the step the session refused, with the last good weights,
-        and tell at once (from a thread of the app's while the session is paused on it:
-        a paused session tells its listeners nothing)."""
-        with self._lock:
-            self._look_at_failure(session)
-            self._send()
-
-    def _look_at_failure(self, session: Any) -> None:
-        if session.step != self._failure_looked:
-            self._failure_looked = session.step
-            self._look(session, session.batch(session.step))
-
-    def _send(self) -> None:
-        if self._waiting:
-            looks, self._waiting = self._waiting, []
-            self.tell(looks)
-            self._told = time.perf_counter()
-
-    def _may_look(self) -> bool:
-        """Whether looking is within its share of the time: a budget of seconds, topped up
-        by `share` of the time passing, at most `burst`."""
-        now = time.perf_counter()
-        self._budget = min(self.burst, self._budget + self.share * (now - self._budgeted))
-        self._budgeted = now
-        self._spent = self._spent or self._budget <= 0
-        return self._budget > 0
-
-    def _look(self, session: Any, batch: Mapping[str, Any]) -> None:
-        """Look, and take the time it took from the budget."""
-        began = time.perf_counter()
-        self._look_now(session, batch)
-        self._budget -= time.perf_counter() - began
-
-    def _look_now(self, session: Any, batch: Mapping[str, Any]) -> None:
-        """Look at the model on `batch`: compose's health and inspection, judged."""
-        if self.broken:
-            return
-        previous, since = self._previous or (None, session.step)
-        try:
-            health = compose.health(
-                session.model, batch, rewrites=session.checked.rewrites, previous=previous
-            )
-            seen = compose.inspect(session.model, batch)
-        except Exception as err:  # looking inside must never stop the training it watches
-            self.broken = f"health could not be computed: {type(err).__name__}: {err}"
-            self._waiting.append(Look(session.step, (), {}, (self.broken,)))
-            return
-        self._previous, self._looked = (session.model, session.step), session.step
-        self._waiting.append(
-            judge(health, step=session.step, seen=seen, steps=session.step - since)
-        )

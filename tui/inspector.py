@@ -12,6 +12,7 @@ from textual.reactive import reactive
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from tui import catalog
+from tui.field import Field
 from tui.health import NodeReport
 from tui.healthview import NodeHealthView
 from tui.scene import Box, shape_text
@@ -178,7 +179,7 @@ class Inspector(VerticalScroll):
                 yield from self._field(hyper.name, value, kind, doc)
 
     def _field(self, name: str, value: str, kind: str, doc: str):
-        field = Input(value, type=kind, id=f"field-{name}", compact=True)
+        field = Field(value, type=kind, id=f"field-{name}", compact=True)
         field.tooltip = doc or None
         yield Horizontal(Label(name, classes="field-name"), field, classes="field")
         if doc:

@@ -16,7 +16,11 @@ from tui import catalog
 class Palette(Vertical):
     """A filter field above the list of blocks; Enter on one picks it."""
 
-    BINDINGS = [Binding("down", "to_list", "To the list", show=False)]
+    # Enter is the palette's own, wherever in it the focus is (the filter or the list)
+    BINDINGS = [
+        Binding("enter", "pick", "add the highlighted block", show=False, priority=True),
+        Binding("down", "to_list", "To the list", show=False),
+    ]
 
     class Picked(Message):
         """A block (kind "block") or a network (kind "network") was picked to add."""
@@ -71,13 +75,6 @@ class Palette(Vertical):
     def _filtered(self) -> None:
         self.refill()
 
-    @on(Input.Submitted, "#palette-filter")
-    def _enter_in_filter(self, event: Input.Submitted) -> None:
-        event.stop()
-        listing = self.query_one("#palette-list", OptionList)
-        if listing.highlighted is not None:
-            self._pick(listing.get_option_at_index(listing.highlighted).id)
-
     @on(OptionList.OptionHighlighted, "#palette-list")
     def _highlighted(self) -> None:
         self._describe()
@@ -86,6 +83,11 @@ class Palette(Vertical):
     def _selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         self._pick(event.option.id)
+
+    def action_pick(self) -> None:
+        listing = self.query_one("#palette-list", OptionList)
+        if listing.highlighted is not None:
+            self._pick(listing.get_option_at_index(listing.highlighted).id)
 
     def action_to_list(self) -> None:
         self.query_one("#palette-list", OptionList).focus()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual import on
+from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -13,6 +14,9 @@ from tui.scene import Scene
 
 class ProblemList(OptionList):
     """One option per problem; choosing one asks the app to select its node."""
+
+    # OptionList's own Enter, said as what it does here (the help lists it)
+    BINDINGS = [Binding("enter", "select", "select the problem's node", show=False)]
 
     class Jump(Message):
         """Select the box named `name` (the node the chosen problem is on)."""

@@ -86,6 +86,14 @@ class Scene:
     def box(self, name: str | None) -> Box | None:
         return next((b for b in self.boxes if b.name == name), None)
 
+    def free_name(self, wanted: str) -> str:
+        """`wanted`, or the first of `wanted2`, `wanted3`, ... that no box has: the name a
+        new node or instance gets."""
+        taken = {b.name for b in self.boxes}
+        return next(
+            n for n in [wanted, *(f"{wanted}{k}" for k in range(2, 10_000))] if n not in taken
+        )
+
 
 def shape_text(shape: Any) -> str:
     """A shape as `compose check` prints it: `(2,)`, `(8, 8)`, `()`, or `?` when unknown."""

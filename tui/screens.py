@@ -51,7 +51,7 @@ class Confirm(ModalScreen[bool]):
 
     BINDINGS = [
         Binding("y", "answer(True)", "yes"),
-        Binding("n,escape", "answer(False)", "no"),
+        Binding("n,escape", "answer(False)", "no, or cancel"),
     ]
 
     def __init__(self, question: str, yes: str, no: str) -> None:
@@ -70,7 +70,10 @@ class Confirm(ModalScreen[bool]):
 class Prompt(ModalScreen[str | None]):
     """Asks for one line of text: Enter answers, Escape cancels."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [
+        Binding("escape", "cancel", "cancel"),
+        Binding("enter", "done", "done", priority=True),  # before the Input submits it
+    ]
 
     def __init__(self, question: str, value: str = "", *, placeholder: str = "") -> None:
         super().__init__()
@@ -82,10 +85,8 @@ class Prompt(ModalScreen[str | None]):
             yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
             yield Static("Enter: done   Escape: cancel", classes="doc")
 
-    @on(Input.Submitted)
-    def _done(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.dismiss(event.value.strip())
+    def action_done(self) -> None:
+        self.dismiss(self.query_one("#prompt-input", Input).value.strip())
 
     def action_cancel(self) -> None:
         self.dismiss(None)

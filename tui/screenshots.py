@@ -51,7 +51,9 @@ async def _shot(
         await pilot.pause()
         if train:
             await pilot.press("t")
-            while app.training and not (train == "failure" and app.failure is not None):
+            while app.training and not (
+                train == "failure" and app.trainer.last_run.failure is not None
+            ):
                 await pilot.pause(0.1)
             while any(w.group == "look" and not w.is_finished for w in app.workers):
                 await pilot.pause(0.1)  # the look at the refused step's batch
@@ -69,6 +71,57 @@ async def _shot(
                 await pilot.pause(0.1)
 
 
+RATE = ["c", "tab", "tab", "tab", "tab", "1", "e", "6", "enter", "escape"]  # learning rate 1e6
+# Each picture: the recipe (from the scratch folder), the keys pressed, the file, the
+# terminal's size, how far to train, the keys pressed after, and what to scroll to the top.
+SHOTS = [
+    ("recipes/xor.yaml", [], "editor-graph.svg", (80, 24), "", (), ""),
+    (
+        "recipes/deep_residual.yaml",
+        ["b", "s", "o", "f"],
+        "editor-palette.svg",
+        (80, 24),
+        "",
+        (),
+        "",
+    ),
+    ("bad.yaml", ["p"], "editor-problems.svg", (80, 24), "", (), ""),
+    ("xor.yaml", [], "editor-train.svg", (120, 36), "end", (), ""),
+    (
+        "recipes/hypernetwork.yaml",
+        ["down", "right", "down"],
+        "editor-large.svg",
+        (120, 36),
+        "",
+        (),
+        "",
+    ),
+    (
+        "recipes/hypernetwork.yaml",
+        ["right", "f", "down", "down", "down"],
+        "editor-network.svg",
+        (120, 36),
+        "",
+        (),
+        "",
+    ),
+    ("xor.yaml", [], "editor-health.svg", (120, 36), "end", ("escape", "down", "i"), ""),
+    ("recipes/spirals.yaml", [], "editor-plane.svg", (120, 36), "end", (), "plane-caption"),
+    ("xor_log.yaml", RATE, "editor-failure.svg", (120, 30), "failure", ("i",), ""),
+]
+
+
+def _scratch(work: Path) -> None:
+    """Fill the scratch folder `work` with the recipes the pictures open."""
+    shutil.copytree(RECIPES, work / "recipes")
+    (work / "bad.yaml").write_text(BAD)
+    shutil.copy(RECIPES / "xor.yaml", work / "xor.yaml")
+    text = (RECIPES / "xor.yaml").read_text()
+    (work / "xor_log.yaml").write_text(
+        text.replace("{block: sigmoid, in: hidden}", "{block: log, in: hidden}")
+    )
+
+
 def main(folder: str = "docs/images") -> None:
     out = Path(folder).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -77,68 +130,10 @@ def main(folder: str = "docs/images") -> None:
         # Recipes are opened by relative paths from a scratch folder (which also takes the
         # run folders training writes), so no path of this machine reaches a picture.
         work = Path(tmp)
-        shutil.copytree(RECIPES, work / "recipes")
-        (work / "bad.yaml").write_text(BAD)
-        shutil.copy(RECIPES / "xor.yaml", work / "xor.yaml")
-        text = (RECIPES / "xor.yaml").read_text()
-        (work / "xor_log.yaml").write_text(
-            text.replace("{block: sigmoid, in: hidden}", "{block: log, in: hidden}")
-        )
-        rate = ["c", "tab", "tab", "tab", "tab", "1", "e", "6", "enter", "escape"]
-        shots = [
-            ("recipes/xor.yaml", [], "editor-graph.svg", (80, 24), "", (), ""),
-            (
-                "recipes/deep_residual.yaml",
-                ["b", "s", "o", "f"],
-                "editor-palette.svg",
-                (80, 24),
-                "",
-                (),
-                "",
-            ),
-            ("bad.yaml", ["p"], "editor-problems.svg", (80, 24), "", (), ""),
-            ("xor.yaml", [], "editor-train.svg", (120, 36), "end", (), ""),
-            (
-                "recipes/hypernetwork.yaml",
-                ["down", "right", "down"],
-                "editor-large.svg",
-                (120, 36),
-                "",
-                (),
-                "",
-            ),
-            (
-                "recipes/hypernetwork.yaml",
-                ["right", "f", "down", "down", "down"],
-                "editor-network.svg",
-                (120, 36),
-                "",
-                (),
-                "",
-            ),
-            (
-                "xor.yaml",
-                [],
-                "editor-health.svg",
-                (120, 36),
-                "end",
-                ("escape", "down", "i"),
-                "",
-            ),
-            (
-                "recipes/spirals.yaml",
-                [],
-                "editor-plane.svg",
-                (120, 36),
-                "end",
-                (),
-                "plane-caption",
-            ),
-            ("xor_log.yaml", rate, "editor-failure.svg", (120, 30), "failure", ("i",), ""),
-        ]
+        _scratch(work)
         os.chdir(work)
         try:
-            for path, keys, name, size, train, after, scroll_to in shots:
+            for path, keys, name, size, train, after, scroll_to in SHOTS:
                 asyncio.run(_shot(Path(path), keys, out / name, size, train, after, scroll_to))
                 print(Path(folder) / name)
         finally:

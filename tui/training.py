@@ -1,10 +1,11 @@
-"""Training from the editor: the session runs in a worker thread and reports to the app.
+"""Training from the editor: the listeners that watch the session, and the Train tab.
 
-The session is compose's own (`compose.Session`): prepared and run in a thread, steered
-from the app with pause, step_once, resume and stop, and watched by Listeners that hand
-what they see to the app's thread with `call_from_thread`, so the screen never waits on
-it: each record (Forward), each node's health every few log points (tui/health.py) and,
-for a model of a 2-D input, the decision over the plane (tui/plane.py).
+The session is compose's own (`compose.Session`): prepared and run in a worker thread,
+steered by the training controller (tui/training_control.py) with pause, step_once, resume
+and stop, and watched by Listeners that hand what they see to the app's thread with
+`call_from_thread`, so the screen never waits on it: each record (Forward), each node's
+health every few log points (tui/healthwatch.py) and, for a model of a 2-D input, the
+decision over the plane (tui/plane.py).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from rich.text import Text
@@ -22,19 +24,24 @@ from textual.widgets import Input, Label, Sparkline, Static
 
 import compose
 from tui.collector import freeze_long_lived
-from tui.health import HEALTH_EVERY, Look
+from tui.field import Field
+from tui.health import Look
 from tui.healthview import HealthTable, legend
+from tui.healthwatch import HEALTH_EVERY
 from tui.pictureview import PictureView
 from tui.plane import Pictures
 
 
 class Forward(compose.Listener):
-    """Hands the log points to the app, on the app's own thread: at most every `seconds`,
-    the records since the last time together (at once while paused, and at the end), so
-    a run that logs fifty times a second does not keep the screen redrawing."""
+    """Hands the log points to `tell(records, total)` (which passes them to the app's
+    thread): at most every `seconds`, the records since the last time together (at once
+    while paused, and at the end), so a run that logs fifty times a second does not keep
+    the screen redrawing."""
 
-    def __init__(self, app: Any, seconds: float = 0.1) -> None:
-        self.app, self.seconds = app, seconds
+    def __init__(
+        self, tell: Callable[[list[dict[str, Any]], int], None], seconds: float = 0.1
+    ) -> None:
+        self.tell, self.seconds = tell, seconds
         self._records: list[dict[str, Any]] = []
         self._sent = 0.0
         self._lock = threading.Lock()  # `flush` comes from another thread than training
@@ -56,10 +63,7 @@ class Forward(compose.Listener):
             if not records:
                 return
             self._sent = time.perf_counter()
-            try:
-                self.app.call_from_thread(self.app.training_logged, records, session.total)
-            except RuntimeError:  # the app has closed meanwhile: nobody to tell
-                pass
+            self.tell(records, session.total)
 
 
 class Started(compose.Listener):
@@ -73,7 +77,7 @@ class Started(compose.Listener):
         self.callback(session)
 
 
-WATCH_SECONDS = 0.1  # how often the app looks whether the session paused on a failure
+WATCH_SECONDS = 0.1  # how often the editor looks whether the session paused on a failure
 
 
 def failure_note(failure: Any, *, paused: bool) -> str:
@@ -149,9 +153,9 @@ class TrainPanel(VerticalScroll):
         yield Static("", id="health-all-flags", classes="problem")
         yield Label("train section (Enter sets)", classes="section")
         for name, _, kind in SETTINGS:
-            field = Input("", type=kind, id=f"train-{name}", compact=True)
+            field = Field("", type=kind, id=f"train-{name}", compact=True)
             yield Horizontal(Label(name, classes="field-name"), field, classes="field")
-        field = Input("", placeholder=DEFAULT_FOLDER, id="train-folder", compact=True)
+        field = Field("", placeholder=DEFAULT_FOLDER, id="train-folder", compact=True)
         yield Horizontal(Label("folder", classes="field-name"), field, classes="field")
         yield Static(
             f"  the run folder t writes, as compose run --out; empty: {DEFAULT_FOLDER}",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from textual.actions import parse
 from textual.widgets import Static
 
 from tests.tui.conftest import RECIPES, drive, screen_text
+from tui.app import EditorApp
 from tui.drawing import Picture, lay_out
 from tui.graph import GraphView
 from tui.inspector import Inspector
@@ -199,6 +201,18 @@ def test_help_lists_every_key_and_closes():
         assert words in shown
     assert "Open or fold the selected network instance" in shown
     assert after != "HelpScreen"
+
+
+def test_every_key_names_an_action_the_editor_has():
+    app = EditorApp(RECIPES / "xor.yaml")
+    controllers = {"edit": app.editing.actions(), "train": app.trainer.actions()}
+    for owner, bindings in ((EditorApp, EditorApp.BINDINGS), (GraphView, GraphView.BINDINGS)):
+        for binding in bindings:
+            where, name, params = parse(binding.action)
+            target = EditorApp if where == "app" else owner
+            assert hasattr(target, f"action_{name}"), binding
+            if name in controllers:
+                assert params[0] in controllers[name], binding
 
 
 def test_moving_the_selection_redraws_only_the_selected_boxs_rows():

@@ -1,0 +1,325 @@
+"""Steering training from the editor: start a run, pause, step, resume and stop it, and show
+what its listeners report (tui/training.py) as it comes.
+
+The run is `compose.train`'s own, in a worker thread; what the listeners see reaches the
+app's thread by `call_from_thread`, and `TrainingController` hands it to the widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import compose
+from tui.graph import GraphView
+from tui.health import Look, NodeReport, RunHealth
+from tui.healthwatch import HealthWatch
+from tui.inspector import Inspector
+from tui.plane import Pictures, PlaneWatch
+from tui.training import (
+    WATCH_SECONDS,
+    Forward,
+    FreezePrepared,
+    Started,
+    TrainPanel,
+    failure_note,
+    paused_text,
+)
+
+if TYPE_CHECKING:
+    from tui.app import EditorApp
+
+
+class TrainingController:
+    """One training run at a time from the editor: launched by `start`, steered by the
+    keys while it runs, and shown as it reports (the curves, each node's health, where it
+    stopped or paused on a value that was not finite)."""
+
+    def __init__(self, app: EditorApp) -> None:
+        self.app = app
+        self.session: Any = None  # the training session, while one runs
+        self.training = False
+        self.folder: Path | None = None  # the run folder of the last training run
+        self.last_run = RunHealth()  # each node's health, and where training failed
+        self._asked: set[str] = set()  # pause/stop asked before the session was ready
+        self._polling: Any = None  # the timer that polls the session while it trains
+        self._watchers: tuple[Forward, HealthWatch] | None = None  # the running session's
+        self._tries = 0  # times the step paused on was refused
+
+    def actions(self) -> dict[str, Callable[[], None]]:
+        """The actions by the names the bindings give them (`train('pause')`)."""
+        return {"start": self.start, "pause": self.pause, "step": self.step, "stop": self.stop}
+
+    # -- what the screen shows of it -------------------------------------------------------
+
+    def report(self, name: str | None) -> NodeReport | None:
+        """What the inspector shows of box `name`'s health."""
+        return self.last_run.report(name, paused=self.training)
+
+    def note(self) -> str:
+        """The status line's words on a failure, said until the next edit or run."""
+        failure = self.last_run.failure
+        return "" if failure is None else failure_note(failure, paused=self.training)
+
+    def edited(self) -> None:
+        """The recipe was edited: a finished run's health described the recipe before."""
+        if not self.training:
+            self.last_run.look, self.last_run.failure = None, None
+
+    # -- launching ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Train the recipe as `compose run` would, into its run folder, in a worker
+        thread; while training, resume a paused run."""
+        app = self.app
+        if self.training:
+            if self.session is not None and self.session.paused:
+                self._resume()
+            else:
+                app.notify("training is already running: space pauses, x stops")
+            return
+        if app.doc is None or app.scene.problems:
+            app.update_status("cannot train: fix the recipe's problems first")
+            app.action_tab("problems")
+            return
+        checked, why = checked_for_training(app.doc, str(app.doc.path or app.path), app.overrides)
+        if checked is None:
+            app.update_status(f"cannot train: {why}")
+            return
+        metrics = checked.recipe.train.metrics
+        panel = app.query_one(TrainPanel)
+        # The run folder `compose run` would write (--out, else runs/NAME-DATE-TIME here)
+        asked = panel.setting("folder").strip()
+        folder = Path(asked) if asked else compose.default_dir(checked.recipe.name)
+        self.folder = folder
+        panel.reset(metrics[0] if metrics else None)
+        panel.status(f"preparing: data, model, compiling... (run folder {folder})")
+        app.show_tab("train")
+        self.training, self._asked = True, set()
+        self.last_run = RunHealth()
+        app.query_one(GraphView).set_health({})
+        app.run_worker(
+            lambda: self._train(checked, folder),
+            thread=True,
+            group="training",
+            exit_on_error=False,
+        )
+
+    def _train(self, checked: Any, folder: Path) -> None:
+        """In the worker thread: train as `compose run` does (the same session, run folder,
+        checkpoints and norms log, by `compose.train`), and report how it ended."""
+        forward = Forward(lambda records, total: self._tell(self.logged, records, total))
+        health = HealthWatch(lambda looks: self._tell(self.health, looks))
+        self._watchers = (forward, health)
+        listeners = [
+            Started(self._started),
+            forward,
+            health,
+            PlaneWatch(lambda pictures: self._tell(self.pictures, pictures)),
+            FreezePrepared(),  # last: after the others have made what they keep
+        ]
+        try:
+            # A step that is not finite pauses the run, for the user to look inside and stop.
+            result = compose.train(checked, folder=folder, listeners=listeners, on_failure="pause")
+            self._tell(
+                self.finished, dict(result.metrics), result.stopped, result.steps, result.failure
+            )
+        except compose.RecipeError as err:
+            self._tell(self.failed, "\n".join(str(p) for p in err.problems))
+        except Exception as err:  # a failure while training is shown, never raised
+            self._tell(self.failed, f"{type(err).__name__}: {err}")
+
+    def _started(self, session: Any) -> None:
+        """In the worker thread, once the session is prepared: steer it from now on."""
+        self.session = session
+        if "pause" in self._asked:
+            session.pause()
+        if "stop" in self._asked:
+            session.stop()
+        self._tell(self.started, session.total)
+
+    def _tell(self, callback: Callable[..., None], *args: Any) -> None:
+        """From another thread: run `callback(*args)` on the app's."""
+        try:
+            self.app.call_from_thread(callback, *args)
+        except RuntimeError:  # the app has closed meanwhile: nobody to tell
+            pass
+
+    # -- what the run reports, on the app's thread -------------------------------------------
+
+    def started(self, total: int) -> None:
+        self._polling = self.app.set_interval(WATCH_SECONDS, self._poll_failure)
+        paused = self.session is not None and self.session.paused
+        self.app.query_one(TrainPanel).status(
+            f"training {total} steps into {self.folder}"
+            + (": paused (n steps, space resumes)" if paused else "")
+        )
+        self.app.update_status(f"training into {self.folder}")
+
+    def logged(self, records: list[dict], total: int) -> None:
+        self.app.query_one(TrainPanel).logged(records, total)
+        if self.last_run.failure is not None:
+            self._say_paused_on_failure()
+        elif self.session is not None and self.session.paused:
+            self.app.query_one(TrainPanel).status(f"paused at step {records[-1]['step']}/{total}")
+
+    def _poll_failure(self) -> None:
+        """Ten times a second while training: has the session paused itself on a step
+        that was not finite (a new failure each time it refuses the step), or has the
+        refused step gone through after all? The session tells its listeners neither."""
+        session = self.session
+        if session is None:
+            return
+        failure = session.failure
+        known = self.last_run.failure
+        if failure is not None and session.paused and failure is not known:
+            self._paused_on(failure)
+        elif failure is None and known is not None:
+            self._went_through()
+
+    def _paused_on(self, failure: Any) -> None:
+        """The session paused on `failure`: select and mark its node, say what happened
+        and what the keys do, and look at the refused step's batch (off this thread)."""
+        self._tries += 1
+        self._show_failure(failure)
+        self._say_paused_on_failure()
+        self.app.update_status()
+        session, watchers = self.session, self._watchers
+        if watchers is not None:
+            self.app.run_worker(lambda: _catch_up(session, *watchers), thread=True, group="look")
+
+    def _went_through(self) -> None:
+        """The step the session paused on went through when tried again: training goes on."""
+        self.last_run.failure, self._tries = None, 0
+        graph = self.app.query_one(GraphView)
+        graph.set_health(graph.states, None)
+        self.app.update_status("the refused step went through: training goes on")
+
+    def _show_failure(self, failure: Any) -> None:
+        """Keep `failure`, draw its node on red and select it, and show its report."""
+        self.last_run.failure = failure
+        graph = self.app.query_one(GraphView)
+        box = self.last_run.failed_box(self.app.scene)
+        graph.set_health(graph.states, box)
+        if box is not None:
+            graph.select(box)
+        self.app.query_one(Inspector).show_health(self.report(graph.selected))
+
+    def _say_paused_on_failure(self) -> None:
+        total = self.session.total if self.session is not None else 0
+        text = paused_text(self.last_run.failure, total, tries=self._tries)
+        self.app.query_one(TrainPanel).status(text, "red")
+
+    def health(self, looks: list[Look]) -> None:
+        """Looks at every node's health (the newest last): add them to each node's history,
+        and show the newest: colour the boxes, fill the table, and show the selected node's
+        numbers, history and histograms."""
+        look = self.last_run.add(looks)
+        graph = self.app.query_one(GraphView)
+        graph.set_health(self.last_run.states(), graph.failed)
+        self.app.query_one(TrainPanel).health(look)
+        if self.app.tab_shown("node"):  # else when it is shown
+            self.app.query_one(Inspector).show_health(self.report(graph.selected))
+
+    def pictures(self, pictures: Pictures | None) -> None:
+        self.app.query_one(TrainPanel).pictures(pictures)
+
+    def finished(self, metrics: dict, stopped: str, steps: int, failure: Any = None) -> None:
+        self._end()
+        self.app.query_one(TrainPanel).finished(metrics, stopped, steps, self.folder)
+        if failure is not None:
+            self._show_failure(failure)
+            self.app.update_status()
+            return
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.startswith("val_"))
+        self.app.update_status(f"trained: {shown}  run folder {self.folder}")
+
+    def failed(self, message: str) -> None:
+        self._end()
+        self.app.query_one(TrainPanel).status(message, "red")
+        self.app.update_status("training failed")
+
+    def _end(self) -> None:
+        """Training has ended: stop polling the session."""
+        self.training, self.session, self._watchers = False, None, None
+        if self._polling is not None:
+            self._polling.stop()
+            self._polling = None
+
+    # -- steering, from the keys -------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Pause the run, or resume it if paused."""
+        if not self.training:
+            self.app.notify("nothing is training: t starts")
+            return
+        if self.session is None:
+            self._asked ^= {"pause"}
+            return
+        if self.session.paused:
+            self._resume()
+        else:
+            self.session.pause()
+            self.app.query_one(TrainPanel).status(f"pausing at step {self.session.step}...")
+
+    def _resume(self) -> None:
+        self.session.resume()
+        said = "resumed" if self.last_run.failure is None else self._trying_again()
+        self.app.query_one(TrainPanel).status(said)
+
+    def _trying_again(self) -> str:
+        """Say that the refused step is being tried again (it will most likely be refused
+        again, and the session pause again)."""
+        said = f"trying step {self.last_run.failure.step} again..."
+        self.app.update_status(said)
+        return said
+
+    def step(self) -> None:
+        """Take one step, pausing the run first if it is running."""
+        if self.session is None:
+            self.app.notify("step works while training is paused: t trains, space pauses")
+            return
+        if not self.session.paused:
+            self.session.pause()
+        self.session.step_once()
+        if self.last_run.failure is not None:
+            self.app.query_one(TrainPanel).status(self._trying_again())
+
+    def stop(self) -> None:
+        """Stop training; stopped on a failure, the run ends as `compose run` ends it (its
+        run folder says the failure), with the last good weights."""
+        if self.session is not None:
+            failure = self.session.failure
+            self.session.stop(failure.message if failure is not None else "stopped")
+        elif self.training:
+            self._asked.add("stop")
+
+    def close(self) -> None:
+        """The editor is closing: stop the run, or have it stop once it is prepared."""
+        if self.session is not None:
+            self.session.stop("the editor closed")
+        self._asked.add("stop")
+
+
+def checked_for_training(doc: Any, file: str, overrides: Sequence[str]) -> tuple[Any, str]:
+    """The checked recipe to train: document `doc` (read from `file`) as it is now, with
+    `overrides` applied; or None and why not."""
+    checked = doc.checked
+    if overrides:
+        try:
+            checked = compose.check(compose.loads(doc.text, file=file, overrides=overrides))
+        except compose.RecipeError as err:
+            return None, str(err.problems[0])
+        if checked.problems:
+            return None, str(checked.problems[0])
+    if checked.recipe.train is None:
+        return None, "the recipe has no train section (c sets it)"
+    return checked, ""
+
+
+def _catch_up(session: Any, forward: Forward, health: HealthWatch) -> None:
+    """In a thread of the app's, while the session is paused on a failure: hand over the
+    log points not yet sent, and look at the refused step's batch."""
+    forward.flush(session)
+    health.look_at_failure(session)
