@@ -188,7 +188,7 @@ class PlaneWatch(compose.Listener):
         if found is None:
             self.tell(None)
             return
-        data = session.arrays
+        data = session.data.arrays
         points = data[found.input]
         stride = max(1, -(-len(points) // MAX_POINTS))
         self._extent = compose.square(points)

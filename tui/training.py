@@ -66,6 +66,25 @@ class Forward(compose.Listener):
             self.tell(records, session.total)
 
 
+class FailureWatch(compose.Listener):
+    """Tells `tell(failure)` (which passes it to the app's thread) when the run holds on a
+    step that was not finite (a new failure each time it refuses the step again), and
+    `tell(None)` once such a step has gone through: the session's own events, no polling."""
+
+    def __init__(self, tell: Callable[[Any], None]) -> None:
+        self.tell, self._failing = tell, False
+
+    def paused(self, session: Any) -> None:
+        if session.failure is not None:
+            self._failing = True
+            self.tell(session.failure)
+
+    def advanced(self, session: Any) -> None:
+        if self._failing and session.failure is None:
+            self._failing = False
+            self.tell(None)
+
+
 class Started(compose.Listener):
     """Hands the prepared session to `callback` (in the training thread), so that the app
     can steer it: pause, step, resume, stop."""
@@ -77,7 +96,6 @@ class Started(compose.Listener):
         self.callback(session)
 
 
-WATCH_SECONDS = 0.1  # how often the editor looks whether the session paused on a failure
 
 
 def failure_note(failure: Any, *, paused: bool) -> str:

@@ -18,7 +18,7 @@ from tui.healthwatch import HealthWatch
 from tui.inspector import Inspector
 from tui.plane import Pictures, PlaneWatch
 from tui.training import (
-    WATCH_SECONDS,
+    FailureWatch,
     Forward,
     FreezePrepared,
     Started,
@@ -43,7 +43,6 @@ class TrainingController:
         self.folder: Path | None = None  # the run folder of the last training run
         self.last_run = RunHealth()  # each node's health, and where training failed
         self._asked: set[str] = set()  # pause/stop asked before the session was ready
-        self._polling: Any = None  # the timer that polls the session while it trains
         self._watchers: tuple[Forward, HealthWatch] | None = None  # the running session's
         self._tries = 0  # times the step paused on was refused
 
@@ -75,7 +74,7 @@ class TrainingController:
         app = self.app
         if self.training:
             if self.session is not None and self.session.paused:
-                self._resume()
+                self._unpause()
             else:
                 app.notify("training is already running: space pauses, x stops")
             return
@@ -114,6 +113,7 @@ class TrainingController:
         self._watchers = (forward, health)
         listeners = [
             Started(self._started),
+            FailureWatch(lambda failure: self._tell(self._failure_said, failure)),
             forward,
             health,
             PlaneWatch(lambda pictures: self._tell(self.pictures, pictures)),
@@ -149,7 +149,6 @@ class TrainingController:
     # -- what the run reports, on the app's thread -------------------------------------------
 
     def started(self, total: int) -> None:
-        self._polling = self.app.set_interval(WATCH_SECONDS, self._poll_failure)
         paused = self.session is not None and self.session.paused
         self.app.query_one(TrainPanel).status(
             f"training {total} steps into {self.folder}"
@@ -164,18 +163,12 @@ class TrainingController:
         elif self.session is not None and self.session.paused:
             self.app.query_one(TrainPanel).status(f"paused at step {records[-1]['step']}/{total}")
 
-    def _poll_failure(self) -> None:
-        """Ten times a second while training: has the session paused itself on a step
-        that was not finite (a new failure each time it refuses the step), or has the
-        refused step gone through after all? The session tells its listeners neither."""
-        session = self.session
-        if session is None:
-            return
-        failure = session.failure
-        known = self.last_run.failure
-        if failure is not None and session.paused and failure is not known:
+    def _failure_said(self, failure: Any) -> None:
+        """The session held on `failure` (a step not finite, refused again each time it is
+        tried), or, with None, the refused step went through after all."""
+        if failure is not None and failure is not self.last_run.failure:
             self._paused_on(failure)
-        elif failure is None and known is not None:
+        elif failure is None and self.last_run.failure is not None:
             self._went_through()
 
     def _paused_on(self, failure: Any) -> None:
@@ -241,11 +234,8 @@ class TrainingController:
         self.app.update_status("training failed")
 
     def _end(self) -> None:
-        """Training has ended: stop polling the session."""
+        """Training has ended: nothing to steer."""
         self.training, self.session, self._watchers = False, None, None
-        if self._polling is not None:
-            self._polling.stop()
-            self._polling = None
 
     # -- steering, from the keys -------------------------------------------------------------
 
@@ -258,13 +248,13 @@ class TrainingController:
             self._asked ^= {"pause"}
             return
         if self.session.paused:
-            self._resume()
+            self._unpause()
         else:
             self.session.pause()
             self.app.query_one(TrainPanel).status(f"pausing at step {self.session.step}...")
 
-    def _resume(self) -> None:
-        self.session.resume()
+    def _unpause(self) -> None:
+        self.session.unpause()
         said = "resumed" if self.last_run.failure is None else self._trying_again()
         self.app.query_one(TrainPanel).status(said)
 

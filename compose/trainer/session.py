@@ -203,7 +203,6 @@ class Session:
             for listener in logging:
                 listener.logged(self, record)
         self._tell("advanced")
-        self.failure = outcome.failure  # paused on one, it lasts until a step goes through
         if outcome.failure and self.on_failure == "pause":
             self.pause()
         elif outcome.failure:
@@ -220,6 +219,7 @@ class Session:
         self._params_of, self._split = outcome.model, outcome.params
         self.step, self.seconds = outcome.step, self.seconds + outcome.spent
         self.records, self._norm_rows = outcome.records, outcome.norm_rows
+        self.failure = outcome.failure  # paused on one, it lasts until a step goes through
 
     def _call(self, start: int, stop: int, *, ahead: bool = False):
         """The call of steps start .. stop - 1, started; with `ahead` the one after it too
