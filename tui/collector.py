@@ -2,12 +2,11 @@
 
 The editor's process holds a few hundred thousand long-lived objects (JAX, Textual, the
 compiled training programs). A full collection walks all of them, holding Python's lock
-all the while: on the 2-core development machine, while a 10-node chain trained, one took
-85-145 ms about once a second (Textual's redraws leave short-lived cycles behind), and a
-key press that landed in one waited for it. Freezing what exists once the editor has drawn
-its first screen, and again once a training session is prepared, moves those objects out
-of the collector's view: the same collections then took 10-55 ms (bench/editor_latency.py,
-docs/editor.md's Latency).
+all the while, about once a second while training (Textual's redraws leave short-lived
+cycles behind), and a key press that lands in one waits for it. Freezing what exists once
+the editor has drawn its first screen, and again once a training session is prepared,
+moves those objects out of the collector's view, and collections get several times
+shorter (bench/editor_latency.py; the figures are in docs/editor.md's Latency).
 """
 
 from __future__ import annotations

@@ -1,10 +1,9 @@
 """A widget for pictures of coloured cells: the decision over the plane and the units.
 
-Textual's Static turns styled text into its own content again at each update: about 25 ms
-for the 16 rows of 32 differently coloured cells of a decision picture, in the app's
-thread, four times a second while training (and its leftovers keep Python's garbage
-collector busy). Rendered by rich once per picture, the same rows take about 1.5 ms, and
-each frame draws the strips made then.
+Textual's Static turns styled text into its own content again at each update, in the
+app's thread, four times a second while training (and its leftovers keep Python's garbage
+collector busy). Rendered by rich once per picture, the same rows cost a small fraction of
+that (docs/editor.md, Latency), and each frame draws the strips made then.
 """
 
 from __future__ import annotations

@@ -235,7 +235,7 @@ def init_state(plan: Plan) -> Weights:
 @functools.partial(jax.jit, static_argnums=(0, 2))
 def _init_compiled(plan: Plan, key: jax.Array, records: str) -> Weights:
     """_init as one compiled program per plan: drawn op by op, every new shape compiled its
-    own random primitives (0.6 s for XOR's four weights, 2.8 s for deep_residual here)."""
+    own random primitives, which took longer than the whole XOR run (docs/performance.md)."""
     return _init(plan, key, records)
 
 

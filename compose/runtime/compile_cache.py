@@ -1,6 +1,6 @@
 """The `compose` command keeps the programs XLA compiles on disk and reuses them: a second
 `compose run` of a recipe (or the editor, or `compose inspect`) skips compiling what it
-compiled before, which here halves `compose run recipes/xor.yaml` (3.1 s to 1.6 s).
+compiled before, most of what a short run like `compose run recipes/xor.yaml` waits for.
 
 Where: `$COMPOSE_CACHE` if set (`off` turns it off), else `$XDG_CACHE_HOME/blockcompose/xla`
 (`~/.cache/blockcompose/xla`). A cache JAX was already told to use (JAX_COMPILATION_CACHE_DIR)
@@ -42,6 +42,6 @@ def use_compile_cache() -> Path | None:
     import jax
 
     jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # XOR's take 0.3 s
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # small ones too
     jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return folder

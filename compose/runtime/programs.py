@@ -3,7 +3,7 @@
 A session compiles its chunk runner for each call length it uses. A second session of the
 same recipe in the same process (the editor training again, a benchmark's next round, runs
 one after another from Python) would compile the same program again and run it cold (its
-first call sets the executable up: about 1 ms on XOR, a quarter of its run). Here a program
+first call sets the executable up, a good part of a tiny run). Here a program
 is kept by its lowered text, which holds everything that makes it (the step, the shapes,
 the constants such as a random key, the devices' layout: sessions use the first N
 devices), and its arguments' structure, and handed out again, already warm. At most KEPT

@@ -155,8 +155,8 @@ class Calls:
 
 def fetched(out: tuple) -> tuple:
     """A compiled call's outputs with all but the weights and optimizer state (bad, the
-    values, any probed rows) copied to the host (by np.asarray: jax.device_get takes ten
-    times longer)."""
+    values, any probed rows) copied to the host (by np.asarray, cheaper than
+    jax.device_get for these few small arrays)."""
     params, opt_state, bad, values, *probed = out
     values = {k: np.asarray(v) for k, v in values.items()}
     return (params, opt_state, np.asarray(bad), values, *map(np.asarray, probed))
