@@ -49,4 +49,4 @@ def test_classes_from_predictions_and_targets():
 
 
 def test_docstring_examples_run():
-    assert doctest.testmod(importlib.import_module("compose.plane")).failed == 0
+    assert doctest.testmod(importlib.import_module("compose.model.plane")).failed == 0
