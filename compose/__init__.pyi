@@ -8,6 +8,9 @@ from .document.records import Init as Init
 from .document.records import Instance as Instance
 from .document.records import Refused as Refused
 from .model.builder import build as build
+from .model.colours import CLASS_COLOURS as CLASS_COLOURS
+from .model.colours import SHADING as SHADING
+from .model.colours import class_shading as class_shading
 from .model.composed import Composed as Composed
 from .model.health import health as health
 from .model.inspection import Inspection as Inspection

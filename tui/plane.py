@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
@@ -27,11 +28,9 @@ UNIT = 6  # pixels along each side of a unit's picture
 UNITS = 4  # units drawn per hidden node at most
 NODES = 4  # hidden nodes drawn at most
 MAX_POINTS = 150  # training points drawn at most (evenly spaced through the data)
-STRENGTH = 0.8  # the deepest a class colour gets over the plane, so points stay visible
 DARKER = 0.6  # a training point: its class's colour, darkened
 NOT_FINITE = (110, 110, 110)  # grey: a prediction that is nan or inf
-# TensorFlow Playground's orange and blue first, as `compose plot` draws them.
-CLASSES = ((245, 147, 34), (8, 119, 189), (44, 160, 44), (148, 103, 189), (140, 86, 75))
+CLASSES = compose.CLASS_COLOURS  # as `compose plot` draws them
 RGB = tuple[int, int, int]
 
 
@@ -45,19 +44,16 @@ def decision_pixels(probabilities: Sequence[Sequence[Sequence[float]]]) -> list[
     """Each grid point's colour, top row first: the likeliest class's colour, as deep as
     the model is sure (white where the classes are alike). probabilities: (n, n, k), row
     i at the i-th y from the bottom."""
-    out = []
-    for row in reversed(probabilities):
-        line = []
-        for p in row:
-            k = len(p)
-            if not all(map(math.isfinite, p)):
-                line.append(NOT_FINITE)
-                continue
-            best = max(range(k), key=p.__getitem__)
-            sure = (p[best] - 1 / k) / (1 - 1 / k)
-            line.append(mix(CLASSES[best % len(CLASSES)], sure * STRENGTH))
-        out.append(line)
-    return out
+    grid = np.asarray(probabilities, np.float64)[::-1]
+    finite = np.isfinite(grid).all(axis=-1)
+    winner, shade = compose.class_shading(np.where(finite[..., None], grid, 0.0))
+    return [
+        [
+            mix(CLASSES[best % len(CLASSES)], sure) if ok else NOT_FINITE
+            for best, sure, ok in zip(*row, strict=True)
+        ]
+        for row in zip(winner.tolist(), shade.tolist(), finite.tolist(), strict=True)
+    ]
 
 
 def response_pixels(values: Sequence[Sequence[float]], reach: float) -> list[list[RGB]]:

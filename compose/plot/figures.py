@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from compose.model import colours
+
 DPI = 100  # pixels per inch; every size in inches is a whole number of pixels (0.05 in: 5)
-ORANGE, BLUE = "#f59322", "#0877bd"  # TensorFlow Playground's negative and positive
-CLASS_COLOURS = (ORANGE, BLUE, "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+CLASS_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*rgb) for rgb in colours.CLASS_COLOURS)
+ORANGE, BLUE = CLASS_COLOURS[:2]  # TensorFlow Playground's negative and positive
 
 
 def figure(width: float, height: float, *, layout: str | None = "constrained") -> Any:

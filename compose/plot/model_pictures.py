@@ -24,6 +24,7 @@ from matplotlib.colors import LinearSegmentedColormap, ListedColormap, Normalize
 from matplotlib.lines import Line2D
 
 from compose.data import loading as datasets
+from compose.model.colours import class_shading
 from compose.model.plane import (
     Grid,
     Plane,
@@ -41,7 +42,6 @@ MAX_POINTS = 1000  # training points drawn at most (evenly spaced through the da
 MAX_UNITS = 32  # panels in a hidden node's picture at most
 BOUNDARY = (5.8, 4.8)  # inches: the plane, a colour bar and a legend
 EDGE = "#333333"  # the training points' outline
-STRENGTH = 0.8  # the deepest a class colour gets (1: full colour), so points stay visible
 # In bands (an odd number, so 0 is one white band): they read like contour lines, and
 # a picture of 32 units stays small as a PNG.
 RESPONSE = LinearSegmentedColormap.from_list("response", [ORANGE, "#ffffff", BLUE], N=21)
@@ -51,13 +51,10 @@ RESPONSE_NEGATIVE = LinearSegmentedColormap.from_list("negative", [ORANGE, "#fff
 
 def class_colours(probabilities: np.ndarray) -> np.ndarray:
     """(..., 3) RGB: the likeliest class's colour, from white (all classes alike) to
-    STRENGTH of the full colour (certain). probabilities: (..., classes)."""
-    k = probabilities.shape[-1]
-    palette = np.array([to_rgb(c) for c in _palette(k)])
-    winner = np.argmax(probabilities, axis=-1)
-    confidence = np.max(probabilities, axis=-1)
-    strength = np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 1)[..., None] * STRENGTH
-    return 1 - strength * (1 - palette[winner])
+    compose.SHADING of the full colour (certain). probabilities: (..., classes)."""
+    palette = np.array([to_rgb(c) for c in _palette(probabilities.shape[-1])])
+    winner, shade = class_shading(probabilities)
+    return 1 - shade[..., None] * (1 - palette[winner])
 
 
 def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:

@@ -3,8 +3,8 @@
 Every `every` steps (by default five times the log interval: about twenty lines a run) the
 model is looked inside right after that step, on the batch it trained on, as compose.inspect
 sees it (random blocks off, running statistics read). The measuring runs inside the compiled
-training call (compose.trainer.steps.Probe: a branch the other steps skip), so it neither ends the call
-nor copies anything but the line's numbers back. Each line:
+training call (compose.trainer.steps.Probe: a branch the other steps skip), so it neither
+ends the call nor copies anything but the line's numbers back. Each line:
 
     {"step": 100,
      "nodes":   {"hidden": {"grad": 0.12, "act": 0.5}, ...},

@@ -7,6 +7,8 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
+import pytest
 
 import compose
 from tui import health as health_module
@@ -71,3 +73,21 @@ def test_two_pixels_a_cell_the_top_in_front():
 
 def test_docstring_examples_run():
     assert doctest.testmod(health_module).failed == 0
+
+
+def test_the_terminal_picture_shades_classes_as_the_png_does():
+    # The same probabilities give the same colours in the editor and in `compose plot`:
+    # the likeliest class's colour over white, as deep as 0.8 x how sure (1/k: white).
+    pytest.importorskip("matplotlib")
+    from compose.plot.model_pictures import class_colours
+
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(3), size=(4, 5))
+    terminal = np.array(decision_pixels(probabilities.tolist()), np.float64)[::-1]
+    png = class_colours(probabilities) * 255
+    k = 3
+    sure = (probabilities.max(-1) - 1 / k) / (1 - 1 / k) * 0.8
+    colour = np.array(compose.CLASS_COLOURS[:3], np.float64)[probabilities.argmax(-1)]
+    expected = 255 - sure[..., None] * (255 - colour)
+    assert np.abs(terminal - expected).max() <= 0.5  # whole numbers on the terminal
+    assert np.allclose(png, expected)
