@@ -15,20 +15,41 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="compose", description=__doc__)
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    run = sub.add_parser("run", help="train a recipe and write a run folder")
+    _add_run(sub.add_parser("run", help="train a recipe and write a run folder"))
     check = sub.add_parser("check", help="validate a recipe and print its model summary")
-    run.add_argument("recipe", nargs="?", help="path to a recipe .yaml (not with --resume)")
     check.add_argument("recipe", help="path to a recipe .yaml")
-    look = sub.add_parser("inspect", help="look inside a run's model, or a recipe's untrained one")
-    look.add_argument("target", metavar="RUN_DIR|RECIPE", help="a run folder, or a recipe .yaml")
-    for p in (run, check, look):
-        p.add_argument(
-            "--set",
-            action="append",
-            default=[],
-            metavar="KEY=VALUE",
-            help="override a recipe key, e.g. --set train.steps=100",
-        )
+    _add_set(check)
+    check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
+    _add_inspect(
+        sub.add_parser("inspect", help="look inside a run's model, or a recipe's untrained one")
+    )
+    blocks = sub.add_parser("blocks", help="list the blocks, or show one")
+    blocks.add_argument("name", nargs="?", help="a block to describe")
+    sub.add_parser("schema", help="print the JSON Schema of recipes, for YAML-aware editors")
+    edit = sub.add_parser("edit", help="open a recipe in the terminal editor")
+    edit.add_argument("recipe", help="path to a recipe .yaml")
+    edit.add_argument(
+        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe key"
+    )
+    plot = sub.add_parser("plot", help="draw a run folder's curves and its model as PNG files")
+    plot.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
+    plot.add_argument("--out", help="folder for the pictures (default: RUN_DIR/plots)")
+    return parser
+
+
+def _add_set(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a recipe key, e.g. --set train.steps=100",
+    )
+
+
+def _add_run(run: argparse.ArgumentParser) -> None:
+    run.add_argument("recipe", nargs="?", help="path to a recipe .yaml (not with --resume)")
+    _add_set(run)
     run.add_argument("--out", help="run folder, new or empty (default: runs/NAME-DATE-TIME)")
     run.add_argument("--resume", metavar="RUN_DIR", help="go on with a run from its checkpoint")
     run.add_argument("--init-from", metavar="RUN_DIR", help="start from a trained run's weights")
@@ -50,7 +71,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--hosts", type=int, metavar="N", help="how many hosts join the run")
     run.add_argument("--host-id", type=int, metavar="I", help="this host's number, 0 to N-1")
-    check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_inspect(look: argparse.ArgumentParser) -> None:
+    look.add_argument("target", metavar="RUN_DIR|RECIPE", help="a run folder, or a recipe .yaml")
+    _add_set(look)
     look.add_argument(
         "--batch",
         type=int,
@@ -59,19 +85,6 @@ def _parser() -> argparse.ArgumentParser:
         help="examples of the training data to look at (default 256, or all if fewer)",
     )
     look.add_argument("--json", action="store_true", help="print the numbers and flags as JSON")
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-    blocks = sub.add_parser("blocks", help="list the blocks, or show one")
-    blocks.add_argument("name", nargs="?", help="a block to describe")
-    sub.add_parser("schema", help="print the JSON Schema of recipes, for YAML-aware editors")
-    edit = sub.add_parser("edit", help="open a recipe in the terminal editor")
-    edit.add_argument("recipe", help="path to a recipe .yaml")
-    edit.add_argument(
-        "--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe key"
-    )
-    plot = sub.add_parser("plot", help="draw a run folder's curves and its model as PNG files")
-    plot.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
-    plot.add_argument("--out", help="folder for the pictures (default: RUN_DIR/plots)")
-    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
