@@ -1,5 +1,6 @@
 """Shared helpers: write a recipe into a temporary folder and run the CLI on it; the
-`compose` command's compiled-program cache kept inside this test session's own folder."""
+`compose` command's compiled-program cache kept inside this test run's own folder, one
+for all its workers (pytest-xdist), so what one compiles the others read."""
 
 import os
 import textwrap
@@ -12,8 +13,12 @@ from compose.cli.main import main
 @pytest.fixture(autouse=True, scope="session")
 def _compile_cache(tmp_path_factory):
     """The command (in this process and in the subprocesses tests start) caches compiled
-    programs in a folder of this session, never in the user's cache."""
-    os.environ["COMPOSE_CACHE"] = str(tmp_path_factory.mktemp("xla-cache"))
+    programs in a folder of this test run, never in the user's cache."""
+    base = tmp_path_factory.getbasetemp()
+    run = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # the workers' own
+    folder = run / "xla-cache"
+    folder.mkdir(exist_ok=True)
+    os.environ["COMPOSE_CACHE"] = str(folder)
 
 
 XOR = """\

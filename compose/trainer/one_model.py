@@ -9,7 +9,7 @@ model and optimizer to start from, the examples of each step, what a finished ca
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 import equinox as eqx
 import jax
@@ -63,6 +63,25 @@ class Outcome(NamedTuple):
     records: list[dict[str, Any]]
     failure: Failure | None = None
     norm_rows: dict[int, list[float]] = {}
+
+
+class Trainee(Protocol):
+    """What a session asks of whatever it trains (OneModel; a population's Variants)."""
+
+    taken_from: tuple  # (None, weights taken, weights left as initialised) from init_from
+
+    def start(self, session: Session) -> Start: ...
+    def early_stopping(self, rule) -> Any: ...
+    def intervals_per_call(self, lowered, every: int) -> int: ...
+    def evaluate(self, session: Session, model: Composed, arrays) -> dict[str, Any]: ...
+    def outcome(
+        self, session: Session, start: int, stop: int, running, began: float
+    ) -> Outcome: ...
+    def noted(self, session: Session, record: dict[str, Any], model: Composed) -> None: ...
+    def stop_reason(self, session: Session) -> str | None: ...
+    def result(self, session: Session) -> Result: ...
+    def header(self, session: Session) -> dict[str, Any]: ...
+    def restore(self, session: Session, header: dict[str, Any]) -> None: ...
 
 
 class OneModel:

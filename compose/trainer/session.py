@@ -38,7 +38,7 @@ from compose.trainer.calls import Calls
 from compose.trainer.control import Control
 from compose.trainer.early_stop import watched_problem
 from compose.trainer.listener import Listener
-from compose.trainer.one_model import OneModel, Outcome
+from compose.trainer.one_model import OneModel, Outcome, Trainee
 from compose.trainer.result import Result
 from compose.trainer.schedule import Schedule, log_interval, wanted_every
 from compose.trainer.training_data import training_data
@@ -57,7 +57,8 @@ class Session:
     on_failure: what a step whose loss or weights are not finite does: "end" the run
     (the command line), or "pause" it at the last good weights with `failure` set, for
     whoever drives it to look inside and then stop (the editor); unpausing or stepping
-    tries the refused step again.
+    tries the refused step again. trainee: what it trains (default: one model; a
+    population gives its variants).
     """
 
     def __init__(
@@ -71,7 +72,7 @@ class Session:
         init_from: Composed | None = None,
         overfit: int | None = None,
         on_failure: str = "end",
-        trainee: Any = None,
+        trainee: Trainee | None = None,
     ):
         if on_failure not in ON_FAILURE:
             raise ValueError(f"expected on_failure to be one of {ON_FAILURE}, got {on_failure!r}")
