@@ -96,8 +96,6 @@ class Started(compose.Listener):
         self.callback(session)
 
 
-
-
 def failure_note(failure: Any, *, paused: bool) -> str:
     """The status line's words on a run that stopped, or is paused, on a failure (a
     compose.Failure: a step whose values were not finite)."""

@@ -1,5 +1,5 @@
 """`python -m compose.cli.main ...`: the same as the `compose` command."""
 
-from compose.cli.main.main import main_exit
+from compose.cli.main import main_exit
 
 main_exit()

@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import queue
 import threading
 from collections.abc import Callable
@@ -24,9 +23,9 @@ from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
 
-from compose.trainer.listener import Listener
 from compose.runs.names import CHECKPOINT, PREVIOUS_CHECKPOINT
 from compose.runtime.files import write_atomic
+from compose.trainer.listener import Listener
 
 if TYPE_CHECKING:
     from compose.trainer.session import Result, Session

@@ -15,21 +15,19 @@ is never written into unless it is this run's own, being resumed.
 from __future__ import annotations
 
 import json
-import math
 import re
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compose.recipe.problems import Problem, RecipeError, Where
 from compose.runs.checkpoint import serialised
 from compose.runs.names import METRICS, RECIPE, SUMMARY, WEIGHTS
 from compose.runtime.files import to_json, write_atomic
 from compose.trainer.listener import Listener
-from compose.recipe.problems import Problem, RecipeError, Where
 
 if TYPE_CHECKING:
     from compose.trainer.session import Result, Session
-
 
 
 def default_dir(name: str, *, root: str | Path = "runs") -> Path:
@@ -143,5 +141,3 @@ def _step(line: str) -> int | None:
     except ValueError:  # a line cut short by a crash
         return None
     return record.get("step") if isinstance(record, dict) else None
-
-

@@ -1,14 +1,14 @@
 """The name of every file and folder in a run folder, said once.
 
-    recipe.yaml           the resolved recipe: it loads and builds wherever the folder goes
-    summary.json          where the run stands, rewritten before each metrics line is added
-    metrics.jsonl         one JSON record per log point
-    norms.jsonl           per-node gradient and weight norms (compose.runs.norms_log)
-    model.eqx             the weights the summary speaks of
-    checkpoint.ckpt       everything needed to resume (compose.runs.checkpoint), and the one
-    checkpoint.prev.ckpt  before it, kept while the next is written
-    variants/             a population's variants, each a run folder of its own
-    plots/                what `compose plot` draws, by default
+recipe.yaml           the resolved recipe: it loads and builds wherever the folder goes
+summary.json          where the run stands, rewritten before each metrics line is added
+metrics.jsonl         one JSON record per log point
+norms.jsonl           per-node gradient and weight norms (compose.runs.norms_log)
+model.eqx             the weights the summary speaks of
+checkpoint.ckpt       everything needed to resume (compose.runs.checkpoint), and the one
+checkpoint.prev.ckpt  before it, kept while the next is written
+variants/             a population's variants, each a run folder of its own
+plots/                what `compose plot` draws, by default
 """
 
 RECIPE = "recipe.yaml"

@@ -16,12 +16,12 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compose.recipe.source import dump_text
 from compose.runs.checkpoint import serialised
+from compose.runs.folder import keep_up_to, refuse_unless_new
+from compose.runs.names import METRICS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
 from compose.runtime.files import to_json, write_atomic
 from compose.trainer.listener import Listener
-from compose.runs.folder import keep_up_to, refuse_unless_new
-from compose.recipe.source import dump_text
-from compose.runs.names import METRICS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
 
 if TYPE_CHECKING:
     from compose.checker.plan import Plan
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 def folder_name(variant: Variant) -> str:
     """A variant's folder: its name with anything unsafe for a file name replaced."""
     return re.sub(r"[^A-Za-z0-9_.=,-]+", "_", variant.name)
+
 
 class PopulationFolder(Listener):
     """Writes a population's folder (see the module's docstring). `document` is the
@@ -105,6 +106,7 @@ class PopulationFolder(Listener):
             if result.stopped:
                 summary["stopped"] = result.stopped
         write_atomic(self.path / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
+
 
 def variant_document(
     document: dict[str, Any], variant: Variant, plan: Plan | None = None

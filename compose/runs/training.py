@@ -14,21 +14,21 @@ from typing import Any
 
 import jax
 
+from compose.checker.checked import Checked
 from compose.checker.graph import check
-from compose.runs.checkpoint import Checkpoints, resume_from
-from compose.trainer.init_check import InitCheck
-from compose.trainer.listener import Listener
-from compose.runs.norms_log import NormLog
-from compose.trainer.population import Population
-from compose.runs.population_folder import PopulationFolder
 from compose.model.composed import Composed
 from compose.recipe.problems import Problem, RecipeError
 from compose.recipe.records import Recipe
-from compose.checker.checked import Checked
 from compose.recipe.standalone import resolved_document, resolved_text
+from compose.runs.checkpoint import Checkpoints, resume_from
 from compose.runs.folder import RunFolder
 from compose.runs.names import WEIGHTS
+from compose.runs.norms_log import NormLog
+from compose.runs.population_folder import PopulationFolder
 from compose.runs.trained import load_run
+from compose.trainer.init_check import InitCheck
+from compose.trainer.listener import Listener
+from compose.trainer.population import Population
 from compose.trainer.session import Result, Session
 
 

@@ -84,7 +84,7 @@ def test_bad_arguments_exit_2(capsys):
 def test_installed_command_runs(tmp_path):
     """The console entry point exits with main's status."""
     done = subprocess.run(
-        [sys.executable, "-m", "compose.cli.main", "blocks", "nope"],
+        [sys.executable, "-m", "compose.cli", "blocks", "nope"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
