@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 from rich.color import Color
 from rich.style import Style
 from rich.text import Text
@@ -44,15 +43,19 @@ def decision_pixels(probabilities: Sequence[Sequence[Sequence[float]]]) -> list[
     """Each grid point's colour, top row first: the likeliest class's colour, as deep as
     the model is sure (white where the classes are alike). probabilities: (n, n, k), row
     i at the i-th y from the bottom."""
-    grid = np.asarray(probabilities, np.float64)[::-1]
-    finite = np.isfinite(grid).all(axis=-1)
-    winner, shade = compose.class_shading(np.where(finite[..., None], grid, 0.0))
+    rows = list(reversed(probabilities))
+    finite = [[all(map(math.isfinite, p)) for p in row] for row in rows]
+    alike = [  # a point that is not finite is shaded apart; alike classes stand in for it
+        [list(p) if ok else [1.0] * len(p) for p, ok in zip(row, oks, strict=True)]
+        for row, oks in zip(rows, finite, strict=True)
+    ]
+    winner, shade = compose.class_shading(alike)
     return [
         [
             mix(CLASSES[best % len(CLASSES)], sure) if ok else NOT_FINITE
             for best, sure, ok in zip(*row, strict=True)
         ]
-        for row in zip(winner.tolist(), shade.tolist(), finite.tolist(), strict=True)
+        for row in zip(winner.tolist(), shade.tolist(), finite, strict=True)
     ]
 
 
