@@ -570,10 +570,13 @@ def test_no_warnings_for_the_xor_recipe():
     assert init_warnings(session.model, session.batch(0)) == []
 
 
-def test_no_recipe_warns_at_initialisation():
-    for path in sorted(Path("recipes").glob("*.yaml")):
-        seen = subject(path, examples=compose.load(path).train.batch)
-        assert init_warnings(seen.model, seen.batch, rewrites=seen.checked.rewrites) == [], path
+RECIPES = sorted((Path(__file__).parents[2] / "recipes").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", RECIPES, ids=lambda p: p.stem)
+def test_no_recipe_warns_at_initialisation(path):
+    seen = subject(path, examples=compose.load(path).train.batch)
+    assert init_warnings(seen.model, seen.batch, rewrites=seen.checked.rewrites) == [], path
 
 
 def test_the_check_warns_of_kinds_that_exist():
