@@ -9,7 +9,7 @@ A model qualifies when its prediction (the loss's `pred`, or else its first outp
 one input only, and that input holds 2 numbers per example. Its hidden nodes are the
 nodes before its output layer (the last node with weights on the way to the prediction)
 whose output is a vector: `hidden` and `bend` in recipes/xor.yaml. The numbers (which
-input is the plane, the values over a grid) are compose/plane.py's; this module draws.
+input is the plane, the values over a grid) are compose/model/plane.py's; this module draws.
 """
 
 from __future__ import annotations
