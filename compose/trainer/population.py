@@ -33,6 +33,7 @@ from compose.recipe.problems import RecipeError
 from compose.trainer.batches import Batches
 from compose.trainer.early_stop import EachEarlyStopping, each_where
 from compose.trainer.one_model import Outcome, Start, validation
+from compose.trainer.records import ordered
 from compose.trainer.result import Result
 from compose.trainer.session import Session
 from compose.trainer.steps import evaluator, make_step, runners
@@ -177,9 +178,8 @@ class Variants:
     def _set_active(self) -> None:
         """Tell the compiled steps which variants still train (a change drops the call made
         ahead, which began with the old answer)."""
-        active = ~self._stopped()
-        if (np.asarray(self.session.calls.settings["active"]) != active).any():
-            calls = self.session.calls
+        active, calls = ~self._stopped(), self.session.calls
+        if (np.asarray(calls.settings["active"]) != active).any():
             given = self.placement.replicated(jnp.asarray(active))
             calls.settings = {**calls.settings, "active": given}
             calls.drop_ahead()
@@ -196,8 +196,7 @@ class Variants:
 
     def evaluate(self, session: Session, model, arrays) -> dict[str, np.ndarray]:
         """Loss and metrics of every variant on a set: {name: array (variants,)}."""
-        values = session.evaluator(model, arrays)
-        return {k: np.asarray(values[k]) for k in sorted(values, key=lambda k: (k != "loss", k))}
+        return {k: np.asarray(v) for k, v in ordered(session.evaluator(model, arrays)).items()}
 
     def outcome(self, session: Session, start: int, stop: int, running, began: float):
         """One record: the mean over the variants still training, and each one's own."""
