@@ -417,3 +417,22 @@ def test_arrays_fewer_than_a_batch_are_a_located_problem():
         f"{RECIPES / 'xor.yaml'}:20:10: train.batch: expected a batch of at most the 2 "
         "examples of data=, got 4"
     )
+
+
+def test_resume_takes_a_checkpoint_reader_and_says_so_when_given_a_folder(tmp_path):
+    session = Session(xor("train.steps=10"))
+    with pytest.raises(TypeError) as err:
+        session.prepare(resume=tmp_path)
+    assert str(err.value) == (
+        "expected resume to be a checkpoint reader "
+        f"(compose.runs.checkpoint.resume_from(folder)), got {tmp_path!r}"
+    )
+
+
+def test_init_from_a_folder_without_a_trained_model_is_a_located_problem(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(compose.RecipeError) as err:
+        train(xor("train.steps=1"), init_from=tmp_path / "empty")
+    assert f"init_from: expected a run folder with model.eqx, got {tmp_path / 'empty'}" in str(
+        err.value
+    )
