@@ -43,8 +43,13 @@ class Variant:
 
 def variants(vary: Mapping[str, Sequence[Any]]) -> list[Variant]:
     """Every combination of the values in `vary` (a grid), in key order. A variant's name
-    gives each key by its last part (`rate=0.1`), or by as many as tell it from the others
-    (`drop1.rate=0.1,drop2.rate=0.2`)."""
+    gives each key by its last part (`seed=3`, `learning_rate=0.1`), a node's from its
+    node on (`drop.rate=0.1`, `hidden.weight.stddev=2.0`: which node it is matters), or by
+    as many parts as tell it from the others.
+
+    >>> [v.name for v in variants({"nodes.drop.rate": [0, 0.5], "seed": [1]})]
+    ['drop.rate=0,seed=1', 'drop.rate=0.5,seed=1']
+    """
     keys = list(vary)
     short = {k: _short(k, keys) for k in keys}
     out = []
@@ -56,9 +61,11 @@ def variants(vary: Mapping[str, Sequence[Any]]) -> list[Variant]:
 
 
 def _short(key: str, keys: Sequence[str]) -> str:
-    """The fewest last parts of `key` that no other of `keys` ends with."""
+    """The fewest last parts of `key` that no other of `keys` ends with, a node's name
+    among them for a key of a node."""
     parts = key.split(".")
-    for n in range(1, len(parts) + 1):
+    least = len(parts) - 1 if parts[0] == "nodes" else 1
+    for n in range(least, len(parts) + 1):
         tail = ".".join(parts[-n:])
         if not any(k != key and (k == tail or k.endswith("." + tail)) for k in keys):
             return tail

@@ -160,7 +160,7 @@ def test_each_variant_ends_where_a_run_with_its_setting_ends(key, values, settin
     population.run()
     for value in values:
         alone = compose.train(compose.loads(NOISY, overrides=[setting.format(value)]))
-        together = population.results[f"{key.rsplit('.', 1)[-1]}={value}"]
+        together = population.results[f"{key.removeprefix('nodes.')}={value}"]
         assert together.metrics["loss"] == pytest.approx(alone.metrics["loss"], rel=1e-4)
         assert_same_weights(together.model.weights, alone.model.weights)
 
@@ -170,7 +170,7 @@ def test_a_variant_folder_holds_its_setting(tmp_path):
     vary = {"nodes.hidden.weight.stddev": [2.0], "nodes.drop.rate": [0.5], "penalty.l1": [0.01]}
     population = make_population(checked, vary, folder=tmp_path / "pop").prepare()
     population.run()
-    name = "stddev=2.0,rate=0.5,l1=0.01"
+    name = "hidden.weight.stddev=2.0,drop.rate=0.5,l1=0.01"
     recipe, model = compose.load_run(tmp_path / "pop" / "variants" / name)
     hidden, drop = (next(n for n in recipe.nodes if n.name == k) for k in ("hidden", "drop"))
     assert hidden.weight("weight").init_args == (("stddev", 2.0),)
@@ -309,6 +309,21 @@ def test_a_recipe_can_hold_its_grid():
     ]
     assert parse_vary("seed=0:3") == ("seed", [0, 1, 2])
     assert parse_vary("optimizer.sgd.momentum=0.5,0.9") == ("optimizer.sgd.momentum", [0.5, 0.9])
+
+
+def test_a_variant_name_keeps_the_node_it_sets():
+    """`rate=0` could be any node's rate: the name says which node, and stays one a key."""
+    names = lambda vary: [v.name for v in variants(vary)]  # noqa: E731
+    assert names({"nodes.drop.rate": [0, 0.5]}) == ["drop.rate=0", "drop.rate=0.5"]
+    assert names({"nodes.hidden.weight.stddev": [2.0], "seed": [1]}) == [
+        "hidden.weight.stddev=2.0,seed=1"
+    ]
+    assert names({"optimizer.adam.learning_rate": [0.1], "penalty.l2": [0.01]}) == [
+        "learning_rate=0.1,l2=0.01"
+    ]
+    # A node named like the penalty: each label still names one key.
+    both = names({"nodes.penalty.l2": [1], "penalty.l2": [2]})
+    assert both == ["nodes.penalty.l2=1,penalty.l2=2"]
 
 
 def test_inspect_looks_inside_every_variant(cli, tmp_path):
