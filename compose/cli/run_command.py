@@ -2,13 +2,16 @@
 
 A thin client of the training session: it reads the recipe, makes the session with the run
 folder, checkpoints and the progress display as listeners, lets signals stop it cleanly,
-and prints the result, the notes, the run folder and, when stopped, the resume command.
+and prints how the run ended (finished, stopped early, interrupted by which signal, failed),
+its training time and the command's whole time, the result, the notes, the run folder
+and, when interrupted, the resume command.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from compose.checker.checked import Checked
@@ -24,10 +27,12 @@ from compose.runs.checkpoint import CheckpointError, resume_from
 from compose.runs.folder import default_dir, is_run
 from compose.runs.names import RECIPE
 from compose.runs.training import make_population, make_session
+from compose.runtime.shown import duration, number
 
 
 def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
     """`compose run`: train (a session, or a population with --vary), report, exit code."""
+    began = time.perf_counter()
     signals.defer()  # from here on a signal asks the run to stop; it raises no more
     if bool(args.recipe) == bool(args.resume):
         print("compose run: expected a recipe, or --resume RUN_DIR, got "
@@ -59,9 +64,9 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
         for warning in session.warnings:
             print(printable(f"warning: {warning}"), file=sys.stderr)
         if signals.received:
-            session.stop("interrupted")
+            session.stop(signals.reason())
         result = session.run()
-    report(checked.recipe.name, session, result, folder)
+    report(checked.recipe.name, session, result, folder, in_all=time.perf_counter() - began)
     if signals.received:
         print(f"resume: compose run --resume {folder}")
         return signals.exit_code()
@@ -125,21 +130,23 @@ def _vary(args: argparse.Namespace, checked) -> dict[str, list]:
     return vary
 
 
-def report(name: str, session, result, folder) -> None:
-    """What the run reached: steps, time, metrics on each set, and where it is kept."""
+def report(name: str, session, result, folder, *, in_all: float | None = None) -> None:
+    """What the run reached: how it ended, steps, its training time and the command's
+    whole time (`in_all` seconds, compiling included), metrics on each set, and where it
+    is kept."""
     sets = {"": [], "val_": [], "test_": []}
     for key, value in result.metrics.items():
         part = next((p for p in ("val_", "test_") if key.startswith(p)), "")
-        sets[part].append(f"{key} {value:.4g}")
-    if result.stopped and not result.failure and not result.stopped.startswith("early stop"):
-        state = f"stopped after {result.steps} of {session.total} steps"
-    else:
-        state = f"trained {result.steps} steps"
+        sets[part].append(f"{key} {number(value)}")
+    state = ended(result, session.total)
     shown = "  ".join(sets[""] + sets["val_"])
     if getattr(session, "variants", None):
         state = f"{len(session.variants)} variants trained {result.steps} steps"
         shown = f"mean {shown}"
-    print(printable(f"{name}: {state} in {result.seconds:.1f} s  {shown}"))
+    took = f"in {duration(result.seconds)} of training"
+    if in_all is not None:
+        took += f" ({duration(in_all)} in all, compiling included)"
+    print(printable(f"{name}: {state} {took}  {shown}"))
     if result.stopped.startswith("early stop") and result.best_step is not None:
         print(f"{result.stopped}; the weights kept are from step {result.best_step}")
     elif result.stopped.startswith("early stop"):  # a population: each variant's best step
@@ -157,6 +164,19 @@ def report(name: str, session, result, folder) -> None:
     for note in result.notes:
         print(printable(f"note: {note}"))
     print(f"run folder: {folder}")
+
+
+def ended(result, total: int) -> str:
+    """How a single run ended, with its steps: `trained 2000 steps`, `stopped early after
+    510 of 2000 steps`, `interrupted by Ctrl-C (SIGINT) after 180 of 400 steps`."""
+    after = f"after {result.steps} of {total} steps"
+    if result.status == "early_stopped":
+        return f"stopped early {after}"
+    if result.status == "interrupted":
+        return f"{result.stopped} {after}"
+    if result.status in ("stopped", "failed"):
+        return f"{result.status} {after}"
+    return f"trained {result.steps} steps"
 
 
 def variant_table(population) -> str:

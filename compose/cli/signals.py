@@ -20,6 +20,7 @@ import signal
 from typing import Any
 
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}  # 128 + the signal's number
+NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
 class StopOnSignal:
@@ -50,11 +51,15 @@ class StopOnSignal:
         self.received = self.received or number
         if first and self.deferred:
             if self.session is not None:
-                self.session.stop("interrupted")
+                self.session.stop(self.reason())
             return
         said = "interrupted" if first else "interrupted again: stopped at once"
         os.write(2, f"{said}\n".encode())
         os._exit(self.exit_code())
+
+    def reason(self) -> str:
+        """Why the run stops, as its summary says it: `interrupted by Ctrl-C (SIGINT)`."""
+        return f"interrupted by {NAMES.get(self.received, 'a signal')}"
 
     def exit_code(self) -> int:
         """128 + the signal's number (130 when interrupted in another way)."""

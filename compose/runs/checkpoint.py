@@ -55,7 +55,8 @@ def serialised(tree: Any) -> bytes:
 
 
 def read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any]]:
-    """(the tree, the header) saved at `path`; `skeleton` is a tree of the same structure."""
+    """(the tree, the header) saved at `path`; `skeleton` is a tree of the same structure,
+    or a function making one from the header (what the checkpoint says it holds)."""
     try:
         raw = path.read_bytes()
     except OSError as err:
@@ -78,6 +79,8 @@ def read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any]]:
             f"{str(meta.get('sha256'))[:12]}..., got {len(payload)} bytes that do not match)"
         )
     try:
+        if callable(skeleton):
+            skeleton = skeleton(meta)
         tree = eqx.tree_deserialise_leaves(io.BytesIO(payload), skeleton)
     except Exception as err:  # a checkpoint of a different model
         raise CheckpointError(f"{path}: does not fit this recipe's model ({err})") from None
@@ -104,7 +107,8 @@ def latest(folder: Path, skeleton: Any) -> tuple[Any, dict[str, Any], list[str]]
 
 
 def resume_from(folder: str | Path) -> Callable[[Any], tuple[Any, dict[str, Any], list[str]]]:
-    """What `Session.prepare(resume=...)` reads: the newest whole checkpoint in `folder`."""
+    """What `Session.prepare(resume=...)` reads: the newest whole checkpoint in `folder`,
+    given a skeleton of its arrays or what makes one from its header."""
     return functools.partial(latest, Path(folder))
 
 
@@ -152,9 +156,9 @@ class Checkpoints(Listener):
     def started(self, session: Session) -> None:
         self._session, self._last = session, session.seconds
 
-    def logged(self, session: Session, record: dict[str, Any]) -> None:
-        at = record["step"]
-        if self.interval and at % self.interval == 0 and at == session.step and self._due():
+    def advanced(self, session: Session) -> None:
+        at = session.step  # a call ends at a multiple of `every` while one is due
+        if self.interval and at % self.interval == 0 and self.saved != at and self._due():
             self._last = session.seconds
             self.save(session, wait=False)
 

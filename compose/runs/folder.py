@@ -6,6 +6,8 @@
     metrics.jsonl   one JSON record per log point, flushed as written
     model.eqx       the weights the summary speaks of (the best ones, with early stopping)
     checkpoint.ckpt everything needed to resume (see compose.runs.checkpoint)
+    data.npz        the arrays given from Python, when the run was given its data
+                    (and val.npz, test.npz): the recipe names them (compose.runs.resuming)
 
 Every file is replaced whole (written beside, then renamed), so a crash at any moment
 leaves each file either as it was or as it should be. A folder that holds anything else
@@ -23,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from compose.recipe.problems import Problem, RecipeError, Where
 from compose.runs.checkpoint import serialised
 from compose.runs.names import METRICS, RECIPE, SUMMARY, WEIGHTS
+from compose.runs.resuming import write_arrays
 from compose.runtime.files import to_json, write_atomic
 from compose.trainer.listener import Listener
 
@@ -69,18 +72,22 @@ class RunFolder(Listener):
     """Writes one run's recipe, metrics, summary and weights into `path`.
 
     recipe_text: the resolved recipe. resume: the folder is this run's, being continued;
-    metrics logged after the checkpoint it resumes from are dropped.
+    metrics logged after the checkpoint it resumes from are dropped. given: the arrays the
+    run was given by part ("train", "val", "test"), which the recipe names as the folder's
+    npz files, written there when it starts.
     """
 
-    def __init__(self, path: str | Path, recipe_text: str, *, resume: bool = False):
+    def __init__(self, path: str | Path, recipe_text: str, *, resume: bool = False, given=None):
         self.path = Path(path)
-        self.recipe_text, self.resume = recipe_text, resume
+        self.recipe_text, self.resume, self.given = recipe_text, resume, given
         self._summarised: int | None = None  # the step the summary was last written at
         if not resume:
             refuse_unless_new(self.path)
 
     def started(self, session: Session) -> None:
         self.path.mkdir(parents=True, exist_ok=True)
+        if self.given and not self.resume:  # resumed, the folder holds them already
+            write_arrays(self.path, self.given, [i.name for i in session.checked.recipe.inputs])
         write_atomic(self.path / RECIPE, self.recipe_text.encode())
         self._summary(session, "running")
         keep_up_to(self.path / METRICS, session.step)
@@ -94,8 +101,7 @@ class RunFolder(Listener):
 
     def finished(self, session: Session, result: Result) -> None:
         write_atomic(self.path / WEIGHTS, serialised(result.model))
-        status = "failed" if result.failure else ("stopped" if result.stopped else "finished")
-        self._summary(session, status, result)
+        self._summary(session, result.status, result)
         self._metrics.close()
 
     def _summary(self, session: Session, status: str, result: Result | None = None) -> None:

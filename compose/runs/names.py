@@ -7,6 +7,7 @@ norms.jsonl           per-node gradient and weight norms (compose.runs.norms_log
 model.eqx             the weights the summary speaks of
 checkpoint.ckpt       everything needed to resume (compose.runs.checkpoint), and the one
 checkpoint.prev.ckpt  before it, kept while the next is written
+data.npz              the arrays a run was given from Python, and val.npz, test.npz
 variants/             a population's variants, each a run folder of its own
 plots/                what `compose plot` draws, by default
 """
@@ -18,5 +19,6 @@ NORMS = "norms.jsonl"
 WEIGHTS = "model.eqx"
 CHECKPOINT = "checkpoint.ckpt"
 PREVIOUS_CHECKPOINT = "checkpoint.prev.ckpt"
+DATA_FILES = {"train": "data.npz", "val": "val.npz", "test": "test.npz"}  # by part
 VARIANTS = "variants"
 PLOTS = "plots"

@@ -2,7 +2,7 @@
 
 The session (compose.trainer.session) does the work; this is the short way for Python users and
 the command line: it adds the run folder and checkpoints as listeners, and turns Ctrl-C
-into a stopped run instead of a lost one.
+into an interrupted run instead of a lost one.
 """
 
 from __future__ import annotations
@@ -19,16 +19,18 @@ from compose.checker.graph import check
 from compose.model.composed import Composed
 from compose.recipe.problems import Problem, RecipeError
 from compose.recipe.records import Recipe
-from compose.recipe.standalone import resolved_document, resolved_text
+from compose.recipe.source import dump_text
 from compose.runs.checkpoint import Checkpoints, resume_from
 from compose.runs.folder import RunFolder
 from compose.runs.names import WEIGHTS
 from compose.runs.norms_log import NormLog
 from compose.runs.population_folder import PopulationFolder
+from compose.runs.resuming import folder_document, refuse_changes
 from compose.runs.trained import load_run
 from compose.trainer.init_check import InitCheck
 from compose.trainer.listener import Listener
 from compose.trainer.population import Population
+from compose.trainer.result import INTERRUPTED
 from compose.trainer.session import Result, Session
 
 
@@ -49,8 +51,10 @@ def train(
     """Train the recipe's model as its train section says, and return the result.
 
     data, val, test: arrays by input name (numpy or jax) instead of the recipe's data
-    source. folder: write a run folder there (refused if it holds anything, unless
-    `resume`, which goes on from its newest checkpoint). on_log receives each logged
+    source, kept in the run folder (data.npz, named by its recipe). folder: write a run
+    folder there (refused if it holds anything, unless `resume`, which goes on from its
+    newest checkpoint; a setting a resumed run cannot change is refused, see
+    compose.runs.resuming). on_log receives each logged
     record, on_start the number of steps. on_failure: what a step that is not finite
     does, "end" the run or "pause" it for whoever steers the session from another thread
     (see Session). Raises RecipeError for a bad recipe.
@@ -75,7 +79,7 @@ def train(
     except KeyboardInterrupt:
         if not session.prepared:
             raise
-        result = session.finish("interrupted")
+        result = session.finish(f"{INTERRUPTED} by Ctrl-C")
     return replace(result, folder=Path(folder) if folder else None)
 
 
@@ -89,21 +93,29 @@ def make_session(
 ) -> Session:
     """A session whose listeners start with the initialisation check (compose.trainer.init_check),
     then the run folder and checkpoints (if `folder`); `init_from` (a run folder, else the
-    recipe's `train.init_from`) gives it the trained model it starts from."""
+    recipe's `train.init_from`) gives it the trained model it starts from. Resuming, a
+    setting that a resumed run cannot change is a RecipeError."""
     if checked.recipe.train is None:
         return Session(checked, **options)  # it raises the located problem
+    given = {part: options.get(key) for part, key in GIVEN.items()}
+    given = given if given["train"] is not None else None
+    if folder is not None and resume:
+        refuse_changes(checked.recipe, folder, given)
     options["init_from"] = trained_start(checked, options.get("init_from"))
     written: list[Listener] = []
     if folder is not None and jax.process_index() == 0:  # one host writes the run folder
-        text = resolved_text(checked.recipe)
+        text = dump_text(folder_document(checked.recipe, folder, given))
         train = checked.recipe.train
         written = [
-            RunFolder(folder, text, resume=resume),
+            RunFolder(folder, text, resume=resume, given=given),
             Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds),
             NormLog(folder),
         ]
     # The initialisation check goes first, so its warnings reach the run folder's summary.
     return Session(checked, listeners=[InitCheck(), *written, *listeners], **options)
+
+
+GIVEN = {"train": "data", "val": "val", "test": "test"}  # parts of the data, by option
 
 
 class Callbacks(Listener):
@@ -133,9 +145,11 @@ def make_population(
     """A population of the recipe's variants (compose.trainer.population), writing its folder and
     checkpoints (if `folder`; `resume`: it is this population's, being continued). The
     folder's recipe holds the variants in `train.vary`, so `--resume` finds them there."""
+    if folder is not None and resume:
+        refuse_changes(checked.recipe, folder)
     written: list[Listener] = []
     if folder is not None and jax.process_index() == 0:
-        document, train = resolved_document(checked.recipe), checked.recipe.train
+        document, train = folder_document(checked.recipe, folder), checked.recipe.train
         if isinstance(document.get("train"), dict):
             document["train"]["vary"] = {key: list(values) for key, values in vary.items()}
         written = [

@@ -13,11 +13,13 @@ class Listener(Protocol):
     """Watches a session, told every event a driver needs. Subclass it and override what
     you need (the others do nothing), or give any object all of these methods.
 
-    `every` asks for a log point at each multiple of that many steps (None: the session's
-    own log points are enough); at a multiple of `every` the compiled call ends there, so
-    `record["step"] == session.step`. One call may pass several log points: `logged` is
-    called for each, in order, after the call, while `session.step` and `session.model`
-    are where the call ended.
+    `every` asks for the model at each multiple of that many steps (None: never): a compiled
+    call ends there, and `advanced` is told with `session.step` at that multiple. It adds
+    no log point: log points fall on the session's log grid only (multiples of the log
+    interval and of the validation interval, and the last step), whatever ends calls, so
+    that two runs of a recipe log the same lines. One call may pass several log points:
+    `logged` is called for each, in order, after the call, while `session.step` and
+    `session.model` are where the call ended.
 
     `norms_every` asks for the per-node norms (compose.model.norms) after each multiple of
     that many steps, measured inside the compiled calls, which do not end there: `logged`

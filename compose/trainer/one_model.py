@@ -21,11 +21,12 @@ from compose.model.composed import Composed
 from compose.model.failure import Failure, diagnose
 from compose.model.norms import measured
 from compose.recipe.problems import Problem, RecipeError
+from compose.runtime.shown import number
 from compose.trainer import verdicts
 from compose.trainer.batches import Batches
 from compose.trainer.early_stop import EarlyStopping
-from compose.trainer.records import filled, log_points, norm_rows, ordered
-from compose.trainer.result import Result
+from compose.trainer.records import Tally, filled, log_points, norm_rows, ordered
+from compose.trainer.result import EARLY_STOP, Result
 from compose.trainer.schedule import intervals_per_call
 from compose.trainer.steps import Probe, evaluator, make_step, runners
 
@@ -52,8 +53,8 @@ class Start(NamedTuple):
 
 class Outcome(NamedTuple):
     """A finished call: the model and state it reached (up to a refused step), its arrays,
-    the step reached, the seconds it took, the records of its log points, a failure, and
-    any norms rows."""
+    the step reached, the seconds it took, the records of its log points, a failure, any
+    norms rows, and the per-step values after its last log point (None: not counted so)."""
 
     model: Composed
     params: Any
@@ -63,6 +64,7 @@ class Outcome(NamedTuple):
     records: list[dict[str, Any]]
     failure: Failure | None = None
     norm_rows: dict[int, list[float]] = {}
+    tally: Tally | None = None
 
 
 class Trainee(Protocol):
@@ -138,25 +140,29 @@ class OneModel:
 
     def outcome(self, session: Session, start: int, stop: int, running, began: float):
         """Read a call's results: the records of its log points (made while XLA computes,
-        filled after), and the first step that was not finite, diagnosed."""
+        filled after), and the first step that was not finite, diagnosed: the run's last
+        log point is then the last good step."""
         model = eqx.combine(running[0], session.static)  # of arrays not yet ready
-        points = log_points(start, stop, session.schedule.every)
+        since = session.tally.since
+        points = log_points(session.schedule.log_steps(start, stop), since, start, stop)
         params, opt_state, bad, values, *probed = session.calls.finite(
             running, start, stop, session.params(), session.opt_state
         )
         bad = int(bad)
-        taken = stop - start if bad < 0 else bad - start
-        rows = norm_rows(probed[0], session.norms_every, start, start + taken) if probed else {}
+        end = stop if bad < 0 else bad
+        rows = norm_rows(probed[0], session.norms_every, start, end) if probed else {}
         failure = None
         if bad >= 0:
             model = eqx.combine(params, session.static)
             failure = diagnose(model, session.batch(bad), bad + 1)
-            points = log_points(start, start + taken, session.schedule.every)
+            steps = session.schedule.log_steps(start, end)
+            steps += [end] if since < end and end not in steps else []
+            points = log_points(steps, since, start, end)
         spent = time.perf_counter() - began
-        records = filled(points, values, session.seconds, spent)
-        if records:
-            records[-1].update(validation(session, model, start + taken))
-        return Outcome(model, params, opt_state, start + taken, spent, records, failure, rows)
+        records, tally = filled(points, values, session.tally, session.seconds, spent)
+        if records and records[-1]["step"] == end:  # validation is due at call ends only
+            records[-1].update(validation(session, model, end))
+        return Outcome(model, params, opt_state, end, spent, records, failure, rows, tally)
 
     def noted(self, session: Session, record: dict[str, Any], model: Composed) -> None:
         """A record is about to reach the listeners."""
@@ -169,8 +175,8 @@ class OneModel:
         if early and early.exhausted:
             rule = early.rule
             return (
-                f"early stop: {rule.metric} did not improve for {rule.patience} evaluations; "
-                f"best {early.best:.4g} at step {early.best_step}"
+                f"{EARLY_STOP}: {rule.metric} did not improve for {rule.patience} evaluations; "
+                f"best {number(early.best)} at step {early.best_step}"
             )
         return None
 

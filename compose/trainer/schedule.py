@@ -1,5 +1,6 @@
-"""Where compiled calls end: the log interval, how many intervals one call may span, and
-the steps at which the model itself is wanted."""
+"""Where compiled calls end, and where log points fall: the log interval, how many
+intervals one call may span, the steps at which the model itself is wanted, and the log
+grid, which depends on the recipe alone (never on where calls end)."""
 
 from __future__ import annotations
 
@@ -56,13 +57,26 @@ class Schedule:
     span; total: the run's steps; wanted: intervals at whose multiples the model itself is
     wanted (validation, each log point with early stopping); listeners: asked each time
     for theirs (their `every`, which may change as they go: checkpoints ask only when
-    one is due)."""
+    one is due); validate: steps between validations, whose records are log points too."""
 
     every: int
     span: int
     total: int
     wanted: Sequence[int] = ()
     listeners: Sequence[Any] = ()
+    validate: int | None = None
+
+    def log_steps(self, start: int, end: int) -> list[int]:
+        """The log points in (start, end], in order: the multiples of `every` and of
+        `validate`, and the last step of the run; never where a call merely ends."""
+        steps = set(range((start // self.every + 1) * self.every, end + 1, self.every))
+        if self.validate:
+            steps.update(
+                range((start // self.validate + 1) * self.validate, end + 1, self.validate)
+            )
+        if start < self.total <= end:
+            steps.add(self.total)
+        return sorted(steps)
 
     def next_stop(self, step: int) -> int:
         """Where the call from `step` ends: the next step at which the model is wanted, at

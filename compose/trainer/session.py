@@ -39,6 +39,7 @@ from compose.trainer.control import Control
 from compose.trainer.early_stop import watched_problem
 from compose.trainer.listener import Listener
 from compose.trainer.one_model import OneModel, Outcome, Trainee
+from compose.trainer.records import Tally
 from compose.trainer.result import Result
 from compose.trainer.schedule import Schedule, log_interval, wanted_every
 from compose.trainer.training_data import training_data
@@ -95,6 +96,7 @@ class Session:
         self.total = 0  # steps the run will take, known once the data is
         self.record: dict[str, Any] = {}
         self.records: list[dict[str, Any]] = []  # the last advance()'s, one per log point
+        self.tally = Tally()  # the per-step values since the last log point
         self.seconds = 0.0  # spent training, over every session of a resumed run
         self.failure: Failure | None = None
         self.stopped = ""
@@ -110,10 +112,11 @@ class Session:
 
     def prepare(self, *, resume: Callable[[dict], tuple] | None = None) -> Session:
         """Load the data, build the model and optimizer, trace the training chunk; with
-        `resume`, continue from the checkpoint it reads: given the arrays a checkpoint holds
-        (`state_tree()`, as a skeleton) it returns (tree, header, warnings)
-        (compose.runs.checkpoint.resume_from reads a run folder's newest whole one). Then
-        tell the listeners that training can start, and compile the first call."""
+        `resume`, continue from the checkpoint it reads: given what makes the skeleton of
+        a checkpoint's arrays from its header (`state_skeleton`) it returns (tree, header,
+        warnings) (compose.runs.checkpoint.resume_from reads a run folder's newest whole
+        one). Then tell the listeners that training can start, and compile the first call.
+        Overfitting turns early stopping off, and says so in `warnings`."""
         if resume is not None and not callable(resume):
             reader = "a checkpoint reader (compose.runs.checkpoint.resume_from(folder))"
             raise TypeError(f"expected resume to be {reader}, got {resume!r}")
@@ -125,21 +128,15 @@ class Session:
         self.calls = Calls(
             start.runners, self.data.placement, self.data.arrays, start.take, start.settings
         )
-        self.early = (
-            self.trainee.early_stopping(self.spec.early_stop) if self.spec.early_stop else None
-        )
-        if self.early:
-            watched_problem(self.spec, self.data.eval_sets)
+        self.early = _early_stopping(self)
         every = log_interval(self.spec.log_every, self.total)
         estimated = min(every, self.total)
         lowered = self.calls.lowered(estimated, self.params(), self.opt_state)
-        span = self.trainee.intervals_per_call(lowered, every)
-        wanted = wanted_every(self.spec, self.data.eval_sets, bool(self.early), every)
-        self.schedule = Schedule(every, span, self.total, wanted, self.listeners)
+        self.schedule = _schedule(self, lowered, every)
         self.prepared = True
         if resume is not None:
-            tree, header, self.warnings = resume(self.state_tree())
-            self.restore(tree, header)
+            tree, header, found = resume(self.state_skeleton)
+            self.warnings.extend([*found, *self.restore(tree, header)])
         else:  # where the loss starts, for the verdicts at the end
             self.first_loss = self.evaluate(self.model)["loss"]
         self._tell("started")
@@ -181,11 +178,11 @@ class Session:
     def advance(self, steps: int | None = None) -> dict[str, Any] | None:
         """Train to the next stop (or `steps` steps, at most to it) in one compiled call;
         return the record of the last log point reached. Every log point's record on the
-        way goes to the listeners, in order, and to `records`.
-
-        None when there is nothing left to do. A step whose loss or weights are not finite
-        is refused: the session keeps the last good weights, records the failure and ends
-        (or pauses, with on_failure="pause").
+        way goes to the listeners, in order, and to `records`. Log points fall on the log
+        grid only (`schedule.log_steps`): the next one's means cover the steps of a call
+        that passed none (then it returns None, as when there is nothing left to do). A step
+        whose loss or weights are not finite is refused: the session keeps the last good
+        weights, records the failure and ends (or pauses, with on_failure="pause").
         """
         if not self.prepared:
             self.prepare()
@@ -220,6 +217,7 @@ class Session:
         self._params_of, self._split = outcome.model, outcome.params
         self.step, self.seconds = outcome.step, self.seconds + outcome.spent
         self.records, self._norm_rows = outcome.records, outcome.norm_rows
+        self.tally = outcome.tally if outcome.tally is not None else self.tally
         self.failure = outcome.failure  # paused on one, it lasts until a step goes through
 
     def _call(self, start: int, stop: int, *, ahead: bool = False):
@@ -342,9 +340,42 @@ class Session:
         """The plain values a checkpoint holds (compose.trainer.state)."""
         return state.header(self)
 
-    def restore(self, tree: dict[str, Any], header: dict[str, Any]) -> None:
-        """Continue from a checkpoint's tree and header (made by the same recipe)."""
-        state.restore(self, tree, header)
+    def state_skeleton(self, header: dict[str, Any]) -> dict[str, Any]:
+        """The structure of the arrays a checkpoint with `header` holds (compose.trainer.state)."""
+        return state.skeleton(self, header)
+
+    def restore(self, tree: dict[str, Any], header: dict[str, Any]) -> list[str]:
+        """Continue from a checkpoint's tree and header; return what to warn of."""
+        return state.restore(self, tree, header)
+
+
+def _early_stopping(session: Session) -> Any:
+    """The trainee's early stopping by the train section (None: none, or overfitting,
+    which says that it turns it off)."""
+    rule = session.spec.early_stop
+    if rule and session.overfit:
+        session.warnings.append(overfit_note(rule.metric, session.overfit))
+    elif rule:
+        watched_problem(session.spec, session.data.eval_sets)
+        return session.trainee.early_stopping(rule)
+    return None
+
+
+def _schedule(session: Session, lowered, every: int) -> Schedule:
+    """Where the session's calls end and its log points fall (compose.trainer.schedule)."""
+    spec, eval_sets = session.spec, session.data.eval_sets
+    span = session.trainee.intervals_per_call(lowered, every)
+    wanted = wanted_every(spec, eval_sets, bool(session.early), every)
+    validate = spec.validate_every if "val_" in eval_sets else None
+    return Schedule(every, span, session.total, wanted, session.listeners, validate)
+
+
+def overfit_note(metric: str, overfit: int) -> str:
+    """What overfitting says of the early stopping it turns off."""
+    return (
+        f"overfit: early stopping on {metric} is off: the run trains all its steps on the "
+        f"first {overfit} examples, with no validation set, to see how far the loss falls"
+    )
 
 
 def with_span(session: Session, span: int) -> Session:

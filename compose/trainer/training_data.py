@@ -90,7 +90,7 @@ def _split(checked: Checked, spec: Train, given) -> loading.Split:
         problems.append(Problem(where, message))
     if problems:
         raise RecipeError(problems)
-    return loading.Split(*(_numpy(given[part], names) for part in ("train", "val", "test")))
+    return loading.Split(*(as_numpy(given[part], names) for part in ("train", "val", "test")))
 
 
 def _chance(checked: Checked, spec: Train, train: Mapping[str, np.ndarray]) -> float | None:
@@ -105,7 +105,7 @@ def _chance(checked: Checked, spec: Train, train: Mapping[str, np.ndarray]) -> f
     return verdicts.chance_accuracy(np.asarray(train[target.name]))
 
 
-def _numpy(arrays: Mapping[str, Any] | None, names: list[str]) -> dict[str, np.ndarray]:
+def as_numpy(arrays: Mapping[str, Any] | None, names: list[str]) -> dict[str, np.ndarray]:
     """The named arrays as numpy; booleans and floats as float32, as data files give them."""
     out = {}
     for name in names if arrays is not None else ():

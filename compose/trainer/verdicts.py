@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+from compose.runtime.shown import number
+
 CHANCE_MARGIN = 0.01  # an accuracy within this of chance is no better than chance
 RISE = 2.0  # a final loss above this many times the initial one "ended far above"
 OVERFIT_DONE = 0.05  # fitting a few examples: the loss fell below this fraction of its start
@@ -41,26 +43,27 @@ def notes(
     if overfit and loss is not None and first_loss is not None:
         if loss <= OVERFIT_DONE * first_loss:
             out.append(
-                f"overfit: the loss on the first {overfit} examples fell from {first_loss:.4g} "
-                f"to {loss:.4g}: the model can fit them, so it can learn; now train on all"
+                f"overfit: the loss on the first {overfit} examples fell from {number(first_loss)} "
+                f"to {number(loss)}: the model can fit them, so it can learn; now train on all"
             )
         else:
             out.append(
                 f"overfit: the loss on the first {overfit} examples only fell from "
-                f"{first_loss:.4g} to {loss:.4g}: the model cannot fit even these; look for "
-                "a mistake in the wiring or the loss, a model too small, or a learning rate "
-                "too low"
+                f"{number(first_loss)} to {number(loss)}: the model cannot fit even these; look "
+                "for a mistake in the wiring or the loss, a model too small, or a learning "
+                "rate too low"
             )
     key = "val_accuracy" if "val_accuracy" in metrics else "accuracy"
     if chance is not None and key in metrics and metrics[key] <= chance + CHANCE_MARGIN:
         out.append(
-            f"{key} {metrics[key]:.4g} is no better than chance ({chance:.4g}: always "
+            f"{key} {number(metrics[key])} is no better than chance ({number(chance)}: always "
             f"guessing the most common class){_blame(heaviest_weight)}"
         )
     if loss is not None and first_loss is not None and first_loss > 0:
         if not math.isfinite(loss) or loss > RISE * first_loss:
             out.append(
-                f"the loss ended at {loss:.4g}, far above where it started ({first_loss:.4g})"
+                f"the loss ended at {number(loss)}, far above where it started "
+                f"({number(first_loss)})"
                 f"{_blame(heaviest_weight) or ': the learning rate may be too high'}"
             )
     return out
@@ -69,5 +72,7 @@ def notes(
 def _blame(heaviest: float) -> str:
     """What the weights point at, if anything."""
     if heaviest > 1e4:
-        return f": weights grew to {heaviest:.3g}, so the learning rate is likely too high"
+        return (
+            f": weights grew to {number(heaviest, '.3g')}, so the learning rate is likely too high"
+        )
     return ""

@@ -150,7 +150,7 @@ def test_an_interrupted_call_still_writes_the_lines_it_measured(tmp_path):
             raise KeyboardInterrupt
 
     result = compose.train(compose.load(RECIPES / "xor.yaml"), folder=tmp_path, on_log=stop)
-    assert result.stopped == "interrupted" and result.steps > 100
+    assert result.stopped == "interrupted by Ctrl-C" and result.steps > 100
     assert [r["step"] for r in read_lines(tmp_path)] == list(range(100, result.steps + 1, 100))
 
 

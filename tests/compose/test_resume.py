@@ -71,9 +71,9 @@ def test_an_interrupted_run_resumes_to_the_same_weights(tmp_path):
         folder=tmp_path / "run",
         listeners=[Interrupt()],
     )
-    assert first.stopped == "interrupted" and first.steps == 180
+    assert first.stopped == "interrupted by Ctrl-C" and first.steps == 180
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["status"] == "stopped" and summary["steps"] == 180
+    assert summary["status"] == "interrupted" and summary["steps"] == 180
     resumed = train(
         compose.load(tmp_path / "run" / "recipe.yaml"), folder=tmp_path / "run", resume=True
     )
@@ -131,11 +131,15 @@ def test_a_signal_at_any_moment_ends_cleanly(tmp_path, attempt):
         return
     summary = json.loads((folder / "summary.json").read_text())
     assert (
-        summary["status"] == "finished" if killed else summary["status"] in ("stopped", "finished")
+        summary["status"] == "finished"
+        if killed
+        else summary["status"] in ("interrupted", "finished")
     )
     assert all(r["step"] <= summary["steps"] for r in metric_lines(folder))
     _, model = compose.load_run(folder)  # the weights load back
-    if summary["status"] == "stopped":
+    if summary["status"] == "interrupted":
+        said = "Ctrl-C (SIGINT)" if number == signal.SIGINT else "SIGTERM"
+        assert summary["stopped"] == f"interrupted by {said}"
         assert f"resume: compose run --resume {folder}" in out
         assert checkpoint_step(folder) == summary["steps"]
 
@@ -254,3 +258,133 @@ def test_resume_without_a_whole_checkpoint_is_refused(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith(f"compose run: --resume: {tmp_path / 'run'}: expected a checkpoint ")
     assert "damaged (its header lacks the step or checksum)" in err
+
+
+def test_metrics_lines_are_the_same_wherever_calls_end_and_after_a_resume(tmp_path, capsys):
+    """Calls end where checkpoints, listeners or a stop fall, which depends on timing; the
+    log lines (all but their `seconds`, the training time so far) must not."""
+
+    class Every(Listener):
+        def __init__(self, every, stop_at=None):
+            self.every, self.stop_at = every, stop_at
+
+        def advanced(self, session):
+            if session.step == self.stop_at:
+                raise KeyboardInterrupt  # Ctrl-C at a step between two log points
+
+    base = ["train.steps=300", "train.log_every=20"]
+    paced = xor(*base, "train.checkpoint={every: 70}")  # 300 XOR steps: no call ends at 70
+    each = xor(*base, "train.checkpoint={every: 70, seconds: 0}")  # calls end at 70, 140...
+    train(paced, folder=tmp_path / "paced")
+    train(each, folder=tmp_path / "each", listeners=[Every(7)])
+    stopped = train(each, folder=tmp_path / "resumed", listeners=[Every(210, stop_at=210)])
+    assert stopped.steps == 210 and checkpoint_step(tmp_path / "resumed") == 210
+    assert [r["step"] for r in metric_lines(tmp_path / "resumed")] == list(range(20, 201, 20))
+    assert main(["run", "--resume", str(tmp_path / "resumed"), "--quiet"]) == 0
+    capsys.readouterr()
+    expected = metric_lines(tmp_path / "paced")
+    assert [r["step"] for r in expected] == list(range(20, 301, 20))
+    assert metric_lines(tmp_path / "each") == expected
+    assert metric_lines(tmp_path / "resumed") == expected
+
+
+def test_a_run_given_arrays_keeps_them_for_inspect_and_resume(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 2)).astype(np.float32)
+    y = (x[:, :1] * x[:, 1:] > 0).astype(np.float32)  # not the recipe's own XOR points
+    val = {"x": x[:16], "y": y[:16]}
+    folder = tmp_path / "run"
+    recipe = xor("train.steps=100", "train.checkpoint={every: 50, seconds: 0}")
+
+    class Stop(Listener):
+        def advanced(self, session):
+            if session.step == 50:
+                raise KeyboardInterrupt
+
+    train(recipe, data={"x": x, "y": y}, val=val, folder=folder, listeners=[Stop()])
+    kept = compose.load(folder / "recipe.yaml")
+    assert kept.train.data.source == "data.npz" and kept.train.data.val.source == "val.npz"
+    with np.load(folder / "data.npz") as saved:
+        np.testing.assert_array_equal(saved["x"], x)
+        np.testing.assert_array_equal(saved["y"], y)
+    # The folder moves: its recipe names the arrays relative to itself.
+    moved = tmp_path / "elsewhere"
+    os.rename(folder, moved)
+    assert main(["run", "--resume", str(moved), "--quiet"]) == 0
+    straight = train(recipe, data={"x": x, "y": y}, val=val)
+    _, model = compose.load_run(moved)
+    assert weights_equal(model.weights, straight.model.weights)
+    summary = json.loads((moved / "summary.json").read_text())
+    assert summary["metrics"]["val_loss"] == straight.metrics["val_loss"]
+    capsys.readouterr()
+    assert main(["inspect", str(moved), "--json", "--batch", "64"]) == 0
+    looked = json.loads(capsys.readouterr().out)
+    # What inspect measured is the given arrays' loss, computed here with plain numpy.
+    weights = {k: {s: np.asarray(a) for s, a in v.items()} for k, v in model.weights.items()}
+    hidden = 1 / (1 + np.exp(-(x @ weights["hidden"]["weight"].T + weights["hidden"]["bias"])))
+    logit = hidden @ weights["logit"]["weight"].T + weights["logit"]["bias"]
+    prob = 1 / (1 + np.exp(-logit))
+    bce = -np.mean(y * np.log(prob) + (1 - y) * np.log(1 - prob))
+    assert looked_loss(looked) == pytest.approx(bce, rel=1e-4)
+
+
+def looked_loss(found) -> float:
+    """The batch loss `compose inspect --json` reports."""
+    found = found[0] if isinstance(found, list) else found
+    return float(found["loss"])
+
+
+def test_resuming_may_change_steps_and_early_stopping_and_nothing_that_shaped_the_weights(
+    tmp_path, capsys
+):
+    folder = tmp_path / "run"
+    stops = "train.early_stop={metric: loss, patience: 1, min_delta: 10}"  # stops at step 40
+    assert main(["run", str(RECIPES / "xor.yaml"), "--out", str(folder), "--quiet",
+                 "--set", stops]) == 0  # fmt: skip
+    assert json.loads((folder / "summary.json").read_text())["steps"] == 40
+    capsys.readouterr()
+    for setting in (
+        "train.seed=1",
+        "nodes.hidden.out=3",
+        "train.optimizer={sgd: {learning_rate: 0.1}}",
+    ):
+        assert main(["run", "--resume", str(folder), "--quiet", "--set", setting]) == 2
+    err = capsys.readouterr().err.splitlines()
+    may = (
+        "a resumed run keeps its model, optimizer, data and seed, and may change only "
+        "train.steps, train.epochs, train.early_stop, train.log_every, train.validate, "
+        f"train.checkpoint, train.devices (to train with it, start a new run from these "
+        f"weights: --init-from {folder})"
+    )
+    assert err[0] == (
+        f"--set train.seed=1: train.seed: expected 0, as the run in {folder} was trained, "
+        f"got 1: {may}"
+    )
+    assert err[1].startswith(f"{folder / 'recipe.yaml'}:")
+    assert err[1].endswith(
+        f": nodes.hidden.out: expected 2, as the run in {folder} was trained, got 3: {may}"
+    )
+    assert (
+        len(err) == 3
+        and (
+            ': train.optimizer: expected {"adam": {"learning_rate": 0.05}}, as the run in '
+            f'{folder} was trained, got {{"sgd": {{"learning_rate": 0.1}}}}: '
+        )
+        in err[2]
+    )
+    # Early stopping turned off: it goes on to the end, as a run that never stopped.
+    assert main(["run", "--resume", str(folder), "--quiet", "--set", "train.early_stop=null"]) == 0
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (summary["status"], summary["steps"]) == ("finished", 2000)
+    straight = train(xor(), folder=tmp_path / "straight")
+    assert weights_equal(compose.load_run(folder)[1].weights, straight.model.weights)
+    assert metric_lines(folder) == metric_lines(tmp_path / "straight")
+    # And turned on again, on a run that ran without it.
+    assert main(["run", "--resume", str(folder), "--quiet", "--set", "train.steps=2100",
+                 "--set", "train.log_every=20", "--set", stops]) == 0  # fmt: skip
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "early_stopped" and summary["steps"] == 2040
+    assert any("early stopping on loss (min) starts afresh at step 2000" in w
+               for w in summary["warnings"])  # fmt: skip
+    with pytest.raises(compose.RecipeError, match="train.batch: expected 4"):
+        train(xor("train.batch=2"), folder=folder, resume=True)

@@ -110,20 +110,33 @@ def test_chunks_are_bounded_however_long_the_run():
     assert session.calls.take(0, 3).shape == (3, 4)
 
 
-def test_listeners_every_adds_log_points():
+def without_seconds(record):
+    return {k: v for k, v in record.items() if k != "seconds"}
+
+
+def test_a_listeners_every_ends_calls_there_but_adds_no_log_points():
     class Every7(Listener):
         every = 7
-        seen = []
 
-        def logged(self, session, record):
-            if record["step"] % 7 == 0:  # the model is there at each multiple of `every`
-                self.seen.append((record["step"], session.step))
+        def __init__(self):
+            self.ends = []
+
+        def advanced(self, session):
+            self.ends.append(session.step)
 
     every7 = Every7()
     session = Session(xor("train.steps=20", "train.log_every=10"), listeners=[every7])
-    steps = [r["step"] for r in session.prepare()]
-    assert steps == [7, 10, 14, 20]
-    assert every7.seen == [(7, 7), (14, 14)]
+    records = list(session.prepare())
+    assert [r["step"] for r in records] == [10, 20]
+    assert {7, 14} <= set(every7.ends) and every7.ends[-1] == 20  # the model was there
+    plain = list(Session(xor("train.steps=20", "train.log_every=10")).prepare())
+    assert [without_seconds(r) for r in records] == [without_seconds(r) for r in plain]
+    # Each line's loss is the mean over the steps since the line before, calls or not.
+    each_step = list(Session(xor("train.steps=20", "train.log_every=1")).prepare())
+    for record in records:
+        steps = range(record["step"] - 9, record["step"] + 1)
+        window = [r["loss"] for r in each_step if r["step"] in steps]
+        assert len(window) == 10 and record["loss"] == pytest.approx(np.mean(window), rel=1e-12)
 
 
 def test_listeners_norms_every_gets_lines_without_ending_calls():
@@ -152,7 +165,7 @@ def test_pause_step_unpause_and_stop_from_another_thread():
     seen = threading.Event()
 
     class Signal(Listener):
-        def logged(self, s, record):
+        def advanced(self, s):  # a single step between log points ends a call, logs none
             seen.set()
 
     session.listeners.append(Signal())

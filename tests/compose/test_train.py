@@ -127,10 +127,10 @@ def test_an_interrupted_run_keeps_its_weights_and_says_so(tmp_path):
 
     result = train(compose.load(RECIPES / "xor.yaml"), folder=tmp_path / "run", on_log=stop)
     # It stops where the compiled call that passed step 40 ended.
-    assert result.stopped == "interrupted" and result.steps >= 40
+    assert result.stopped == "interrupted by Ctrl-C" and result.steps >= 40
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["stopped"] == "interrupted" and summary["steps"] == result.steps
-    assert summary["status"] == "stopped"
+    assert summary["stopped"] == "interrupted by Ctrl-C" and summary["steps"] == result.steps
+    assert summary["status"] == "interrupted"
     _, model = compose.load_run(tmp_path / "run")
     assert jnp.array_equal(
         model.weights["hidden"]["weight"], result.model.weights["hidden"]["weight"]
@@ -163,6 +163,7 @@ def test_an_interrupt_during_evaluation_leaves_a_consistent_folder(tmp_path, mon
     lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert [r["step"] for r in lines] == [2, 4]
-    assert summary["steps"] == result.steps == 4 and summary["stopped"] == "interrupted"
+    assert summary["steps"] == result.steps == 4
+    assert summary["stopped"] == "interrupted by Ctrl-C"
     _, model = compose.load_run(tmp_path / "run")
     assert jnp.array_equal(model.weights["h1"]["weight"], result.model.weights["h1"]["weight"])
