@@ -5,8 +5,9 @@ writes. An edit is a function `mutate(root, kit)` over a mapping that holds some
 document; `render` runs it on a ruamel.yaml round-trip tree of some lines of the text (which
 keeps their comments and styles) and returns the rendering before and after, for
 compose.document.splice to merge into the text as written. The same edit runs on plain data
-through `PLAIN`, which says what PyYAML must read back. New values are written so that PyYAML
-(YAML 1.1) reads them as meant: `1.0e-05`, not `1e-05`; `'on'`, not `on`.
+through `PLAIN`, which says what PyYAML must read back. New values are written so that any
+YAML reader reads them as meant, a YAML 1.1 one (PyYAML's own `safe_load`) included:
+`1.0e-05`, not `1e-05`; `'on'`, not `on`. Values already in the text keep their spelling.
 """
 
 from __future__ import annotations
@@ -145,11 +146,12 @@ class _New(str):
 
 
 class _Representer(RoundTripRepresenter):
-    """ruamel.yaml's round-trip representer, writing new values as PyYAML (YAML 1.1) reads."""
+    """ruamel.yaml's round-trip representer, writing new values as YAML 1.1 reads them too."""
 
 
 def _represent_float(representer: RoundTripRepresenter, value: float) -> Any:
-    # PyYAML reads 1e-05 as text: it wants a dot and a signed exponent (1.0e-05).
+    # Recipes read 1e-05 as a number (YAML 1.2); a YAML 1.1 reader wants a dot and a
+    # signed exponent (1.0e-05), which YAML 1.2 reads too.
     if math.isnan(value):
         text = ".nan"
     elif math.isinf(value):

@@ -18,7 +18,7 @@ from compose.document.view import View, block_of, chain, dependents
 from compose.recipe.numbers import hyper_problem
 from compose.recipe.parse import TOP_KEYS
 from compose.recipe.problems import did_you_mean, shown
-from compose.recipe.reader import IDENTIFIER, yaml_number_hint
+from compose.recipe.reader import IDENTIFIER
 
 
 def names_of(view: View) -> tuple[list[str], list[str]]:
@@ -169,11 +169,7 @@ def hyper_value(view: View, hyper: Hyper | None, name: str, value: Any, label: s
         value = params[value[1:]]
     expected = hyper_problem(hyper, list(value) if isinstance(value, tuple) else value)
     if expected:
-        hint = yaml_number_hint(value) if hyper.kind is float else ""
-        raise Refused(
-            f"{label}: {name}: expected {expected}, got {shown(value)}"
-            + (f" ({hint})" if hint else "")
-        )
+        raise Refused(f"{label}: {name}: expected {expected}, got {shown(value)}")
     return list(given) if isinstance(given, tuple) else given
 
 

@@ -78,7 +78,7 @@ class Reader:
         expected = hyper_problem(hyper, value)
         if expected:
             prefix = f"{label}: " if label else ""
-            hint = yaml_number_hint(value) if hyper.kind is float else ""
+            hint = integer_hint(value) if hyper.kind is int else ""
             self.bad(path, f"{prefix}expected {expected}, got {shown(value)}", hint)
             return None
         if hyper.kind is tuple:
@@ -103,12 +103,8 @@ class Reader:
         return False
 
 
-def yaml_number_hint(value: Any) -> str:
-    """Why a number-looking string is a string: YAML 1.1 wants `1.0e-3`, not `1e-3`."""
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return ""
-        return "YAML reads a number like 1e-3 as text: write 1.0e-3"
+def integer_hint(value: Any) -> str:
+    """A whole float where an integer was expected: YAML 1.2 reads `1e6` as a float."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return f"a number with a dot or an exponent is a float: write {int(value)}"
     return ""

@@ -11,10 +11,16 @@ faster than the pure-Python parser. Text the two parsers read differently (tabs,
 Unicode line breaks, empty values, a question mark in a flow collection's plain scalar),
 and any text libyaml refuses, is read again by the pure-Python parser, so the data, the
 places and every message are PyYAML's.
+
+Numbers follow YAML 1.2, as every ML configuration writes them: `1e-3`, `5E-2` and `1e6`
+are floats (PyYAML's YAML 1.1 resolver wants a dot and a signed exponent, `1.0e-3`, and
+reads the others as text). Both loaders resolve scalars with `_Resolver`, which adds
+YAML 1.2's exponent forms to PyYAML's own.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,11 +181,25 @@ class _Limited(Composer):
             self.depth -= 1
 
 
-class _Loader(_Limited, yaml.SafeLoader):
-    """The pure-Python safe loader: PyYAML's reader, scanner, parser and resolver."""
+class _Resolver(Resolver):
+    """PyYAML's resolver, and YAML 1.2's floats with an exponent and no dot or no sign in
+    it (`1e-3`, `5E-2`, `1e6`, `2.5e3`), which YAML 1.1 reads as text. Added after PyYAML's
+    own patterns, so nothing they read changes."""
 
 
-class _FastLoader(_Limited, Resolver, CParser or object):
+_Resolver.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+
+
+class _Loader(_Limited, yaml.SafeLoader, _Resolver):
+    """The pure-Python safe loader: PyYAML's reader, scanner, parser, and resolver with
+    YAML 1.2's numbers."""
+
+
+class _FastLoader(_Limited, _Resolver, CParser or object):
     """libyaml's parser under PyYAML's composer and resolver: the same nodes, and no
     constructor at all (the _Reader below builds the plain data)."""
 
@@ -188,7 +208,7 @@ class _FastLoader(_Limited, Resolver, CParser or object):
     def __init__(self, stream: str):
         CParser.__init__(self, stream)
         Composer.__init__(self)
-        Resolver.__init__(self)
+        _Resolver.__init__(self)
 
     def compose_scalar_node(self, anchor):
         event = self.peek_event()

@@ -205,10 +205,29 @@ def test_a_bad_hyperparameter_is_refused_with_the_reason_and_nothing_changes(
     assert (doc.text, doc.revision, doc.undo_label) == before
 
 
-def test_a_float_hyperparameter_written_as_yaml_text_gets_the_hint():
-    doc = Document(XOR.replace("out: 2}", "out: 2}\n  drop: {block: dropout, in: hidden}"))
-    with pytest.raises(Refused, match=r"got '1e-3' \(YAML reads a number like 1e-3 as text"):
-        doc.set_hyper("drop", "rate", read_value("1e-3"))
+def test_numbers_with_an_exponent_are_numbers_and_keep_their_spelling(tmp_path):
+    text = (
+        XOR.replace("out: 2}", "out: 2, weight: {init: normal, stddev: 1e-1}}")
+        .replace("bend:   {block: sigmoid, in: hidden}", "drop: {block: dropout, in: hidden}\n"
+                 "  bend:   {block: sigmoid, in: drop}")
+        .replace("learning_rate: 0.05", "learning_rate: 5E-2")
+    )  # fmt: skip
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    doc = Document.open(path)
+    assert doc.problems == ()
+    assert doc.data["train"]["optimizer"] == {"adam": {"learning_rate": 0.05}}
+    assert read_value("1e-3") == 0.001 and read_value("1e6") == 1e6
+    doc.set_hyper("drop", "rate", read_value("1e-3"))
+    doc.set_hyper("hidden", "out", 3)  # a flow mapping rewritten around a 1e-1
+    doc.set_train("batch", 2)
+    doc.save()
+    written = path.read_text()
+    assert "hidden: {block: linear, in: x, out: 3, weight: {init: normal, stddev: 1e-1}}" in written
+    assert "optimizer: {adam: {learning_rate: 5E-2}}" in written
+    optimizer = compose.load(path).train.optimizer
+    assert (optimizer.name, optimizer.args) == ("adam", (("learning_rate", 0.05),))
+    assert compose.check(compose.load(path)).problems == ()
 
 
 def test_add_node_and_network_instance():
@@ -426,7 +445,7 @@ def test_inputs_outputs_loss_and_train_keys():
     assert [p.path for p in doc.problems] == [("train",)]  # training needs a loss
     doc.set_loss("loss")
     assert doc.data["loss"] == "loss"
-    doc.set_train("optimizer.adam.learning_rate", 1e-5)  # PyYAML reads 1e-05 as text
+    doc.set_train("optimizer.adam.learning_rate", 1e-5)  # written as YAML 1.1 reads it too
     assert doc.data["train"]["optimizer"] == {"adam": {"learning_rate": 1e-5}}
     assert "optimizer: {adam: {learning_rate: 1.0e-05}}" in doc.text
     doc.set_train("batch", 0)

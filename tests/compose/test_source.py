@@ -155,3 +155,39 @@ def test_tags_are_refused_when_libyaml_reads_them(tmp_path):
         "'!!python/object/apply:os.system'; recipes never create objects"
     ]
     assert not marker.exists()
+
+
+# YAML 1.2 numbers -------------------------------------------------------------------------
+
+# text -> the value YAML 1.2's core schema gives it (https://yaml.org/spec/1.2.2/#1023-core-schema)
+NUMBERS = {
+    "1e-3": 0.001, "5E-2": 0.05, "1e6": 1e6, "-2.5e+3": -2500.0, ".5e1": 5.0, "1.e2": 100.0,
+    "+1E3": 1000.0, "3.0e-4": 3e-4, "0.1": 0.1, "7": 7, "-7": -7,
+}  # fmt: skip
+NOT_NUMBERS = ["1e", "e3", "1e3.5", "1e-", "1ee3", "0x1p3"]
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["libyaml", "pure-python"])
+def test_numbers_follow_yaml_1_2_in_both_loaders(monkeypatch, fast):
+    if not fast:
+        monkeypatch.setattr(source, "_FAST_LOADER", None)
+    for text, value in NUMBERS.items():
+        found = load_text(f"a: {text}\nb: [{text}]\n", file="r.yaml")
+        assert found.data == {"a": value, "b": [value]}, text
+        assert type(found.data["a"]) is type(value), text
+        assert found.marks["a",] == (1, 4)
+    for text in NOT_NUMBERS:
+        assert load_text(f"a: {text}\n").data == {"a": text}
+    assert load_text("a: '1e-3'\n").data == {"a": "1e-3"}  # quoted: text, as written
+
+
+def test_a_yaml_1_2_number_is_read_by_libyaml(monkeypatch):
+    class Refused(source._Loader):
+        def __init__(self, text):
+            raise AssertionError("read by the pure-Python parser")
+
+    if source._FAST_LOADER is not None:
+        monkeypatch.setattr(source, "_Loader", Refused)
+    assert load_text("train: {optimizer: {adam: {learning_rate: 1e-3}}}\n").data == {
+        "train": {"optimizer": {"adam": {"learning_rate": 0.001}}}
+    }
