@@ -47,14 +47,49 @@ class RecipeError(Exception):
 
 
 def did_you_mean(name: str, known: Iterable[str]) -> str:
-    """A hint naming the closest known name, or listing the few there are."""
+    """A hint naming the closest known name, or listing the few there are.
+
+    Short names get little from difflib's ratio (`hl` against `h1` is 0.5), so names
+    fewer typos away win: a typo is one character changed, added, dropped or two swapped,
+    and a look-alike (`l` for `1`, `O` for `0`) counts as half of one.
+
+    >>> did_you_mean("hl", ["h1", "h2", "a1", "a2", "b1", "b2", "c1", "c2", "d1"])
+    "did you mean 'h1'?"
+    """
     known = sorted(set(known))
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    costs = {k: cost for k in known if (cost := _typos(name, k)) <= 1} if len(name) > 1 else {}
+    best = min(costs.values(), default=2)
+    if best < (_typos(name, close[0]) if close else 2):
+        close = [k for k in known if costs.get(k) == best][:3]
     if close:
-        return f"did you mean '{close[0]}'?"
+        names = [f"'{c}'" for c in close]
+        either = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+        return f"did you mean {either}?"
     if known and len(known) <= 8:
         return "known: " + ", ".join(known)
     return ""
+
+
+_LOOK_ALIKE = [set("l1Ii|"), set("O0o"), set("S5"), set("Z2"), set("B8")]
+
+
+def _typos(a: str, b: str) -> float:
+    """The typos that turn `a` into `b` (optimal string alignment distance), a look-alike
+    character counting half; more than 1 is reported as 2."""
+    if abs(len(a) - len(b)) > 1:
+        return 2
+    before, row = None, [float(j) for j in range(len(b) + 1)]
+    for i, x in enumerate(a, 1):
+        new = [float(i)]
+        for j, y in enumerate(b, 1):
+            swap = 0.0 if x == y else 0.5 if any({x, y} <= s for s in _LOOK_ALIKE) else 1.0
+            best = min(row[j] + 1, new[j - 1] + 1, row[j - 1] + swap)
+            if before is not None and i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                best = min(best, before[j - 2] + 1)
+            new.append(best)
+        before, row = row, new
+    return min(row[-1], 2)
 
 
 def printable(text: str, *, lines: bool = False) -> str:

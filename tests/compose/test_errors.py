@@ -218,9 +218,15 @@ MORE = {
         "r.yaml:3:36: nodes.out.out: node 'out' (linear): expected an integer below 2**31, got "
         "100000000000000000000",
     ]),
-    "1e-3 is text in YAML": (net("out: {block: linear, in: x, out: 2, weight: {init: normal, stddev: 1e-3}}"), [
-        "r.yaml:3:70: nodes.out.weight.stddev: expected a number, got '1e-3' (YAML reads a number "
-        "like 1e-3 as text: write 1.0e-3)",
+    "1e3 is a float in YAML 1.2": (net("out: {block: linear, in: x, out: 1e3}"), [
+        "r.yaml:3:36: nodes.out.out: node 'out' (linear): expected an integer, got 1000.0 (a "
+        "number with a dot or an exponent is a float: write 1000)",
+    ]),
+    "a wire name one look-alike away": (
+        net(*(f"h{i}: {{block: linear, in: x, out: 2}}" for i in range(1, 9)),
+            "out: {block: tanh, in: hl}"), [
+        "r.yaml:11:26: nodes.out.in: node 'out' (tanh): input 'x': expected an input, node or "
+        "node.weight, got 'hl', which names no input or node (did you mean 'h1'?)",
     ]),
     "yes and no are booleans in YAML": (net("no: {block: tanh, in: x}", "out: {block: tanh, in: x}"), [
         "r.yaml:3:3: nodes.false: expected a name of letters, digits and underscores, not starting "
