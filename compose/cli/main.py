@@ -1,40 +1,63 @@
-"""The `compose` command: run, check and blocks. A thin client of compose's stages."""
+"""The `compose` command: one subcommand per entry of COMMANDS, each a thin client of
+compose's stages. The help lists the commands from that table, so it names them all."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from compose.cli.signals import StopOnSignal
 from compose.recipe.problems import RecipeError, did_you_mean, printable
 
 
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its name, one line of help, its arguments, and what runs it."""
+
+    name: str
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    handler: Callable[[argparse.Namespace, StopOnSignal], int]
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="compose", description=__doc__)
+    names = [c.name for c in COMMANDS]
+    parser = argparse.ArgumentParser(
+        prog="compose",
+        description="Compose neural networks from YAML recipes of blocks. "
+        f"Commands: {', '.join(names)}.",
+        epilog="`compose COMMAND --help` shows a command's arguments.",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _add_run(sub.add_parser("run", help="train a recipe and write a run folder"))
-    check = sub.add_parser("check", help="validate a recipe and print its model summary")
+    for command in COMMANDS:
+        command.arguments(sub.add_parser(command.name, help=command.help))
+    return parser
+
+
+def _add_check(check: argparse.ArgumentParser) -> None:
     check.add_argument("recipe", help="path to a recipe .yaml")
     _add_set(check)
     check.add_argument("--expand", action="store_true", help="list the nodes inside networks")
-    _add_inspect(
-        sub.add_parser("inspect", help="look inside a run's model, or a recipe's untrained one")
-    )
-    blocks = sub.add_parser("blocks", help="list the blocks, or show one")
+
+
+def _add_blocks(blocks: argparse.ArgumentParser) -> None:
     blocks.add_argument("name", nargs="?", help="a block to describe")
-    sub.add_parser("schema", help="print the JSON Schema of recipes, for YAML-aware editors")
-    edit = sub.add_parser("edit", help="open a recipe in the terminal editor")
+
+
+def _add_edit(edit: argparse.ArgumentParser) -> None:
     edit.add_argument("recipe", help="path to a recipe .yaml")
     edit.add_argument(
         "--set", action="append", default=[], metavar="KEY=VALUE", help="override a recipe key"
     )
-    plot = sub.add_parser("plot", help="draw a run folder's curves and its model as PNG files")
+
+
+def _add_plot(plot: argparse.ArgumentParser) -> None:
     plot.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
     plot.add_argument("--out", help="folder for the pictures (default: RUN_DIR/plots)")
-    return parser
 
 
 def _add_set(command: argparse.ArgumentParser) -> None:
@@ -112,9 +135,7 @@ def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
             from compose.runtime.compile_cache import use_compile_cache
 
             use_compile_cache()
-        if args.command == "run":
-            return _run(args, signals)
-        return _COMMANDS[args.command](args)
+        return next(c for c in COMMANDS if c.name == args.command).handler(args, signals)
     except RecipeError as err:
         for problem in err.problems:
             print(problem, file=sys.stderr)
@@ -134,7 +155,7 @@ def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
         return 1
 
 
-def _check(args: argparse.Namespace) -> int:
+def _check(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from compose.checker.graph import check
     from compose.checker.summary import model_summary
     from compose.recipe.loader import load
@@ -146,7 +167,7 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
-def _inspect(args: argparse.Namespace) -> int:
+def _inspect(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from compose.cli.inspect_command import members, report, subject, to_json
     from compose.model.health import health
 
@@ -179,7 +200,7 @@ def _run(args: argparse.Namespace, signals: StopOnSignal) -> int:
     return run(args, signals)
 
 
-def _blocks(args: argparse.Namespace) -> int:
+def _blocks(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from blocks import BLOCKS
     from compose.checker.summary import block_help, block_list
 
@@ -198,7 +219,7 @@ def _blocks(args: argparse.Namespace) -> int:
     return 0
 
 
-def _schema(args: argparse.Namespace) -> int:
+def _schema(args: argparse.Namespace, signals: StopOnSignal) -> int:
     import json
 
     from compose.checker.schema import recipe_schema
@@ -207,7 +228,7 @@ def _schema(args: argparse.Namespace) -> int:
     return 0
 
 
-def _edit(args: argparse.Namespace) -> int:
+def _edit(args: argparse.Namespace, signals: StopOnSignal) -> int:
     # The command line is a thin client of both compose and the editor above it: this is
     # the one place in compose/ that reaches tui (tests/test_layout.py keeps it so).
     from tui.app import run
@@ -215,7 +236,7 @@ def _edit(args: argparse.Namespace) -> int:
     return run(args.recipe, overrides=args.set)
 
 
-def _plot(args: argparse.Namespace) -> int:
+def _plot(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from pathlib import Path
 
     from compose.plot.run_plots import MissingMatplotlib, not_a_run, plot_run
@@ -238,14 +259,23 @@ def _plot(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {
-    "check": _check,
-    "inspect": _inspect,
-    "blocks": _blocks,
-    "schema": _schema,
-    "plot": _plot,
-    "edit": _edit,
-}
+def _no_arguments(parser: argparse.ArgumentParser) -> None:
+    pass
+
+
+COMMANDS = (
+    Command("run", "train a recipe and write a run folder", _add_run, _run),
+    Command("check", "validate a recipe and print its model summary", _add_check, _check),
+    Command(
+        "inspect", "look inside a run's model, or a recipe's untrained one", _add_inspect, _inspect
+    ),
+    Command("blocks", "list the blocks, or show one", _add_blocks, _blocks),
+    Command(
+        "schema", "print the JSON Schema of recipes, for YAML-aware editors", _no_arguments, _schema
+    ),
+    Command("edit", "open a recipe in the terminal editor", _add_edit, _edit),
+    Command("plot", "draw a run folder's curves and its model as PNG files", _add_plot, _plot),
+)
 
 
 def main_exit() -> None:

@@ -225,7 +225,8 @@ def take_weights(model: Composed, trained: Composed) -> tuple[Composed, list[str
     taken, kept = [], []
 
     def pick(path, fresh):
-        name = jax.tree_util.keystr(path)
+        keys = [str(part.key) for part in path]  # named as inspect names them: `net/node.slot`
+        name = "/".join(keys[:-1]) + "." + keys[-1]
         node = trained.weights
         try:
             for part in path:

@@ -159,3 +159,56 @@ def test_run_resumes_and_init_from_reports(cli, tmp_path):
     assert "started from 4 of 4 trained weights" in out.splitlines()
     code, out, err = cli(XOR, "run", "r.yaml", "--resume", "first")
     assert (code, err) == (2, ["compose run: expected a recipe, or --resume RUN_DIR, got both"])
+
+
+def test_numbers_with_an_exponent_are_numbers_in_recipes_and_in_set(cli):
+    text = XOR.replace("learning_rate: 0.05", "learning_rate: 5E-2").replace(
+        "out: 2}", "out: 2, weight: {init: normal, stddev: 1e-1}}"
+    )
+    code, out, err = cli(text)
+    assert (code, err) == (0, [])
+    assert out.splitlines()[-1].startswith("train: adam(learning_rate=0.05), 10 steps")
+    code, out, err = cli(XOR, "check", "r.yaml", "--set", "train.optimizer.adam.learning_rate=1e-2")
+    assert (code, err) == (0, [])
+    assert out.splitlines()[-1].startswith("train: adam(learning_rate=0.01), 10 steps")
+    code, out, err = cli(XOR, "check", "r.yaml", "--set", "train.steps=1e6")
+    assert (code, err) == (2, [
+        "--set train.steps=1e6: train.steps: expected an integer, got 1000000.0 (a number with a "
+        "dot or an exponent is a float: write 1000000)"
+    ])  # fmt: skip
+
+
+def test_help_names_and_describes_every_command(capsys):
+    import argparse
+
+    from compose.cli.main import COMMANDS, _parser
+
+    parser = _parser()
+    (sub,) = (a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    commands = list(sub.choices)
+    assert len(commands) >= 7 and commands == [c.name for c in COMMANDS]
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    description = text.split("\n\n")[1]  # after the usage line, before the listing
+    assert all(f" {name}" in description.replace("\n", " ") for name in commands), description
+    listing = text[text.index("COMMAND\n") :]
+    for command in COMMANDS:
+        (row,) = (line for line in listing.splitlines() if line.split()[:1] == [command.name])
+        assert row.split(None, 1)[1] == command.help
+
+
+def test_init_from_names_the_weights_as_inspect_does(cli):
+    assert cli(XOR, "run", "r.yaml", "--out", "first", "--quiet")[0] == 0
+    code, out, err = cli(
+        XOR, "run", "r.yaml", "--init-from", "first", "--out", "wider", "--quiet",
+        "--set", "nodes.hidden.out=3",
+    )  # fmt: skip
+    assert code == 0, err
+    assert (
+        "started from 1 of 4 trained weights (initialised: hidden.bias, hidden.weight, "
+        "logit.weight)" in out.splitlines()
+    )
+    code, out, err = cli(XOR, "inspect", "wider")
+    assert code == 0, err
+    rows = {line.split()[0] for line in out.splitlines() if line.strip()}
+    assert {"logit.bias", "hidden.bias", "hidden.weight", "logit.weight"} <= rows

@@ -392,11 +392,8 @@ def test_init_from_takes_the_weights_that_fit(tmp_path):
     wider = xor("nodes.hidden.out=3", "train.steps=1")
     session = Session(wider, init_from=compose.load_run(tmp_path / "first")[1]).prepare()
     _, taken, kept = session.taken_from
-    assert taken == ["['logit']['bias']"] and sorted(kept) == [
-        "['hidden']['bias']",
-        "['hidden']['weight']",
-        "['logit']['weight']",
-    ]
+    assert taken == ["logit.bias"]  # spelt as compose inspect spells weights
+    assert sorted(kept) == ["hidden.bias", "hidden.weight", "logit.weight"]
     assert jnp.array_equal(
         session.model.weights["logit"]["bias"], first.model.weights["logit"]["bias"]
     )
