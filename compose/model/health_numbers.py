@@ -69,9 +69,14 @@ def weight_health(name: str, weight, grad, before, learning_rate: float | None) 
 
 
 def weight_at(weights: Mapping, name: str):
-    """The array `net/node.slot` in a nested weights dict."""
+    """The array `net/node.slot` in a nested weights dict. A network made for a weight
+    slot has a slash in its own name (`logits/weight`, so `logits/weight/h.weight`): the
+    longest part of the path that names an entry is taken at each level."""
     path, _, slot = name.rpartition(".")
-    owner = weights
-    for part in path.split("/"):
-        owner = owner[part]
+    owner, parts = weights, path.split("/")
+    while parts:
+        cut = next((i for i in range(len(parts), 0, -1) if "/".join(parts[:i]) in owner), 0)
+        if not cut:
+            raise KeyError(name)
+        owner, parts = owner["/".join(parts[:cut])], parts[cut:]
     return owner[slot]

@@ -86,7 +86,8 @@ def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:
     for node in found.hidden:
         block = next(s.block or "network" for s in model.plan.steps if s.name == node)
         fig = units_figure(grid, found.input, node, title=f"{recipe.name}: {node} ({block})")
-        files.append(save(fig, out / f"units-{node}.png"))
+        # a network made for a weight slot is named `node/slot`: one file, not a folder
+        files.append(save(fig, out / f"units-{node.replace('/', '-')}.png"))
     return files, []
 
 
