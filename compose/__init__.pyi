@@ -29,6 +29,7 @@ from .recipe.records import Recipe as Recipe
 from .runs.folder import default_dir as default_dir
 from .runs.trained import load_run as load_run
 from .runs.training import train as train
+from .runtime.shown import number as number
 from .trainer.listener import Listener as Listener
 from .trainer.session import Result as Result
 from .trainer.session import Session as Session

@@ -287,20 +287,22 @@ class TrainPanel(VerticalScroll):
         if self.metric:
             self._label("metric", self.metric, self.values)
         last = records[-1]
-        self.status(f"step {last['step']}/{total}  {last.get('seconds', 0):.1f} s", layout=False)
+        took = compose.number(last.get("seconds", 0), ".1f")
+        self.status(f"step {last['step']}/{total}  {took} s", layout=False)
 
     def _label(self, part: str, name: str, train: list[float]) -> None:
         """A curve's label: its latest value, and the latest on the validation set."""
         if not train:
             return
         val = self.val[part]
-        said = f"{name} {train[-1]:.4g}" + (f"  val {val[-1]:.4g} (lower curve)" if val else "")
+        said = f"{name} {compose.number(train[-1])}"
+        said += f"  val {compose.number(val[-1])} (lower curve)" if val else ""
         self.query_one(f"#{part}-label", Label).update(said, layout=False)
 
     def finished(
         self, metrics: dict[str, float], stopped: str, steps: int, folder: Any = None
     ) -> None:
-        lines = [f"  {k} {v:.4f}" for k, v in metrics.items()]
+        lines = [f"  {k} {compose.number(v, '.4f')}" for k, v in metrics.items()]
         done = f"stopped after {steps} steps: {stopped}" if stopped else f"finished {steps} steps"
         self.status(done, "red" if stopped and stopped != "stopped" else "green")
         heading = ["final (measured on each set)"] if lines else []

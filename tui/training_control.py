@@ -225,7 +225,11 @@ class TrainingController:
             self._show_failure(failure)
             self.app.update_status()
             return
-        shown = "  ".join(f"{k} {v:.4f}" for k, v in metrics.items() if not k.startswith("val_"))
+        shown = "  ".join(
+            f"{k} {compose.number(v, '.4f')}"
+            for k, v in metrics.items()
+            if not k.startswith("val_")
+        )
         self.app.update_status(f"trained: {shown}  run folder {self.folder}")
 
     def failed(self, message: str) -> None:

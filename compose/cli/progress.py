@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Column
 
 from compose.recipe.problems import printable
+from compose.runtime.shown import number
 from compose.trainer.listener import Listener
 from compose.trainer.session import Result, Session
 
@@ -61,7 +62,7 @@ class TrainingProgress(Listener):
         rate = f"{steps / seconds:,.0f}" if seconds > 0 else "-"
         self.last_step, self.last_seconds = record["step"], record["seconds"]
         values = [
-            f"{k} {v:.4g}"
+            f"{k} {number(v)}"
             for k, v in record.items()
             if k not in ("step", "seconds") and isinstance(v, float)
         ]

@@ -146,7 +146,7 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
     took = f"in {duration(result.seconds)} of training"
     if in_all is not None:
         took += f" ({duration(in_all)} in all, compiling included)"
-    print(printable(f"{name}: {state} {took}  {shown}"))
+    print(printable(f"{name}: {state} {took}" + (f"  {shown}" if result.metrics else "")))
     if result.stopped.startswith("early stop") and result.best_step is not None:
         print(f"{result.stopped}; the weights kept are from step {result.best_step}")
     elif result.stopped.startswith("early stop"):  # a population: each variant's best step

@@ -1,14 +1,23 @@
 """Training: XOR learns, a line cannot, and the run folder holds what it should."""
 
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import compose
+from compose.cli.main import main
+from compose.cli.run_command import report
 from compose.runs.training import train
+from compose.runtime.shown import duration
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 XOR_X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
@@ -167,3 +176,105 @@ def test_an_interrupt_during_evaluation_leaves_a_consistent_folder(tmp_path, mon
     assert summary["stopped"] == "interrupted by Ctrl-C"
     _, model = compose.load_run(tmp_path / "run")
     assert jnp.array_equal(model.weights["h1"]["weight"], result.model.weights["h1"]["weight"])
+
+
+def seconds_of(text: str) -> float:
+    """A duration as the run summary writes it (`4 ms`, `3.1 s`, `2 min 5 s`), in seconds."""
+    if text == "under 1 ms":
+        return 0.0
+    number, unit = text.split()[:2]
+    return float(number) * {"ms": 1e-3, "s": 1.0, "min": 60.0}[unit]
+
+
+def test_the_summary_gives_the_training_time_and_the_whole_time(tmp_path, capsys):
+    began = time.perf_counter()
+    code = main(["run", str(RECIPES / "xor.yaml"), "--out", str(tmp_path / "run"), "--quiet"])
+    whole = time.perf_counter() - began
+    assert code == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    found = re.fullmatch(
+        r"xor: trained 2000 steps in (.+) of training \((.+) in all, compiling included\)"
+        r"  loss \S+  accuracy 1",
+        first,
+    )
+    assert found, first
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert found[1] == duration(summary["seconds"])  # the compiled calls' time
+    training, in_all = seconds_of(found[1]), seconds_of(found[2])
+    assert training < in_all <= whole + 0.05  # compiling is in the whole time only
+
+
+def test_the_run_summary_never_shows_a_negative_zero(capsys):
+    result = compose.Result(None, 10, 0.0, {"loss": -0.0, "val_loss": -0.0, "test_mse": -0.0})
+    session = SimpleNamespace(total=10, taken_from=(None, [], []))
+    report("x", session, result, "out", in_all=-0.0)
+    out = capsys.readouterr().out
+    assert out.splitlines()[:2] == [
+        "x: trained 10 steps in under 1 ms of training (under 1 ms in all, compiling "
+        "included)  loss 0  val_loss 0",
+        "test: test_mse 0",
+    ]
+
+
+STOPS_AT_40 = "train.early_stop={metric: loss, patience: 1, min_delta: 10}"
+
+
+def test_the_summary_says_when_early_stopping_ended_the_run(tmp_path, capsys):
+    folder = tmp_path / "run"
+    assert main(["run", str(RECIPES / "xor.yaml"), "--out", str(folder), "--quiet",
+                 "--set", STOPS_AT_40]) == 0  # fmt: skip
+    out = capsys.readouterr().out.splitlines()
+    first = json.loads((folder / "metrics.jsonl").read_text().splitlines()[0])
+    reason = (
+        f"early stop: loss did not improve for 1 evaluations; best {first['loss']:.4g} at step 20"
+    )
+    assert out[0].startswith("xor: stopped early after 40 of 2000 steps in ")
+    assert out[1] == f"{reason}; the weights kept are from step 20"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (summary["status"], summary["stopped"], summary["best_step"]) == (
+        "early_stopped", reason, 20
+    )  # fmt: skip
+
+
+def test_the_summary_says_when_ctrl_c_ended_the_run(tmp_path):
+    folder = tmp_path / "run"
+    long = ["train.steps=60000", "train.log_every=500", "train.checkpoint={every: 2000}"]
+    sets = [a for s in long for a in ("--set", s)]
+    command = [sys.executable, "-m", "compose.cli.main", "run", str(RECIPES / "xor.yaml"),
+               "--out", str(folder), "--quiet", *sets]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 300
+    while not (folder / "metrics.jsonl").exists() or not (folder / "metrics.jsonl").read_text():
+        assert process.poll() is None and time.monotonic() < deadline, process.stderr.read()
+        time.sleep(0.01)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (summary["status"], summary["stopped"]) == (
+        "interrupted",
+        "interrupted by Ctrl-C (SIGINT)",
+    )
+    lines = out.splitlines()
+    steps = summary["steps"]
+    assert lines[0].startswith(
+        f"xor: interrupted by Ctrl-C (SIGINT) after {steps} of 60000 steps in "
+    )
+    assert lines[-1] == f"resume: compose run --resume {folder}"
+
+
+def test_overfit_turns_early_stopping_off_and_says_so(tmp_path, capsys):
+    folder = tmp_path / "run"
+    code = main(["run", str(RECIPES / "spirals.yaml"), "--overfit", "8", "--out", str(folder),
+                 "--quiet", "--set", "train.steps=60",
+                 "--set", "train.early_stop={metric: val_loss, patience: 1}"])  # fmt: skip
+    err = capsys.readouterr().err.splitlines()
+    assert code == 0, err
+    said = (
+        "overfit: early stopping on val_loss is off: the run trains all its steps on the first "
+        "8 examples, with no validation set, to see how far the loss falls"
+    )
+    assert f"warning: {said}" in err
+    summary = json.loads((folder / "summary.json").read_text())
+    assert (summary["status"], summary["steps"]) == ("finished", 60)
+    assert said in summary["warnings"]
