@@ -337,7 +337,7 @@ def number(value: float | None) -> str:
         return "-"
     if not math.isfinite(value):
         return str(value)
-    return f"{value:.2g}"
+    return f"{value + 0.0:.2g}"  # + 0.0: a negative zero shows as 0, not -0
 
 
 def percent(value: float | None) -> str:

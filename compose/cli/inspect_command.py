@@ -27,6 +27,7 @@ from compose.recipe.records import Recipe
 from compose.runs.folder import is_run
 from compose.runs.names import RECIPE, SUMMARY, WEIGHTS
 from compose.runs.trained import load_run
+from compose.runtime.shown import number
 
 
 def to_json(found: Health, **extra: Any) -> str:
@@ -205,7 +206,7 @@ def _table(columns, rows, width: int, *, left: int) -> list[str]:
 
 
 def _number(value: float | None) -> str:
-    return "" if value is None else f"{value:.3g}"
+    return "" if value is None else number(value, ".3g")
 
 
 def _percent(value: float | None) -> str:
