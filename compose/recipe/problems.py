@@ -60,8 +60,9 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     costs = {k: cost for k in known if (cost := _typos(name, k)) <= 1} if len(name) > 1 else {}
     best = min(costs.values(), default=2)
-    if best < (_typos(name, close[0]) if close else 2):
-        close = [k for k in known if costs.get(k) == best][:3]
+    tied = [k for k in known if costs.get(k) == best]
+    if best < (_typos(name, close[0]) if close else 2) and (len(tied) == 1 or len(known) > 8):
+        close = tied[:3]  # several equally near among few: the list of all says more
     if close:
         names = [f"'{c}'" for c in close]
         either = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
