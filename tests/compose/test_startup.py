@@ -13,9 +13,9 @@ COMMANDS = ["run", "check", "inspect", "blocks", "schema", "edit", "plot"]
 
 SCRIPT = """
 import contextlib, io, json, sys
-from compose.cli.main import _COMMANDS, main
+from compose.cli.main import COMMANDS, main
 heavy = ("jax", "equinox", "optax", "numpy", "textual")
-found = {"commands": sorted([*_COMMANDS, "run"])}
+found = {"commands": sorted(c.name for c in COMMANDS)}
 for command in [[]] + [[c] for c in sys.argv[1:]]:
     with contextlib.redirect_stdout(io.StringIO()) as out:
         code = main([*command, "--help"])
