@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import jax
@@ -278,11 +278,13 @@ def learning_rate(train: Train) -> Any:
     return getattr(optax, train.schedule.name)(**sched_args)
 
 
-def make(train: Train, *, inject: bool = False) -> Optimizer:
+def make(train: Train, *, inject: Collection[str] = ()) -> Optimizer:
     """The optax transformation the recipe asks for, with gradient clipping first if set.
 
-    With `inject`, its numeric arguments live in its state (optax.inject_hyperparams), so
-    that each member of a population can hold its own (see `with_hyperparams`)."""
+    The arguments named in `inject` live in its state (optax.inject_hyperparams), so that
+    each member of a population can hold its own (see `with_hyperparams`); the others stay
+    constants of the program, as in a run of its own (a constant folds into the arithmetic,
+    which rounds otherwise than an argument read from the state)."""
     args = dict(train.optimizer.args)
     args["learning_rate"] = learning_rate(train)
     params = optimizers()[train.optimizer.name].parameters
@@ -291,14 +293,18 @@ def make(train: Train, *, inject: bool = False) -> Optimizer:
         if args[key] is not None:
             args[key] = functools.partial(_full_mask, args[key])
     factory = getattr(optax, train.optimizer.name)
-    opt = (optax.inject_hyperparams(factory, static_args=masks) if inject else factory)(**args)
+    if inject:
+        static = [k for k in args if k not in inject]  # the masks among them
+        opt = optax.inject_hyperparams(factory, static_args=static)(**args)
+    else:
+        opt = factory(**args)
     if train.clip:
         opt = optax.chain(optax.clip_by_global_norm(train.clip), opt)
     return opt
 
 
 def with_hyperparams(opt_state: Any, values: dict[str, Any]) -> Any:
-    """`opt_state` (of an optimizer made with inject=True) holding `values` for its
+    """`opt_state` (of an optimizer made with `inject`) holding `values` for its
     injected hyperparameters, e.g. {"learning_rate": array of one rate per variant}."""
 
     def put(state):

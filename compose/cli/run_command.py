@@ -20,6 +20,7 @@ from compose.checker.variants import parse_vary
 from compose.checker.variants import problems as variant_problems
 from compose.cli.progress import TrainingProgress
 from compose.cli.signals import StopOnSignal
+from compose.cli.variant_table import variant_table
 from compose.recipe.loader import load
 from compose.recipe.problems import Problem, RecipeError, Where, printable
 from compose.recipe.records import Recipe
@@ -149,8 +150,6 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
     print(printable(f"{name}: {state} {took}" + (f"  {shown}" if result.metrics else "")))
     if result.stopped.startswith("early stop") and result.best_step is not None:
         print(f"{result.stopped}; the weights kept are from step {result.best_step}")
-    elif result.stopped.startswith("early stop"):  # a population: each variant's best step
-        print(result.stopped)
     if sets["test_"]:
         print("test: " + "  ".join(sets["test_"]))
     taken = session.taken_from
@@ -177,25 +176,3 @@ def ended(result, total: int) -> str:
     if result.status in ("stopped", "failed"):
         return f"{result.status} {after}"
     return f"trained {result.steps} steps"
-
-
-def variant_table(population) -> str:
-    """One row per variant: its name and final metrics, best loss first; with early
-    stopping, the step its weights are from."""
-    rows = sorted(population.results.items(), key=lambda item: item[1].metrics.get("loss", 0))
-    keys = list(next(iter(population.results.values())).metrics)
-    best = any(r.best_step is not None for r in population.results.values())
-    width = max(len(name) for name in population.results)
-    heads = [f"{k:>12}" for k in keys] + ([f"{'best step':>10}"] if best else [])
-    lines = ["  ".join([f"{'variant':<{width}}", *heads])]
-    for name, result in rows:
-        cells = [
-            f"{result.metrics[k]:>12.4g}" if k in result.metrics else f"{'-':>12}" for k in keys
-        ]
-        if best:
-            cells.append(f"{'-' if result.best_step is None else result.best_step:>10}")
-        lines.append(
-            "  ".join([f"{name:<{width}}", *cells])
-            + (f"  {result.stopped}" if result.stopped else "")
-        )
-    return "".join(f"{line}\n" for line in lines)

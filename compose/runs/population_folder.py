@@ -1,12 +1,14 @@
 """A population's run folder: the population's own files, and one run folder per variant.
 
-recipe.yaml, summary.json, metrics.jsonl   the population: means over the variants,
-                                           and the distribution in the summary
+recipe.yaml, summary.json, metrics.jsonl   the population: at each log point the mean
+                                           over the variants still training then, and
+                                           the distribution in the summary
 checkpoint.ckpt                            every variant's state (compose.runs.checkpoint)
 variants/NAME/                             each variant as a run folder of its own
                                            (its recipe with its seed and settings
                                            written in), so load_run, compose plot and
-                                           compose inspect read it like any run
+                                           compose inspect read it like any run; its
+                                           metrics.jsonl ends where it stopped
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class PopulationFolder(Listener):
         self._metrics.write(to_json(means) + "\n")
         self._metrics.flush()
         for name, values in record["variants"].items():
+            if "stopped_at" in values:  # it takes no more steps: its log ends where it stopped
+                continue
             own = {"step": record["step"], **values, "seconds": record["seconds"]}
             self._own[name].write(to_json(own) + "\n")
             self._own[name].flush()

@@ -44,13 +44,15 @@ class Population(Session):
 
     Records hold the mean over variants of each value, and under "variants" each variant's
     own; `results` each variant's Result. A variant that stopped (its loss not finite, or
-    early stopping) takes no more steps: its records say `stopped_at`, and its weights stay
-    as they were. It advances, pauses and checkpoints as any session: only its trainee
-    (Variants) differs."""
+    early stopping) takes no more steps: its records say `stopped_at` and nothing else
+    (its run folder logs no more lines), and its weights stay as they were. It advances,
+    pauses and checkpoints as any session: only its trainee (Variants) differs."""
 
     def __init__(self, recipe, vary: Mapping[str, Sequence[Any]], **options: Any):
         checked = recipe if isinstance(recipe, Checked) else check(recipe)
-        if not checked.problems and checked.recipe.train is not None:
+        if checked.problems:  # before the variants are planned: a bad recipe has no plan
+            raise RecipeError(checked.problems)
+        if checked.recipe.train is not None:
             train = checked.recipe.train
             found = problems(checked.recipe, vary, train.where.get("vary", train.where["train"]))
             if found:
@@ -104,11 +106,12 @@ class Variants:
             for own, k in zip(self.plans, keys, strict=True)
         ]
         self.batches_of = [Batches(session.data.examples, spec.batch, s) for s in seeds]
-        optimizer = optimizers.make(spec, inject=True)
+        rates = self._rates()  # held per variant in the state; the rest as a run's own
+        optimizer = optimizers.make(spec, inject=rates)
         stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *models)
         model = placement.replicated(stacked)
         opt_state = jax.vmap(optimizer.init)(model.weights)
-        opt_state = placement.replicated(optimizers.with_hyperparams(opt_state, self._rates()))
+        opt_state = placement.replicated(optimizers.with_hyperparams(opt_state, rates))
         noise = None
         if plan.random:
             noise = jnp.stack([jax.random.key_data(jax.random.fold_in(k, 1)) for k in keys])
@@ -253,9 +256,13 @@ class Variants:
         return out
 
     def _with_validation(self, session: Session, model, per_variant: dict, step: int) -> dict:
+        """Each variant still training gets its validation values at `step`; a stopped one's
+        weights no longer change, and its curve ends where it stopped, as a run's would."""
         found = validation(session, model, step)
         for i, variant in enumerate(self.variants):
-            per_variant[variant.name].update({k: float(v[i]) for k, v in found.items()})
+            row = per_variant[variant.name]
+            if "stopped_at" not in row:
+                row.update({k: float(v[i]) for k, v in found.items()})
         return per_variant
 
     def result(self, session: Session) -> Result:

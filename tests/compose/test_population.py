@@ -2,6 +2,7 @@
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import jax
 import numpy as np
@@ -9,6 +10,7 @@ import pytest
 
 import compose
 from compose.checker.variants import parse_vary, variants
+from compose.cli.variant_table import variant_table
 from compose.runs.checkpoint import resume_from
 from compose.runs.training import Callbacks, make_population
 from compose.trainer.population import Population
@@ -47,8 +49,9 @@ def test_the_cli_trains_a_population_and_writes_each_variant(cli, tmp_path):
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("xor: 8 variants trained 2000 steps in ")
-    assert lines[1].split() == ["variant", "loss", "accuracy"]
-    assert len(lines) == 1 + 1 + 8 + 2 + 1
+    assert lines[1] == "8 variants by loss, lowest first:"
+    assert lines[2].split() == ["variant", "loss", "accuracy"]
+    assert len(lines) == 1 + 2 + 8 + 2 + 1
     assert lines[-3] == "note: 3 of 8 seeds reach accuracy 1.0"
     summary = json.loads((tmp_path / "pop" / "summary.json").read_text())
     assert summary["status"] == "finished" and len(summary["variants"]) == 8
@@ -147,20 +150,23 @@ TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}
 
 
 @pytest.mark.parametrize(
-    "key, values, setting",
+    "key, values, setting, label",
     [
-        ("penalty.l2", [0.0, 0.01], "train.penalty={{l2: {}}}"),
-        ("nodes.drop.rate", [0.0, 0.5], "nodes.drop.rate={}"),
-        ("nodes.jitter.stddev", [0.0, 0.3], "nodes.jitter.stddev={}"),
-        ("nodes.hidden.weight.stddev", [0.1, 2.0], "nodes.hidden.weight.stddev={}"),
+        ("penalty.l2", [0.0, 0.01], "train.penalty={{l2: {}}}", "l2"),
+        ("nodes.drop.rate", [0.0, 0.5], "nodes.drop.rate={}", "drop.rate"),
+        ("nodes.jitter.stddev", [0.0, 0.3], "nodes.jitter.stddev={}", "jitter.stddev"),
+        (
+            "nodes.hidden.weight.stddev", [0.1, 2.0], "nodes.hidden.weight.stddev={}",
+            "hidden.weight.stddev",
+        ),
     ],
-)
-def test_each_variant_ends_where_a_run_with_its_setting_ends(key, values, setting):
+)  # fmt: skip
+def test_each_variant_ends_where_a_run_with_its_setting_ends(key, values, setting, label):
     population = Population(compose.loads(NOISY), {key: values}).prepare()
     population.run()
     for value in values:
         alone = compose.train(compose.loads(NOISY, overrides=[setting.format(value)]))
-        together = population.results[f"{key.removeprefix('nodes.')}={value}"]
+        together = population.results[f"{label}={value}"]
         assert together.metrics["loss"] == pytest.approx(alone.metrics["loss"], rel=1e-4)
         assert_same_weights(together.model.weights, alone.model.weights)
 
@@ -284,13 +290,13 @@ def test_the_table_says_each_variant_best_step(cli):
                          "--set", "train.steps=600")  # fmt: skip
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[1] == (
-        "early stop: every variant stopped improving (loss, patience 5); "
-        "each keeps its best weights"
-    )
-    assert lines[2].split() == ["variant", "loss", "accuracy", "best", "step"]
+    assert lines[1] == "3 variants by loss (what early stopping watched), lowest first:"
+    assert lines[2].split() == ["variant", "loss", "accuracy", "best", "step", "stopped"]
     rows = [line.split() for line in lines[3:6]]
-    assert all(row[3].isdigit() and row[4:6] == ["early", "stop:"] for row in rows)
+    assert all(row[3].isdigit() and row[4].isdigit() for row in rows)
+    assert (
+        lines[6] == "stopped: early stop, loss did not improve for 5 evaluations; best weights kept"
+    )
 
 
 def test_a_recipe_can_hold_its_grid():
@@ -337,3 +343,97 @@ def test_inspect_looks_inside_every_variant(cli, tmp_path):
     code, out, err = cli(text, "inspect", "pop")
     starts = [line for line in out.splitlines() if line.startswith("variant ")]
     assert len(starts) == 2 and starts[1].startswith("variant seed=1: xor: trained 50 steps")
+
+
+# Two moons with a validation split; with early stopping on val_loss its variants stop apart.
+MOONS = """
+name: moons
+inputs: {x: [2], y: [1]}
+nodes:
+  hidden: {block: linear, in: x, out: 8}
+  bend: {block: tanh, in: hidden}
+  logit: {block: linear, in: bend, out: 1}
+  prob: {block: sigmoid, in: logit}
+  loss: {block: cross_entropy, in: {pred: prob, target: y}}
+outputs: [prob]
+loss: loss
+train:
+  data: {dataset: moons, n: 200, noise: 0.3, val: 0.25}
+  batch: 10
+  steps: 400
+  log_every: 10
+  optimizer: {adam: {learning_rate: 0.02}}
+  metrics: [accuracy]
+"""
+EARLY_VAL = "train.early_stop={metric: val_loss, patience: 4}"
+
+
+def test_a_seed_variant_is_the_run_of_that_seed_alone():
+    """Seed 3 of a population is the run `train.seed: 3` makes: the same initial weights,
+    batches, keys and optimizer program (its constant arguments are not held per variant
+    unless they vary); only the rounding of the variants' batched products differs, a few
+    float32 steps after 400 steps."""
+    population = Population(compose.loads(MOONS), {"seed": [0, 1, 2, 3]}).prepare()
+    population.run()
+    for seed in range(4):
+        alone = compose.train(compose.loads(MOONS, overrides=[f"train.seed={seed}"]))
+        together = population.results[f"seed={seed}"]
+        assert together.steps == alone.steps == 400
+        for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
+            assert together.metrics[key] == pytest.approx(alone.metrics[key], rel=1e-6), key
+
+
+def test_the_table_is_ordered_by_the_watched_metric_and_fits_100_columns(cli, tmp_path):
+    code, out, err = cli(MOONS, "run", "r.yaml", "--out", "pop", "--quiet", "--vary", "seed=0:4",
+                         "--vary", "optimizer.adam.learning_rate=0.02,0.05", "--set", EARLY_VAL,
+                         "--set", "train.steps=600")  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    start = lines.index("8 variants by val_loss (what early stopping watched), lowest first:")
+    table = lines[start : start + 11]
+    assert max(map(len, table)) <= 100, table
+    assert table[1].split() == [
+        "variant", "val_loss", "loss", "accuracy", "val_accuracy", "best", "step", "stopped"
+    ]  # fmt: skip
+    pop = tmp_path / "pop"
+    summary = json.loads((pop / "summary.json").read_text())["variants"]
+    best_first = sorted(summary, key=lambda name: summary[name]["metrics"]["val_loss"])
+    rows = [row.split() for row in table[2:10]]
+    assert [row[0] for row in rows] == best_first
+    assert [float(row[1]) for row in rows] == [
+        pytest.approx(summary[name]["metrics"]["val_loss"], abs=5e-4) for name in best_first
+    ]
+    steps = {n: json.loads((pop / summary[n]["folder"] / "summary.json").read_text())["steps"]
+             for n in best_first}  # fmt: skip
+    assert [int(row[-1]) for row in rows] == [steps[name] for name in best_first]
+    assert max(steps.values()) < 600, "expected every variant to stop early"
+    # The reason, shared by every variant, is said once.
+    assert table[10] == (
+        "stopped: early stop, val_loss did not improve for 4 evaluations; best weights kept"
+    )
+    assert out.count("did not improve") == 1
+
+
+def test_a_wide_table_leaves_out_the_last_metrics_and_says_so():
+    names = [f"seed={i},learning_rate=0.001,hidden.weight.stddev=0.5" for i in range(3)]
+    keys = ("loss", "accuracy", "val_loss", "val_accuracy", "test_loss", "test_accuracy")
+    results = {
+        name: SimpleNamespace(metrics={k: 0.25 + i / 1000 for k in keys}, best_step=None)
+        for i, name in enumerate(names)
+    }
+    results[names[0]].metrics["loss"] = 0.5  # the worst loss
+    population = SimpleNamespace(
+        results=results, spec=SimpleNamespace(early_stop=None), early_stopped={},
+        failures={names[2]: 40},
+    )  # fmt: skip
+    lines = variant_table(population).splitlines()
+    assert max(map(len, lines)) <= 100, lines
+    assert lines[0] == "3 variants by loss, lowest first:"
+    assert lines[1].split() == ["variant", "loss", "accuracy", "val_loss", "stopped"]
+    assert [line.split()[0] for line in lines[2:5]] == [names[1], names[2], names[0]]
+    assert [line.split()[-1] for line in lines[2:5]] == ["-", "40", "-"]
+    assert lines[5:] == [
+        "stopped: the loss stopped being finite; it keeps its last good weights",
+        "left out for width: val_accuracy, test_loss, test_accuracy "
+        "(the run's summary.json has them)",
+    ]
