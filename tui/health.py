@@ -39,10 +39,11 @@ SAID = {  # a flag's kind in a few words
 class Row:
     """One node at one look: what the health table shows.
 
-    grad_norm: the mean per-example gradient norm at its output (None: no gradient
-    reaches it, `note` says why); weight_norm: the norm of its learned weights together
-    (None: it has none); update: how far those weights moved per step since the previous
-    look, relative to their norm; dead, saturated: fractions (None where they do not
+    grad_norm: the norm of the mean batch loss's gradient at its output, over the batch
+    (compose's one grad norm; None: no gradient reaches it, `note` says why); weight_norm:
+    the norm of its learned weights together (None: it has none); update: how far those
+    weights moved per step since the previous look, relative to their norm at that look
+    (compose's update ratio, per step); dead, saturated: fractions (None where they do not
     apply); flags: the sentences compose found about it."""
 
     path: str
@@ -144,14 +145,24 @@ def _state(node: Any, flags: Sequence[Any]) -> str:
 
 
 def _weights(records: Sequence[Any], steps: int) -> tuple[float | None, float | None]:
-    """(norm of a node's weights together, their update per step relative to it)."""
+    """(norm of a node's weights together, their update per step relative to their norm
+    before it: the steps' norms over the update ratios' denominators, summed the same way)."""
     if not records:
         return None, None
     norm = math.sqrt(sum(w.norm**2 for w in records))
-    if not steps or not norm or any(w.update_ratio is None for w in records):
+    if not steps or any(w.update_norm is None for w in records):
         return norm, None
-    moved = math.sqrt(sum((w.update_ratio * w.norm) ** 2 for w in records))
-    return norm, moved / norm / steps
+    moved = math.sqrt(sum(w.update_norm**2 for w in records))
+    before = math.sqrt(sum(_norm_before(w) ** 2 for w in records))
+    return norm, (moved / before / steps) if before else None
+
+
+def _norm_before(weight: Any) -> float:
+    """The norm of a weight before its step: 0 where it has no ratio (it was all zero),
+    its own where it did not move, else the step's norm over the ratio."""
+    if weight.update_ratio is None:
+        return 0.0
+    return weight.update_norm / weight.update_ratio if weight.update_norm else weight.norm
 
 
 # -- what the inspector shows --------------------------------------------------------------

@@ -1,11 +1,13 @@
 """`compose inspect`: what it looks at (a run folder's trained model, or a recipe's model as
-training initialises it, on a batch of its training data) and how it prints the health
-records of compose.model.health, as a table at 80 columns or as strict JSON."""
+training initialises it, on a batch of its training data), the one real optimizer step its
+update ratios measure, and how it prints the health records of compose.model.health, as a
+table at 80 columns or as strict JSON."""
 
 from __future__ import annotations
 
 import io
 import json
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,21 +15,26 @@ from typing import Any
 
 import equinox as eqx
 import jax
+import jax.numpy as jnp
 import numpy as np
 
+from compose.checker import optimizers
 from compose.checker.checked import Checked
 from compose.checker.graph import check
 from compose.data import loading as datasets
 from compose.model.builder import build
 from compose.model.composed import Composed
+from compose.model.health import health
 from compose.model.health_records import Health
 from compose.recipe.loader import load
 from compose.recipe.problems import Problem, RecipeError, Where, printable
 from compose.recipe.records import Recipe
+from compose.runs import checkpoint
 from compose.runs.folder import is_run
-from compose.runs.names import RECIPE, SUMMARY, WEIGHTS
+from compose.runs.names import CHECKPOINT, PREVIOUS_CHECKPOINT, RECIPE, SUMMARY, WEIGHTS
 from compose.runs.trained import load_run
 from compose.runtime.shown import number
+from compose.trainer.steps import make_step
 
 
 def to_json(found: Health, **extra: Any) -> str:
@@ -38,17 +45,22 @@ def to_json(found: Health, **extra: Any) -> str:
 # -- what `compose inspect` looks at ----------------------------------------------------------
 
 
+FRESH = "from a fresh optimizer state, as training's first step"
+
+
 @dataclass(frozen=True)
 class Subject:
     """A model to look inside, the batch to look at (the first examples of the training
     data, arrays with a leading batch axis), what the model is ("trained 30 steps, ..."
-    or "as initialised from seed 0") and the learning rate the recipe names, if a number."""
+    or "as initialised from seed 0"), and the optimizer state its next step starts from:
+    the one saved with a run's weights, or None for a fresh one; `opt_note` says which."""
 
     checked: Checked
     model: Composed
     batch: dict[str, np.ndarray]
     label: str
-    learning_rate: float | None
+    opt_state: Any = None
+    opt_note: str = FRESH
 
 
 def members(target: str | Path) -> list[tuple[str, Path]]:
@@ -65,16 +77,21 @@ def members(target: str | Path) -> list[tuple[str, Path]]:
     return [(name, path / entry["folder"]) for name, entry in variants.items()]
 
 
-def subject(target: str | Path, *, overrides: Sequence[str] = (), examples: int = 256) -> Subject:
-    """A run folder's trained model, or a recipe's model as training initialises it (the
-    train seed, then `train.init_from`), with `examples` examples of its training data.
+def subject(
+    target: str | Path, *, overrides: Sequence[str] = (), examples: int | None = None
+) -> Subject:
+    """A run folder's trained model (with the optimizer state saved with it, if any), or a
+    recipe's model as training initialises it (the train seed, then `train.init_from`),
+    with `examples` examples of its training data (default: the recipe's batch size).
 
     Raises RecipeError for a folder that is not a finished run or a recipe that cannot be
     inspected (its problems, or no train section to take the data and seed from).
     """
     path = Path(target)
+    opt_state, opt_note = None, FRESH
     if path.is_dir():
         checked, model, label = _trained(path, overrides)
+        opt_state, opt_note = _saved_state(path, checked, model)
     else:
         checked = _checked(load(path, overrides=overrides))
         spec = checked.recipe.train
@@ -90,15 +107,58 @@ def subject(target: str | Path, *, overrides: Sequence[str] = (), examples: int 
     spec = checked.recipe.train
     names = [i.name for i in checked.recipe.inputs]
     arrays = datasets.load(spec.data, names, Path(checked.recipe.file).parent).train
-    rate = dict(spec.optimizer.args).get("learning_rate")
-    number = isinstance(rate, (int, float)) and not isinstance(rate, bool)
-    return Subject(
-        checked,
-        model,
-        {k: a[:examples] for k, a in arrays.items()},
-        label,
-        float(rate) if number else None,
+    size = spec.batch if examples is None else examples
+    batch = {k: a[:size] for k, a in arrays.items()}
+    return Subject(checked, model, batch, label, opt_state, opt_note)
+
+
+def next_step(seen: Subject) -> Composed:
+    """The model after one real step of the recipe's optimizer on the subject's batch, made
+    as training makes it (its schedule, clipping, weight decay and penalty), from the
+    subject's optimizer state or a fresh one. Random blocks are off (no key), so the step
+    is the same at every look."""
+    spec = seen.checked.recipe.train
+    optimizer = optimizers.make(spec)
+    state = seen.opt_state if seen.opt_state is not None else optimizer.init(seen.model.weights)
+    step = eqx.filter_jit(make_step(optimizer, spec.penalty))
+    batch = {k: jnp.asarray(v) for k, v in seen.batch.items()}
+    return step(seen.model, state, batch)[0]
+
+
+def look(seen: Subject) -> Health:
+    """What `compose inspect` reports of a subject: its health on its batch, each update
+    ratio |w1 - w| / |w| that of the next real optimizer step (`next_step`)."""
+    name = seen.checked.recipe.train.optimizer.name
+    how = f"|w1 - w| / |w| for one {name} step on this batch, {seen.opt_note}"
+    return health(
+        seen.model, seen.batch, rewrites=seen.checked.rewrites, after=next_step(seen), how=how
     )
+
+
+def _saved_state(folder: Path, checked: Checked, model: Composed) -> tuple[Any, str]:
+    """(the optimizer state the run's checkpoint saved with the weights of model.eqx, and
+    where it comes from), or (None, why a fresh one is taken)."""
+    if not any((folder / name).is_file() for name in (CHECKPOINT, PREVIOUS_CHECKPOINT)):
+        return None, f"from a fresh optimizer state (the folder keeps no {CHECKPOINT})"
+    skeleton = {
+        "model": model,
+        "opt_state": optimizers.make(checked.recipe.train).init(model.weights),
+    }
+    for held in (skeleton, {**skeleton, "best": model}):  # a run that stopped early: its best
+        try:
+            tree, header, _ = checkpoint.latest(folder, held)
+            break
+        except checkpoint.CheckpointError:
+            continue
+    else:
+        return None, f"from a fresh optimizer state ({CHECKPOINT} does not fit this optimizer)"
+    saved = jax.tree_util.tree_leaves(tree["model"].weights)
+    if not all(map(np.array_equal, saved, jax.tree_util.tree_leaves(model.weights))):
+        return None, (
+            f"from a fresh optimizer state (the state in {CHECKPOINT} goes with the weights "
+            f"of step {header['step']}, not those of {WEIGHTS})"
+        )
+    return tree["opt_state"], f"from the optimizer state saved at step {header['step']}"
 
 
 def _trained(folder: Path, overrides: Sequence[str]) -> tuple[Checked, Composed, str]:
@@ -181,7 +241,7 @@ def report(seen: Subject, found: Health, *, width: int = 80) -> str:
         columns = ("weight", "shape", "norm", "grad norm", "update ratio")
         lines += _table(columns, rows, width, left=2)
     if found.update:
-        lines.append(f"update ratio: {found.update}")
+        lines += textwrap.wrap(f"update ratio: {found.update}", width, subsequent_indent="  ")
     lines += ["flags:", *(f"  {flag}" for flag in found.flags)] if found.flags else ["no flags"]
     return "".join(f"{line}\n" for line in lines)
 

@@ -103,9 +103,8 @@ def _add_inspect(look: argparse.ArgumentParser) -> None:
     look.add_argument(
         "--batch",
         type=int,
-        default=256,
         metavar="N",
-        help="examples of the training data to look at (default 256, or all if fewer)",
+        help="examples of the training data to look at (default: the recipe's batch size)",
     )
     look.add_argument("--json", action="store_true", help="print the numbers and flags as JSON")
 
@@ -168,10 +167,9 @@ def _check(args: argparse.Namespace, signals: StopOnSignal) -> int:
 
 
 def _inspect(args: argparse.Namespace, signals: StopOnSignal) -> int:
-    from compose.cli.inspect_command import members, report, subject, to_json
-    from compose.model.health import health
+    from compose.cli.inspect_command import look, members, report, subject, to_json
 
-    if args.batch < 1:
+    if args.batch is not None and args.batch < 1:
         print(f"compose inspect: --batch: expected a positive number of examples, got "
               f"{args.batch}", file=sys.stderr)  # fmt: skip
         return 2
@@ -179,9 +177,7 @@ def _inspect(args: argparse.Namespace, signals: StopOnSignal) -> int:
     found_json = []
     for name, target in many or [("", args.target)]:
         seen = subject(target, overrides=args.set, examples=args.batch)
-        found = health(
-            seen.model, seen.batch, rewrites=seen.checked.rewrites, learning_rate=seen.learning_rate
-        )
+        found = look(seen)
         extra = {"variant": name} if name else {}
         if args.json:
             found_json.append(

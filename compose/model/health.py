@@ -4,9 +4,11 @@ in plain words for what stops a network from learning.
 `health(model, batch)` runs one `compose.inspect` (activations and loss gradients at every
 node, weight gradients) and turns it into plain records: per node the activation's mean
 and spread, dead ReLU units, saturated sigmoid or tanh values and the gradient's size; per
-weight its size, its gradient's size and how large a step is next to it. Flags name
-vanishing and exploding gradients, dead and saturated layers, symmetric weights, a softmax
-over one element, a loss that no weight moves, and values that are not finite.
+weight its size, its gradient's size and how large a step is next to it. Every gradient
+is of the mean batch loss, the one an optimizer step uses. Flags name vanishing and
+exploding gradients, dead and saturated layers (and what a dead ReLU starves), symmetric
+weights, a softmax over one element, a loss that no weight moves, and values that are
+not finite.
 `compose inspect` prints them; docs/inspect.md explains each number and threshold.
 """
 
@@ -31,34 +33,39 @@ def health(
     batch: Mapping[str, Any],
     *,
     rewrites: Sequence[Rewrite] = (),
+    after: Composed | Mapping | None = None,
     previous: Composed | Mapping | None = None,
-    learning_rate: float | None = None,
+    how: str = "",
 ) -> Health:
     """Numbers and flags for `model` on `batch` (arrays with a leading batch axis).
 
     rewrites: the checked recipe's (`checked.rewrites`), so that a node a stable rewrite
     fused away reads "fused into loss (sigmoid_cross_entropy)" instead of a gradient of 0.
-    previous: the weights one step before (a model or its `weights`): update ratios are
-    then |weights - previous| / |weights|. Else with `learning_rate` they are estimated as
-    learning_rate * |gradient| / |weights|, the step plain gradient descent would take (an
-    adaptive optimizer's steps differ); with neither there are none.
+    Update ratios, |later - earlier| / |earlier| per weight, need a step: `after`, the
+    weights (or model) one optimizer step after `model` (compose inspect takes that step
+    with the recipe's optimizer: the next step's ratio), or `previous`, the weights some
+    steps before `model`; with neither there are none. `how` says how the step was found
+    (`Health.update`; a plain description of the step otherwise).
     """
+    if after is not None and previous is not None:
+        raise ValueError("expected `after` or `previous`, got both")
     seen = inspect(model, batch)
     places = node_places(model.plan)
     fused = fused_notes(rewrites, places)
-    before = None if previous is None else getattr(previous, "weights", previous)
-    update = ""
-    if before is not None:
-        update = "norm of (weights - previous weights) / norm"
-    elif learning_rate is not None:
-        update = f"learning rate {learning_rate:g} x grad norm / norm (plain SGD's step)"
+    earlier, later, update = None, None, how
+    if after is not None:
+        earlier, later = model.weights, getattr(after, "weights", after)
+        update = how or "norm of (weights after one step - weights) / norm of weights"
+    elif previous is not None:
+        earlier, later = getattr(previous, "weights", previous), model.weights
+        update = how or "norm of (weights - previous weights) / norm of previous weights"
     with np.errstate(all="ignore"):  # numbers that are not finite are flagged, not warned of
         nodes = tuple(
             node_health(path, places[path], seen.activations[path], seen.gradients[path], fused)
             for path in seen.activations
         )
         weights = tuple(
-            weight_health(name, weight_at(model.weights, name), grad, before, learning_rate)
+            weight_health(name, weight_at(model.weights, name), grad, earlier, later)
             for name, grad in seen.weight_gradients.items()
         )
         flags = find_flags(seen, nodes, places, learned_weights(model.plan), model)

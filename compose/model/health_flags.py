@@ -1,9 +1,14 @@
 """The flags of a model's health, in plain words: values that are not finite, vanishing and
 exploding gradients, dead and saturated layers, symmetric weights, a softmax over one
-element, and a loss that no weight moves."""
+element, and a loss that no weight moves.
+
+A dead ReLU passes no gradient, so every node whose ways to the loss all pass through dead
+ReLUs gets none either: its vanishing gradient has that one cause, which is flagged once,
+at the dead ReLU, naming the nodes it starves, instead of a vanishing flag on each."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -27,8 +32,9 @@ def find_flags(seen, nodes, places, learned, model) -> list[Flag]:
     symmetric weights, a flat loss."""
     flags = _not_finite(seen, nodes, model)
     reference = _reference(nodes, places)
+    starved = _starved(nodes, places)
     for node in nodes:
-        flags.extend(_node_flags(node, places[node.path], reference))
+        flags.extend(_node_flags(node, places[node.path], reference, starved))
     for name, grad in seen.weight_gradients.items():
         record, stacked = learned.get(name, (None, False))
         if record and _symmetric(weight_at(model.weights, name), grad, record.fan_out, stacked):
@@ -57,9 +63,12 @@ def find_flags(seen, nodes, places, learned, model) -> list[Flag]:
     return flags
 
 
-def _node_flags(node: NodeHealth, place: Place, reference) -> list[Flag]:
-    """A node's own flags: dead, saturated, vanishing or exploding, a one-element softmax.
-    Dead and saturated count only where the loss depends on the node."""
+def _node_flags(
+    node: NodeHealth, place: Place, reference, starved: dict[str, tuple[str, ...]]
+) -> list[Flag]:
+    """A node's own flags: dead (with the nodes it starves), saturated, vanishing or
+    exploding (not for a node a dead ReLU starves), a one-element softmax. Dead and
+    saturated count only where the loss depends on the node."""
     label = f"node '{node.path}' ({node.block})"
     flags = []
     if place.on_path and node.dead == 1.0:
@@ -69,7 +78,7 @@ def _node_flags(node: NodeHealth, place: Place, reference) -> list[Flag]:
                 "dead",
                 node.path,
                 f"{label}: dead: all {units} units are <= 0 for every example of the batch, "
-                "so no gradient passes through it",
+                f"so no gradient passes through it{_starving(node.path, starved)}",
             )
         )
     if place.on_path and node.saturated is not None and node.saturated > SATURATED:
@@ -85,7 +94,7 @@ def _node_flags(node: NodeHealth, place: Place, reference) -> list[Flag]:
                 f"{label}: saturated: {100 * node.saturated:.0f}% of its values are {where}",
             )
         )
-    gradient = _gradient_flag(node, place, reference, label)
+    gradient = None if node.path in starved else _gradient_flag(node, place, reference, label)
     if gradient:
         flags.append(gradient)
     if place.step.block == "softmax" and _axis_size(place.step) == 1:
@@ -101,16 +110,63 @@ def _node_flags(node: NodeHealth, place: Place, reference) -> list[Flag]:
 
 
 def _reference(nodes: Sequence[NodeHealth], places: dict[str, Place]) -> tuple[str, float]:
-    """The gradient the loss sends back: the largest at a node the loss reads (else 1, at
-    the loss node itself), with that node's path."""
-    fed = [
-        (n.path, n.grad_norm)
-        for n in nodes
-        if places[n.path].feeds_loss and n.grad_norm is not None and math.isfinite(n.grad_norm)
-    ]
+    """The gradient the loss sends back: the largest at a node the loss reads (else the
+    loss node's own, 1/sqrt(batch)), with that node's path."""
+
+    def usable(n: NodeHealth) -> bool:
+        return n.grad_norm is not None and math.isfinite(n.grad_norm)
+
+    fed = [(n.path, n.grad_norm) for n in nodes if places[n.path].feeds_loss and usable(n)]
     if not fed:
-        return next((p for p, place in places.items() if place.is_loss), ""), 1.0
+        loss = [(n.path, n.grad_norm) for n in nodes if places[n.path].is_loss and usable(n)]
+        return loss[0] if loss else ("", 1.0)
     return max(fed, key=lambda item: item[1])
+
+
+def _starved(nodes: Sequence[NodeHealth], places: dict[str, Place]) -> dict[str, tuple[str, ...]]:
+    """{path: the dead ReLUs that cut it off} for every node with learned weights before it
+    whose ways to the loss all pass through dead ReLUs (relus on the loss's path with every
+    unit dead), and which so gets no gradient at all. Inside a network, a node the
+    network outputs is taken to lead out of it (never cut)."""
+    dead = {n.path for n in nodes if places[n.path].on_path and n.dead == 1.0}
+    if not dead:
+        return {}
+    consumers: dict[str, list[str]] = {path: [] for path in places}
+    leaves: set[str] = set()  # a network's outputs: read outside it
+    for path, place in places.items():
+        step, prefix = place.step, path[: len(path) - len(place.step.name)]
+        for value in step.args + tuple(v for _, v in step.weights):
+            if value.kind == "node":
+                consumers[prefix + value.name].append(path)
+        if step.sub is not None:
+            leaves.update(f"{path}/{v.name}" for v in step.sub.outputs if v.kind == "node")
+    cut: dict[str, tuple[str, ...]] = {}
+    for path in reversed(places):  # a node's readers run after it
+        place = places[path]
+        readers = [c for c in consumers[path] if places[c].on_path]
+        if not place.on_path or place.is_loss or path in leaves or not readers:
+            continue
+        if all(c in dead or c in cut for c in readers):
+            causes = ((c,) if c in dead else cut[c] for c in readers)
+            cut[path] = tuple(dict.fromkeys(itertools.chain.from_iterable(causes)))
+    return {path: causes for path, causes in cut.items() if places[path].learns}
+
+
+def _starving(relu: str, starved: dict[str, tuple[str, ...]]) -> str:
+    """What the dead relu `relu` starves, said after its flag (nearest first), or ""."""
+    names = [path for path in starved if relu in starved[path]]  # found last node first
+    if not names:
+        return ""
+    if len(names) == 1:
+        return (
+            f", and node '{names[0]}' before it is starved: it gets no gradient, so the "
+            "weights feeding it stop learning"
+        )
+    listed = ", ".join(f"'{name}'" for name in names)
+    return (
+        f", and nodes {listed} before it are starved: they get no gradient, so the "
+        "weights feeding them stop learning"
+    )
 
 
 def _gradient_flag(node: NodeHealth, place: Place, reference, label: str) -> Flag | None:

@@ -1,5 +1,8 @@
 """The numbers of one node and one learned weight on one batch: an activation's mean and
-spread, dead and saturated units, gradient sizes, and how large a step is next to a weight."""
+spread, dead and saturated units, gradient sizes, and how large a step is next to a weight.
+
+Every gradient is of the mean batch loss L = (1/n) sum_i loss_i, the one an optimizer step
+uses; a gradient norm is the L2 norm over every example of the batch and every element."""
 
 from __future__ import annotations
 
@@ -30,12 +33,12 @@ def node_health(path: str, place: Place, value, grad, fused: dict[str, str]) -> 
         saturated = float(np.mean(np.abs(a) > TANH_EDGE))
     note, grad_norm, per_copy = "", None, ()
     if place.on_path:
-        # gradients are of the mean batch loss: times n, each example's own loss
-        g = np.asarray(grad, np.float64) * n
-        grad_norm = float(np.mean(np.linalg.norm(g.reshape(n, -1), axis=1)))
+        # The gradient of the mean batch loss at this output, over every example and unit.
+        g = np.asarray(grad, np.float64)
+        grad_norm = float(np.linalg.norm(g.ravel()))
         if place.copies:
-            norms = np.linalg.norm(g.reshape(n, place.copies, -1), axis=2).mean(axis=0)
-            per_copy = tuple(float(v) for v in norms)
+            each = g.reshape(n, place.copies, -1).transpose(1, 0, 2).reshape(place.copies, -1)
+            per_copy = tuple(float(v) for v in np.linalg.norm(each, axis=1))
     else:
         note = fused.get(path, "not on the loss's path")
     return NodeHealth(
@@ -52,20 +55,22 @@ def node_health(path: str, place: Place, value, grad, fused: dict[str, str]) -> 
     )
 
 
-def weight_health(name: str, weight, grad, before, learning_rate: float | None) -> WeightHealth:
-    """The weight `name` from its value and gradient (same shape), and the step from
-    `before` (the weights one step before) or else from `learning_rate`."""
+def weight_health(name: str, weight, grad, earlier, later) -> WeightHealth:
+    """The weight `name` from its value and gradient (same shape), and the step from the
+    weights `earlier` to the weights `later` (nested dicts, or None when no step is known):
+    its norm over the norm of the earlier weight."""
     w = np.asarray(weight, np.float64)
     g = np.asarray(grad, np.float64)
     norm = float(np.linalg.norm(w.ravel()))
     grad_norm = float(np.linalg.norm(g.ravel()))
-    step = None
-    if before is not None:
-        step = float(np.linalg.norm((w - np.asarray(weight_at(before, name), np.float64)).ravel()))
-    elif learning_rate is not None:
-        step = learning_rate * grad_norm
-    ratio = None if step is None or norm == 0 else step / norm
-    return WeightHealth(name, tuple(w.shape), norm, grad_norm, ratio)
+    step = ratio = None
+    if earlier is not None and later is not None:
+        before = np.asarray(weight_at(earlier, name), np.float64)
+        after = np.asarray(weight_at(later, name), np.float64)
+        step = float(np.linalg.norm((after - before).ravel()))
+        size = float(np.linalg.norm(before.ravel()))
+        ratio = None if size == 0 else step / size
+    return WeightHealth(name, tuple(w.shape), norm, grad_norm, ratio, step)
 
 
 def weight_at(weights: Mapping, name: str):

@@ -17,10 +17,11 @@ class NodeHealth:
     fraction of its units (output elements; inside a repeat, per copy too) that are <= 0
     for every example of the batch, else None. saturated: for a sigmoid or tanh node, the
     fraction of its output values (every element of every example) in a flat end, else
-    None. grad_norm: the mean over the examples of the L2 norm of the gradient of each
-    example's own loss at this node's output (so 1 at the loss node, whatever the batch
-    size); None when no gradient reaches it, and `note` says why. copy_grad_norms: inside
-    a repeated network, the same per repeat index (first copy first), else ().
+    None. grad_norm: the L2 norm of the gradient of the mean batch loss (1/n times the sum
+    of the n examples' losses) at this node's output, over every example and element: at
+    the loss node 1/sqrt(n), by construction; None when no gradient reaches it, and `note`
+    says why. copy_grad_norms: inside a repeated network, the same per repeat index (first
+    copy first), else ().
     """
 
     path: str
@@ -40,9 +41,10 @@ class WeightHealth:
     """One learned weight (`node.slot`, `net/node.slot` inside a network) on one batch.
 
     norm: its L2 (Frobenius) norm, over every copy for a repeat. grad_norm: the norm of
-    the gradient of the mean batch loss, the gradient an optimizer step uses. update_ratio:
-    the norm of a step over the norm of the weight (see `Health.update`), None when no
-    step is known or the weight is all zero.
+    the gradient of the mean batch loss, the gradient an optimizer step uses. update_norm:
+    the norm of a step's change of the weight; update_ratio: that over the norm of the
+    weight before the step (see `Health.update` for which step); None when no step is
+    known, and the ratio None too for a weight that was all zero before it.
     """
 
     name: str
@@ -50,6 +52,7 @@ class WeightHealth:
     norm: float
     grad_norm: float
     update_ratio: float | None
+    update_norm: float | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ KINDS = (
 class Health:
     """A model on one batch: the mean batch loss, the number of examples, a record per
     node (graph order, a network's nodes after it) and per learned weight, the flags, and
-    how the update ratios were found ("" when they were not)."""
+    which step the update ratios measure and how it was found ("" when there are none)."""
 
     loss: float
     examples: int

@@ -2,9 +2,12 @@
 inside a compiled training step (compose.runs.norms_log writes the lines).
 
 grad: the norm of the mean batch loss's gradient at the node's output (over the batch and
-every unit); act: the root mean square of the node's activation; norm: a weight's norm
-after the step; update: the norm of that one step's change of the weight over its norm
-(the per-step update/weight ratio; about 1e-3 is the usual healthy figure).
+every unit), the same number as compose inspect's grad norm (compose.model.health); the
+loss node's own is 1/sqrt(batch) by construction and is left out; act: the root mean
+square of the node's activation; norm: a weight's norm after the step; update: the norm of
+that one step's change of the weight over the weight's norm before it,
+|after - before| / |before| (the per-step update/weight ratio, as compose inspect's update
+ratio; about 1e-3 is the usual healthy figure).
 """
 
 from __future__ import annotations
@@ -28,14 +31,17 @@ def multiples(every: int, after: int, up_to: int) -> range:
 
 def columns(model: Composed) -> list[tuple[str, str, str]]:
     """What each number of a measured row is, in order: ("nodes", path, field) for every
-    node in execution order, then ("weights", "path.slot", field) for every weight, in the
-    execution order of its node (slots by name)."""
+    node in execution order (but the loss node's constant "grad"), then ("weights",
+    "path.slot", field) for every weight, in the execution order of its node (slots by
+    name)."""
     order = paths(model.plan)
+    loss = model.plan.loss.name if model.plan.loss is not None else None
     rank = {path: i for i, path in enumerate(order)}
     names = sorted(
         flat_weights(model.weights), key=lambda n: (rank.get(n.rpartition(".")[0], len(rank)), n)
     )
-    return [("nodes", path, f) for path in order for f in NODE_FIELDS] + [
+    nodes = [(path, f) for path in order for f in NODE_FIELDS if (path, f) != (loss, "grad")]
+    return [("nodes", path, f) for path, f in nodes] + [
         ("weights", name, f) for name in names for f in WEIGHT_FIELDS
     ]
 
@@ -54,10 +60,11 @@ def measured(before: Composed, after: Composed, batch: dict[str, jax.Array]) -> 
     }
     weights = {}
     for name, weight in new.items():
-        norm = _norm(weight)
+        size = _norm(old[name])
         moved = _norm(weight - old[name])
-        update = jnp.where(norm > 0, moved / norm, jnp.inf)  # none for a zero weight: null
-        weights[name] = {"norm": norm, "grad": _norm(weight_gradients[name]), "update": update}
+        update = jnp.where(size > 0, moved / size, jnp.inf)  # none from zero: null
+        grad = _norm(weight_gradients[name])
+        weights[name] = {"norm": _norm(weight), "grad": grad, "update": update}
     found = {"nodes": nodes, "weights": weights}
     return jnp.stack([found[part][name][field] for part, name, field in columns(after)])
 

@@ -7,13 +7,15 @@ training call (compose.trainer.steps.Probe: a branch the other steps skip), so i
 ends the call nor copies anything but the line's numbers back. Each line:
 
     {"step": 100,
-     "nodes":   {"hidden": {"grad": 0.12, "act": 0.5}, ...},
+     "nodes":   {"hidden": {"grad": 0.12, "act": 0.5}, ..., "loss": {"act": 0.3}},
      "weights": {"hidden.weight": {"norm": 1.3, "grad": 0.04, "update": 0.001}, ...}}
 
 grad: the norm of the mean batch loss's gradient at the node's output (over the batch and
-every unit); act: the root mean square of the node's activation; norm: a weight's norm
-after the step; update: the norm of that one step's change of the weight over its norm
-(the per-step update/weight ratio; about 1e-3 is the usual healthy figure).
+every unit: compose inspect's grad norm; the loss node's own, 1/sqrt(batch) by
+construction, is left out); act: the root mean square of the node's activation; norm: a
+weight's norm after the step; update: the norm of that one step's change of the weight
+over its norm before the step (compose inspect's update ratio; about 1e-3 is the usual
+healthy figure).
 """
 
 from __future__ import annotations

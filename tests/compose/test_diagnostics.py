@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import compose
-from compose.cli.inspect_command import subject
+from compose.cli.inspect_command import look, subject
 from compose.cli.main import main
 from compose.model.health import health
 from compose.runs.training import make_session
@@ -140,16 +140,21 @@ def relu_by_hand():
 
 
 def test_every_number_of_a_relu_layer_matches_numpy():
-    found = health(built(RELU, RELU_WEIGHTS), BATCH, learning_rate=0.1)
     values, node_grads, weights, grads = relu_by_hand()
+    stepped = {  # one plain gradient descent step, by hand
+        node: {slot: weights[f"{node}.{slot}"] - 0.1 * grads[f"{node}.{slot}"] for slot in slots}
+        for node, slots in RELU_WEIGHTS.items()
+    }
+    found = health(built(RELU, RELU_WEIGHTS), BATCH, after=built(RELU, stepped))
     nodes = by_path(found)
     assert list(nodes) == ["h", "a", "out", "loss"]
     for path, value in values.items():
         assert nodes[path].mean == pytest.approx(value.mean(), rel=1e-6)
         assert nodes[path].std == pytest.approx(value.std(), rel=1e-6)
-        per_example = np.linalg.norm(node_grads[path].reshape(3, -1), axis=1)
-        assert nodes[path].grad_norm == pytest.approx(per_example.mean(), rel=1e-5)
-    assert nodes["loss"].grad_norm == pytest.approx(1.0)
+        # the gradient of the mean batch loss: each example's own over the batch size
+        mean_loss_grad = node_grads[path] / 3
+        assert nodes[path].grad_norm == pytest.approx(np.linalg.norm(mean_loss_grad), rel=1e-5)
+    assert nodes["loss"].grad_norm == pytest.approx(1 / np.sqrt(3))
     assert nodes["a"].dead == 0.5  # units 1 and 3 of 4
     assert nodes["h"].dead is None and nodes["a"].saturated is None
     assert nodes["a"].shape == (4,) and nodes["loss"].shape == ()
@@ -162,10 +167,11 @@ def test_every_number_of_a_relu_layer_matches_numpy():
         assert w.grad_norm == pytest.approx(np.linalg.norm(grads[name]), rel=1e-5)
         if np.linalg.norm(weights[name]):
             expected = 0.1 * np.linalg.norm(grads[name]) / np.linalg.norm(weights[name])
-            assert w.update_ratio == pytest.approx(expected, rel=1e-5)
+            assert w.update_ratio == pytest.approx(expected, rel=1e-4)
         else:
             assert w.update_ratio is None  # a step next to nothing has no ratio
-    assert found.update == "learning rate 0.1 x grad norm / norm (plain SGD's step)"
+        assert w.update_norm == pytest.approx(0.1 * np.linalg.norm(grads[name]), rel=1e-4)
+    assert found.update == "norm of (weights after one step - weights) / norm of weights"
     assert found.flags == ()
 
 
@@ -175,13 +181,13 @@ def test_update_ratios_from_the_previous_weights():
         "out": RELU_WEIGHTS["out"],
     }
     found = health(built(RELU, moved), BATCH, previous=built(RELU, RELU_WEIGHTS))
-    w = np.array(moved["h"]["weight"], float)
+    w = np.array(RELU_WEIGHTS["h"]["weight"], float)  # over the earlier weights' norm
     ratios = {k: v.update_ratio for k, v in by_name(found).items()}
     assert ratios["h.weight"] == pytest.approx(
         np.linalg.norm(np.full((4, 2), 0.01)) / np.linalg.norm(w), rel=1e-5
     )
     assert ratios["out.weight"] == 0.0 and ratios["h.bias"] is None
-    assert found.update == "norm of (weights - previous weights) / norm"
+    assert found.update == "norm of (weights - previous weights) / norm of previous weights"
     assert all(r is None for r in (w.update_ratio for w in health(built(RELU), BATCH).weights))
 
 
@@ -220,7 +226,7 @@ def test_saturated_flags():
     assert [(f.kind, f.where) for f in found.flags if f.kind != "saturated"] == [("vanishing", "h")]
 
 
-def test_gradient_norms_inside_repeated_networks_are_per_example_over_every_copy():
+def test_gradient_norms_inside_repeated_networks_are_over_the_batch_and_each_copy():
     from tests.compose.test_inspector import NESTED, batch
 
     model = built(NESTED)
@@ -228,13 +234,13 @@ def test_gradient_norms_inside_repeated_networks_are_per_example_over_every_copy
     found = health(model, batch())
     nodes = by_path(found)
     for path in ("body/a", "body/s", "g/w", "code"):
-        g = np.asarray(seen.gradients[path], np.float64).reshape(5, -1) * 5
-        assert nodes[path].grad_norm == pytest.approx(np.linalg.norm(g, axis=1).mean(), rel=1e-5)
+        g = np.asarray(seen.gradients[path], np.float64)
+        assert nodes[path].grad_norm == pytest.approx(np.sqrt(np.sum(g**2)), rel=1e-5)
         assert nodes[path].mean == pytest.approx(
             np.asarray(seen.activations[path], np.float64).mean(), rel=1e-5, abs=1e-7
         )
-    g = np.asarray(seen.gradients["body/a"], np.float64) * 5  # (examples, copies, 3)
-    per_copy = np.linalg.norm(g, axis=2).mean(axis=0)
+    g = np.asarray(seen.gradients["body/a"], np.float64)  # (examples, copies, 3)
+    per_copy = np.sqrt(np.sum(g**2, axis=(0, 2)))
     np.testing.assert_allclose(nodes["body/a"].copy_grad_norms, per_copy, rtol=1e-5)
     assert nodes["code"].copy_grad_norms == ()
     assert nodes["body/a"].shape == (4, 3)  # copies, then the node's own shape
@@ -251,9 +257,58 @@ def test_a_dead_layer():
     }
     found = health(built(RELU, weights), BATCH)
     assert by_path(found)["a"].dead == 1.0
-    assert [str(f) for f in found.flags if f.kind == "dead"] == [
+    assert by_path(found)["h"].grad_norm == 0.0  # starved: the relu passes nothing back
+    # The cause is flagged once; the layer below is not flagged as a vanishing gradient.
+    assert [str(f) for f in found.flags] == [
         "node 'a' (relu): dead: all 4 units are <= 0 for every example of the batch, "
-        "so no gradient passes through it"
+        "so no gradient passes through it, and node 'h' before it is starved: it gets no "
+        "gradient, so the weights feeding it stop learning"
+    ]
+
+
+DEAD_CHAIN = """\
+inputs: {x: [2], y: [1]}
+nodes:
+  g: {block: linear, in: x, out: 3}
+  h: {block: linear, in: g, out: 4}
+  a: {block: relu, in: h}
+  both: {block: concat, in: [a, g]}
+  out: {block: linear, in: both, out: 1}
+  loss: {block: mse, in: {pred: out, target: y}}
+outputs: [out]
+loss: loss
+"""
+
+# g is positive for BATCH's positive inputs, h's weights all negative: a is dead.
+DEAD_CHAIN_WEIGHTS = {
+    "g": {"weight": [[1, 0], [0, 1], [1, 1]], "bias": [0, 0, 0]},
+    "h": {"weight": -np.array([[1, 1, 1], [1, 2, 1], [2, 1, 1], [1, 1, 3]]), "bias": [-0.5] * 4},
+    "out": {"weight": [[1, 1, 1, 1, 0.5, -0.5, 0.25]], "bias": [0]},
+}
+
+
+@pytest.mark.parametrize("skip", [False, True], ids=["chain", "with a way around"])
+def test_a_dead_relu_is_the_one_flag_for_the_layers_it_starves(skip):
+    text = DEAD_CHAIN if skip else DEAD_CHAIN.replace("in: [a, g]", "in: [a, a]")
+    weights = dict(DEAD_CHAIN_WEIGHTS)
+    if not skip:
+        weights["out"] = {"weight": [[1, 1, 1, 1, 0.5, -0.5, 0.25, 1]], "bias": [0]}
+    found = health(built(text, weights), BATCH)
+    nodes = by_path(found)
+    assert nodes["a"].dead == 1.0 and nodes["h"].grad_norm == 0.0
+    assert nodes["out"].grad_norm > 0
+    if skip:  # g reaches the loss around the dead relu: only h is starved
+        assert nodes["g"].grad_norm > 1e-3 * nodes["out"].grad_norm
+        starved = "node 'h' before it is starved: it gets no gradient, so the weights feeding it"
+    else:
+        assert nodes["g"].grad_norm == 0.0
+        starved = (
+            "nodes 'h', 'g' before it are starved: they get no gradient, so the weights feeding "
+            "them"
+        )
+    assert [str(f) for f in found.flags] == [
+        "node 'a' (relu): dead: all 4 units are <= 0 for every example of the batch, so no "
+        f"gradient passes through it, and {starved} stop learning"
     ]
 
 
@@ -270,7 +325,7 @@ def test_vanishing_gradient_and_a_flat_loss_on_an_all_zero_model():
         ("constant_loss", ""),
     ]
     assert found.flags[0].message == (
-        "node 'hidden' (linear): vanishing gradient: 0, below 0.001 times the 0.5 at 'logit', "
+        "node 'hidden' (linear): vanishing gradient: 0, below 0.001 times the 0.25 at 'logit', "
         "which the loss reads; the weights before it barely learn"
     )
     assert found.flags[-1].message == (
@@ -327,9 +382,11 @@ loss: loss
     x = np.array([[1.0], [2.0]], np.float32)
     weights = {"h": {"weight": [[1e-4]], "bias": [0]}, "out": {"weight": [[1e4]], "bias": [0]}}
     found = health(built(text, weights), {"x": x, "y": x - 0.5})
+    # d(mean of 2 losses)/d out = 2 (out - y) / 2 = 1/2 per example: norm 1/sqrt(2) at out
+    # and 1e4 times that at h.
     assert [str(f) for f in found.flags] == [
-        "node 'h' (linear): exploding gradient: 1e+04, above 1000 times the 1 at 'out', which "
-        "the loss reads; lower the learning rate, or clip it with train.clip"
+        "node 'h' (linear): exploding gradient: 7.1e+03, above 1000 times the 0.71 at 'out', "
+        "which the loss reads; lower the learning rate, or clip it with train.clip"
     ]
 
 
@@ -410,22 +467,23 @@ hidden  linear                     0    0                      0
 act     relu                       0    0  100%                0
 bend    tanh                       0    0          0%          0
 both    concat                     0    0                      0
-logit   linear                     0    0                    0.5
+logit   linear                     0    0                   0.25
 prob    sigmoid                  0.5    0          0%      fused
-loss    sigmoid_cross_entropy  0.693    0                      1
+loss    sigmoid_cross_entropy  0.693    0                    0.5
 prob: fused into loss (sigmoid_cross_entropy), so no gradient reaches it
 weight         shape   norm  grad norm  update ratio
 hidden.bias    (3,)       0          0
 hidden.weight  (3, 2)     0          0
 logit.bias     (1,)       0          0
 logit.weight   (1, 6)     0          0
-update ratio: learning rate 0.05 x grad norm / norm (plain SGD's step)
+update ratio: |w1 - w| / |w| for one adam step on this batch, from a fresh
+  optimizer state, as training's first step
 flags:
-  node 'hidden' (linear): vanishing gradient: 0, below 0.001 times the 0.5 at 'logit', which the loss reads; the weights before it barely learn
+  node 'hidden' (linear): vanishing gradient: 0, below 0.001 times the 0.25 at 'logit', which the loss reads; the weights before it barely learn
   node 'act' (relu): dead: all 3 units are <= 0 for every example of the batch, so no gradient passes through it
-  node 'act' (relu): vanishing gradient: 0, below 0.001 times the 0.5 at 'logit', which the loss reads; the weights before it barely learn
-  node 'bend' (tanh): vanishing gradient: 0, below 0.001 times the 0.5 at 'logit', which the loss reads; the weights before it barely learn
-  node 'both' (concat): vanishing gradient: 0, below 0.001 times the 0.5 at 'logit', which the loss reads; the weights before it barely learn
+  node 'act' (relu): vanishing gradient: 0, below 0.001 times the 0.25 at 'logit', which the loss reads; the weights before it barely learn
+  node 'bend' (tanh): vanishing gradient: 0, below 0.001 times the 0.25 at 'logit', which the loss reads; the weights before it barely learn
+  node 'both' (concat): vanishing gradient: 0, below 0.001 times the 0.25 at 'logit', which the loss reads; the weights before it barely learn
   weight 'hidden.weight': symmetric: its 3 rows are equal and get equal gradients, so the 3 units of node 'hidden' stay copies of one another; initialise it randomly, e.g. {init: lecun_normal}
   the loss is flat in every weight: every weight gradient is exactly 0 on this batch, so nothing learns
 """  # noqa: E501 (the lines as printed)
@@ -443,7 +501,7 @@ def test_inspect_a_run_folder(tmp_path, capsys):
     assert main(["inspect", str(tmp_path / "run")]) == 0
     out = capsys.readouterr().out.splitlines()
     seen = subject(tmp_path / "run")
-    found = health(seen.model, seen.batch, rewrites=seen.checked.rewrites, learning_rate=0.05)
+    found = look(seen)
     assert seen.label == f"trained 20 steps, run folder {tmp_path / 'run'}"
     assert out[0] == f"xor: {seen.label}; loss {found.loss:.3g} on 4 examples"
     assert out[1].split() == ["node", "block", "mean", "std", "dead", "sat.", "grad", "norm"]
@@ -454,7 +512,10 @@ def test_inspect_a_run_folder(tmp_path, capsys):
                             f"{100 * bend.saturated:.0f}%", f"{bend.grad_norm:.3g}"]  # fmt: skip
     assert rows["prob"][-1] == "fused"
     assert out[7] == "prob: fused into loss (sigmoid_cross_entropy), so no gradient reaches it"
-    assert out[-2] == "update ratio: learning rate 0.05 x grad norm / norm (plain SGD's step)"
+    assert " ".join(line.strip() for line in out[-3:-1]) == (
+        "update ratio: |w1 - w| / |w| for one adam step on this batch, from the optimizer "
+        "state saved at step 20"
+    )
     assert out[-1] == "no flags"
     assert all(len(line) <= 80 for line in out[1:])  # the first names the folder as given
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import doctest
 import math
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,6 +42,25 @@ def test_flags_decide_each_boxs_state_and_reach_its_row():
     assert shown.title == "health at step 7: dead" and shown.state == "bad"
     assert "dead 100% of its units" in shown.lines
     assert [label.split()[0] for label, _ in shown.histograms] == ["activations", "gradients"]
+
+
+def test_a_rows_update_is_per_step_over_the_norm_of_the_weights_before():
+    """The health table's update/step: how far a node's weights (weight and bias together)
+    moved since the previous look, over their norm then, per step: compose's update ratio."""
+    checked = compose.check(compose.loads(DEAD.replace(", weight: {init: zeros}", "")))
+    earlier = compose.build(checked, jax.random.key(0))
+    w = earlier.weights
+    moved = {
+        **w,
+        "hidden": {"weight": w["hidden"]["weight"] * 1.5, "bias": w["hidden"]["bias"] + 0.3},
+    }
+    later = eqx.tree_at(lambda m: m.weights, earlier, moved)
+    batch = {"x": jnp.array([[0.0, 1.0], [1.0, 0.0]]), "y": jnp.array([[1.0], [0.0]])}
+    look = judge(compose.health(later, batch, previous=earlier), step=9, steps=4)
+    before = np.sqrt(np.sum(np.square(w["hidden"]["weight"])))  # the zero bias adds nothing
+    change = np.sqrt(np.sum(np.square(0.5 * w["hidden"]["weight"])) + 3 * 0.3**2)
+    assert look.row("hidden").update == pytest.approx(change / before / 4, rel=1e-5)
+    assert look.row("out").update == 0.0  # unmoved
 
 
 def test_a_histogram_counts_finite_values_and_says_how_many_are_not():
