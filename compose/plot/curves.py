@@ -18,7 +18,12 @@ from compose.plot.figures import BLUE, ORANGE, figure
 PANEL = (4.2, 3.2)  # inches per panel of curves
 COLUMNS = 3  # panels per row at most
 LEGEND_CAP = 12  # more curves than this in a panel are told apart by colour only
-SKIPPED = ("step", "seconds")  # record keys that are not curves
+LEGEND_ROW = 0.17  # inches a row of a population's legend adds under its panels
+LEGEND_ENTRY = 2.8  # inches across one entry of it takes, at most
+SPREAD = "0.25"  # a population's mean and band: dark grey, apart from the variants' hues
+# Record keys that are not curves; `stopped_at` marks a population variant's records
+# after it stopped (compose.trainer.population), which older folders logged as lines.
+SKIPPED = ("step", "seconds", "stopped_at")
 HEALTHY_UPDATE = 1e-3  # the usual update/weight ratio per step (see compose.model.norms)
 
 Records = Sequence[dict[str, Any]]
@@ -39,8 +44,14 @@ def quantities(records: Iterable[dict[str, Any]]) -> list[str]:
 
 
 def curve(records: Records, key: str) -> tuple[np.ndarray, np.ndarray]:
-    """(steps, values) of `key` in `records`, leaving out records without a finite number."""
-    pairs = [(r["step"], r[key]) for r in records if _number(r.get(key))]
+    """(steps, values) of `key` in `records`, leaving out records without a finite number
+    and those after a population's variant stopped (they say `stopped_at`).
+
+    >>> curve([{"step": 1, "val_loss": 0.5}, {"step": 2, "stopped_at": 1, "val_loss": 0.5}],
+    ...       "val_loss")
+    (array([1]), array([0.5]))
+    """
+    pairs = [(r["step"], r[key]) for r in records if _number(r.get(key)) and "stopped_at" not in r]
     steps, values = zip(*pairs, strict=True) if pairs else ((), ())
     return np.asarray(steps, np.int64), np.asarray(values, np.float64)
 
@@ -56,58 +67,132 @@ def log_scale(name: str, values: np.ndarray) -> bool:
 def curves_figure(series: Sequence[tuple[str, Records]], *, title: str = "") -> Any:
     """One panel per logged quantity (loss with val_loss, accuracy with val_accuracy, ...).
 
-    series: (name, records) pairs; the run's own is named "" and drawn bold, the others
-    are a population's variants, drawn thin with the band between their lowest and
-    highest values at each step (a population's own records are the variants' means).
+    series: (name, records) pairs. The run's own is named "", drawn with training and
+    validation in two colours. The others are a population's variants (then the run's own
+    records, the mean over the variants still training at each step, are not drawn): each
+    in a colour of its own, training solid and validation dashed, ending where it stopped,
+    named in a legend under the panels (at the end of its line when there are more than
+    LEGEND_CAP); and, at each step that every variant reached, their mean (bold) and the
+    band from the lowest to the highest, as the legend's title says.
     """
     names = quantities(r for _, records in series for r in records)
     columns = min(len(names), COLUMNS) or 1
     rows = math.ceil(len(names) / columns) or 1
-    fig = figure(PANEL[0] * columns, PANEL[1] * rows)
-    variants = [records for name, records in series if name]
+    variants = [(name, records) for name, records in series if name]
     own = next((records for name, records in series if not name), [])
+    entries = _legend_columns(columns, variants)
+    fig = figure(PANEL[0] * columns, PANEL[1] * rows + entries[1] * LEGEND_ROW)
     for i, name in enumerate(names):
         ax = fig.add_subplot(rows, columns, i + 1)
-        drawn: list[np.ndarray] = []
-        for key, colour, label in ((name, BLUE, "training"), (f"val_{name}", ORANGE, "validation")):
-            if variants:
-                drawn += _population(ax, variants, key, colour, label)
-            steps, values = curve(own, key)
-            if values.size:
-                mean = f"{label}: mean of the variants" if variants else label
-                ax.plot(steps, values, color=colour, linewidth=1.6, label=mean)
-                drawn.append(values)
+        drawn = _population(ax, variants, name) if variants else _run(ax, own, name)
         if drawn and log_scale(name, np.concatenate(drawn)):
             ax.set_yscale("log")
         ax.set(title=name, xlabel="step", ylabel=name)
         ax.grid(alpha=0.3)
-        if ax.get_legend_handles_labels()[0]:
+        if not variants and ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize="small")
+    if variants and fig.axes:
+        _population_legend(fig, [name for name, _ in variants], entries[0])
     if title:
         fig.suptitle(title)
     return fig
 
 
-def _population(ax: Any, variants: list[Records], key: str, colour: str, label: str) -> list:
-    """Each variant's curve of `key`, thin, and the band between their extremes."""
-    curves = [curve(records, key) for records in variants]
-    curves = [(s, v) for s, v in curves if v.size]
-    for steps, values in curves:
-        ax.plot(steps, values, color=colour, linewidth=0.7, alpha=0.45)
-    if len(curves) >= 2:
-        common = sorted(set.intersection(*(set(s.tolist()) for s, _ in curves)))
-        if common:
-            stacked = np.stack([v[np.searchsorted(s, common)] for s, v in curves])
-            ax.fill_between(
-                common,
-                stacked.min(axis=0),
-                stacked.max(axis=0),
-                color=colour,
-                alpha=0.18,
-                linewidth=0,
-                label=f"{label}: {len(curves)} variants, lowest to highest",
-            )
-    return [v for _, v in curves]
+def spread_definition(count: int) -> str:
+    """What a population's mean and band are over, as its picture's legend says it."""
+    return f"mean and band: over all {count} variants, at each step every one of them reached"
+
+
+def _run(ax: Any, records: Records, name: str) -> list[np.ndarray]:
+    """One run's training and validation curves of `name`, in two colours."""
+    drawn = []
+    for key, colour, label in ((name, BLUE, "training"), (f"val_{name}", ORANGE, "validation")):
+        steps, values = curve(records, key)
+        if values.size:
+            ax.plot(steps, values, color=colour, linewidth=1.6, label=label)
+            drawn.append(values)
+    return drawn
+
+
+def _population(ax: Any, variants: list[tuple[str, Records]], name: str) -> list[np.ndarray]:
+    """Each variant's curves of `name` in its colour (training solid, validation dashed),
+    named by the line (its validation line's label starts with "_", which legends skip)
+    and, with many variants, at the end of it; then the mean and the band."""
+    colours = line_colours(len(variants))
+    drawn, named = [], set()
+    for key, style, part in ((name, "-", "training"), (f"val_{name}", "--", "validation")):
+        curves = [curve(records, key) for _, records in variants]
+        for (variant, _), (steps, values), colour in zip(variants, curves, colours, strict=True):
+            if not values.size:
+                continue
+            label = f"_{variant}: {part}" if variant in named else variant
+            ax.plot(steps, values, color=colour, linestyle=style, linewidth=0.9, label=label)
+            if variant not in named and len(variants) > LEGEND_CAP:
+                ax.annotate(
+                    variant, (steps[-1], values[-1]), xytext=(2, 0), textcoords="offset points",
+                    color=colour, fontsize="xx-small", va="center",
+                )  # fmt: skip
+            named.add(variant)
+            drawn.append(values)
+        drawn += _spread(ax, curves, part, style)
+    if len(variants) > LEGEND_CAP and ax.lines:  # room on the right for the names
+        low, high = ax.dataLim.x0, ax.dataLim.x1
+        ax.set_xlim(right=high + 0.3 * (high - low))
+    return drawn
+
+
+def _spread(ax: Any, curves: list, part: str, style: str) -> list[np.ndarray]:
+    """The mean of every curve and the band from the lowest to the highest, at the steps
+    all of them have a value (none when a curve has no value at all)."""
+    if len(curves) < 2 or not all(values.size for _, values in curves):
+        return []
+    common = sorted(set.intersection(*(set(steps.tolist()) for steps, _ in curves)))
+    if not common:
+        return []
+    stacked = np.stack([values[np.searchsorted(steps, common)] for steps, values in curves])
+    count = len(curves)
+    ax.fill_between(
+        common, stacked.min(axis=0), stacked.max(axis=0), color=SPREAD,
+        alpha=0.16 if part == "training" else 0.08, linewidth=0,
+        label=f"{part}: lowest to highest of the {count} variants",
+    )  # fmt: skip
+    mean = stacked.mean(axis=0)
+    ax.plot(common, mean, color=SPREAD, linestyle=style, linewidth=2.2,
+            label=f"{part}: mean of the {count} variants")  # fmt: skip
+    return [mean]
+
+
+def _legend_columns(columns: int, variants: list) -> tuple[int, int]:
+    """(columns, rows) of a population's legend under `columns` panels: an entry per
+    variant (unless they are named at their lines' ends) and four for means and bands."""
+    if not variants:
+        return 0, 0
+    entries = (len(variants) if len(variants) <= LEGEND_CAP else 0) + 4
+    across = max(1, min(entries, int(PANEL[0] * columns // LEGEND_ENTRY)))
+    return across, math.ceil(entries / across) + 1  # and a row for the space around it
+
+
+def _population_legend(fig: Any, variants: list[str], across: int) -> None:
+    """One legend under the panels, from the first: each variant (unless there are more
+    than LEGEND_CAP, named at their lines' ends instead), the means and the bands."""
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    if len(variants) > LEGEND_CAP:
+        shown = set(variants)
+        kept = [(h, label) for h, label in zip(handles, labels, strict=True) if label not in shown]
+        handles, labels = [h for h, _ in kept], [label for _, label in kept]
+    if handles:
+        fig.legend(
+            handles, labels, loc="outside lower center", ncols=across, fontsize="x-small",
+            title=spread_definition(len(variants)), title_fontsize="x-small",
+        )  # fmt: skip
+
+
+def line_colours(count: int) -> np.ndarray:
+    """`count` colours told apart by hue (ten at most), else from dark (first) to light
+    (last)."""
+    if count <= 10:
+        return colormaps["tab10"](np.arange(count))
+    return colormaps["viridis"](np.linspace(0.0, 0.85, count))
 
 
 def norms_figure(lines: Records, *, title: str = "") -> Any:
@@ -152,11 +237,7 @@ def _norm_panel(
     shown = {name: c for name, c in curves.items() if c[1].size and name not in zero}
     positive = np.concatenate([v[v > 0] for _, v in shown.values()] or [np.zeros(0)])
     log = positive.size > 0 and (always_log or positive.max() / positive.min() >= 10)
-    if len(curves) <= 10:  # few enough to tell apart by hue
-        colours = colormaps["tab10"](np.arange(len(curves)))
-    else:
-        colours = colormaps["viridis"](np.linspace(0.0, 0.85, len(curves)))
-    for name, colour in zip(curves, colours, strict=True):
+    for name, colour in zip(curves, line_colours(len(curves)), strict=True):
         if name in shown:
             steps, values = shown[name]
             keep = values > 0 if log else np.ones(values.shape, bool)

@@ -9,11 +9,13 @@
     units-NODE.png      each unit of each hidden node over the same plane, small multiples
 
 Populations (`compose run R.yaml --vary ...`, compose.runs.population_folder): the folder holds
-`variants/NAME/`, one folder per variant, each with its own `metrics.jsonl`, and its own
-metrics.jsonl is their mean. curves.png then draws every variant's curve and the band
-between the lowest and highest at each step (compose.plot.curves.curves_figure takes any
-number of named series; `metric_series` is where more of a variant would be read). The
-model pictures are a variant's own: `compose plot DIR/variants/NAME`.
+`variants/NAME/`, one folder per variant, each with its own `metrics.jsonl` (ending where
+the variant stopped), and its own metrics.jsonl is the mean over the variants still
+training at each step. curves.png then draws every variant's curves, labelled by its
+settings, and their mean and band over all of them at the steps every one reached
+(compose.plot.curves.curves_figure takes any number of named series; `metric_series` is
+where more of a variant would be read). The model pictures are a variant's own:
+`compose plot DIR/variants/NAME`.
 
 matplotlib is optional (`pip install "blockcompose[plot]"`) and has its home in the
 compose/plot*.py modules; it draws with its Agg backend on Figure objects of its own, so

@@ -232,7 +232,8 @@ def test_a_population_draws_each_variant_and_their_spread(xor_run, tmp_path, cap
     for name in ("recipe.yaml", "summary.json", "metrics.jsonl"):
         shutil.copy(xor_run / name, folder / name)
     records = plot.read_jsonl(folder / "metrics.jsonl")
-    for name, scale in (("seed=0", 1.0), ("seed=1", 2.0), ("seed=2", 0.5)):
+    scales = {"seed=0": 1.0, "seed=1": 2.0, "seed=2": 0.5}
+    for name, scale in scales.items():
         variant = shutil.copytree(xor_run, folder / "variants" / name)
         text = "".join(json.dumps({**r, "loss": r["loss"] * scale}) + "\n" for r in records)
         (variant / "metrics.jsonl").write_text(text)
@@ -246,11 +247,141 @@ def test_a_population_draws_each_variant_and_their_spread(xor_run, tmp_path, cap
     fig = plot_curves.curves_figure(plot.metric_series(folder))
     loss = fig.axes[0]
     band = next(c for c in loss.collections if "3 variants" in c.get_label())
+    assert band.get_label() == "training: lowest to highest of the 3 variants"
     low, high = band.get_paths()[0].vertices[:, 1].min(), band.get_paths()[0].vertices[:, 1].max()
     assert low == pytest.approx(min(r["loss"] for r in records) * 0.5, rel=1e-6)
     assert high == pytest.approx(max(r["loss"] for r in records) * 2.0, rel=1e-6)
-    assert len(loss.lines) == 3 + 1  # each variant, and the mean
-    assert loss.lines[-1].get_label() == "training: mean of the variants"
+    assert [line.get_label() for line in loss.lines] == [
+        "seed=0", "seed=1", "seed=2", "training: mean of the 3 variants"
+    ]  # fmt: skip
+    mean = loss.lines[-1].get_ydata()
+    expected = np.array([r["loss"] for r in records]) * sum(scales.values()) / 3
+    np.testing.assert_allclose(mean, expected, rtol=1e-6)
+    colours = {tuple(line.get_color()) for line in loss.lines[:3]}
+    assert len(colours) == 3  # each variant its own colour, the same in every panel
+    accuracy = fig.axes[1]
+    assert [tuple(line.get_color()) for line in accuracy.lines[:3]] == [
+        tuple(line.get_color()) for line in loss.lines[:3]
+    ]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "seed=0", "seed=1", "seed=2",
+        "training: lowest to highest of the 3 variants", "training: mean of the 3 variants",
+    ]  # fmt: skip
+    definition = fig.legends[0].get_title().get_text()
+    assert (
+        definition == "mean and band: over all 3 variants, at each step every one of them reached"
+    )
+
+
+# Two moons with a validation split, early stopping on val_loss: the seeds stop apart.
+MOONS = """
+name: moons
+inputs: {x: [2], y: [1]}
+nodes:
+  hidden: {block: linear, in: x, out: 8}
+  bend: {block: tanh, in: hidden}
+  logit: {block: linear, in: bend, out: 1}
+  prob: {block: sigmoid, in: logit}
+  loss: {block: cross_entropy, in: {pred: prob, target: y}}
+outputs: [prob]
+loss: loss
+train:
+  data: {dataset: moons, n: 200, noise: 0.3, val: 0.25}
+  batch: 10
+  steps: 600
+  log_every: 10
+  optimizer: {adam: {learning_rate: 0.05}}
+  metrics: [accuracy]
+  early_stop: {metric: val_loss, patience: 4}
+"""
+
+
+def test_stopped_variants_end_where_they_stopped(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.yaml").write_text(MOONS)
+    assert main(["run", "r.yaml", "--out", "pop", "--quiet", "--vary", "seed=0:4"]) == 0
+    capsys.readouterr()
+    folder = tmp_path / "pop"
+    code, lines, err = plot_cli(capsys, folder, "--out", tmp_path / "out")
+    assert code == 0 and lines == [str(tmp_path / "out" / "curves.png")]
+    own = {}  # each variant's steps and values, read here from its own folder
+    for name in ("seed=0", "seed=1", "seed=2", "seed=3"):
+        path = folder / "variants" / name
+        stopped = json.loads((path / "summary.json").read_text())["steps"]
+        logged = [json.loads(line) for line in (path / "metrics.jsonl").read_text().splitlines()]
+        own[name] = (stopped, {r["step"]: r["val_loss"] for r in logged if "val_loss" in r})
+    ends = [stopped for stopped, _ in own.values()]
+    assert min(ends) < max(ends) < 600, "expected the variants to stop at different steps"
+    fig = plot_curves.curves_figure(plot.metric_series(folder))
+    loss = fig.axes[0]
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]  # no stopped_at panel
+    for name, (stopped, _) in own.items():
+        training = next(line for line in loss.lines if line.get_label() == name)
+        validation = next(line for line in loss.lines if line.get_label() == f"_{name}: validation")
+        assert training.get_xdata()[-1] == validation.get_xdata()[-1] == stopped
+    mean = next(
+        line for line in loss.lines if line.get_label() == "validation: mean of the 4 variants"
+    )
+    steps = [s for s in range(10, 601, 10) if all(s in values for _, values in own.values())]
+    assert steps[-1] == min(ends)  # to the first stop: every variant has a value up to there
+    assert mean.get_xdata().tolist() == steps
+    expected = [np.mean([values[s] for _, values in own.values()]) for s in steps]
+    np.testing.assert_allclose(mean.get_ydata(), expected, rtol=1e-6)
+    # One variant's folder is a run of its own: no stopped_at panel, curves to its stop.
+    name = min(own, key=lambda n: own[n][0])
+    alone = plot_curves.curves_figure(plot.metric_series(folder / "variants" / name))
+    assert [ax.get_title() for ax in alone.axes] == ["loss", "accuracy"]
+    assert [line.get_xdata()[-1] for line in alone.axes[0].lines] == [own[name][0]] * 2
+
+
+def test_records_a_variant_logged_after_it_stopped_are_not_drawn():
+    """Folders written before variants stopped logging: their lines after the stop say
+    `stopped_at` and repeat the frozen weights' validation values."""
+    records = [
+        {"step": 10, "loss": 0.5, "val_loss": 0.6},
+        {"step": 20, "loss": 0.4, "val_loss": 0.55},
+        {"step": 30, "stopped_at": 20, "val_loss": 0.55},
+        {"step": 40, "stopped_at": 20, "val_loss": 0.55},
+    ]
+    assert plot_curves.quantities(records) == ["loss"]
+    fig = plot_curves.curves_figure([("", records)])
+    assert [ax.get_title() for ax in fig.axes] == ["loss"]
+    assert [line.get_xdata().tolist() for line in fig.axes[0].lines] == [[10, 20], [10, 20]]
+
+
+def sweep(rates, steps=(10, 20, 30)):
+    """A learning-rate sweep's series: each variant's loss falls at its own rate."""
+    return [("", [])] + [
+        (f"learning_rate={rate}", [{"step": s, "loss": 1 / (1 + rate * s)} for s in steps])
+        for rate in rates
+    ]
+
+
+def test_a_sweep_names_each_variant_by_its_setting():
+    fig = plot_curves.curves_figure(sweep([0.01, 0.1, 1.0]))
+    names = ["learning_rate=0.01", "learning_rate=0.1", "learning_rate=1.0"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:3] == names
+    lines = {line.get_label(): line for line in fig.axes[0].lines}
+    for rate, name in zip([0.01, 0.1, 1.0], names, strict=True):
+        np.testing.assert_allclose(
+            lines[name].get_ydata(), [1 / (1 + rate * s) for s in (10, 20, 30)]
+        )
+    assert len(fig.axes[0].texts) == 0  # few enough for the legend
+
+
+def test_many_variants_are_named_at_their_lines_ends():
+    rates = [round(0.01 * (i + 1), 2) for i in range(plot_curves.LEGEND_CAP + 1)]
+    fig = plot_curves.curves_figure(sweep(rates))
+    ax = fig.axes[0]
+    names = [f"learning_rate={rate}" for rate in rates]
+    assert [t.get_text() for t in ax.texts] == names
+    for text, rate in zip(ax.texts, rates, strict=True):
+        assert text.xy == pytest.approx((30, 1 / (1 + rate * 30)))
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [
+        f"training: lowest to highest of the {len(rates)} variants",
+        f"training: mean of the {len(rates)} variants",
+    ]
 
 
 @pytest.mark.parametrize(
