@@ -9,6 +9,7 @@ from compose.checker.metrics import METRICS, TOP_K_PATTERN
 from compose.checker.schema_pieces import IDENTIFIER, PARAM, Schema, args_schema, keyed
 from compose.data.generated import DATASETS
 from compose.data.sklearn_sets import SETS
+from compose.recipe.data_section import NON_FINITE
 from compose.recipe.records import CHECKPOINT_SECONDS
 from compose.recipe.train_section import TRAIN_KEYS
 
@@ -155,6 +156,14 @@ def _running() -> dict[str, Schema]:
     }
 
 
+NON_FINITE_SCHEMA = {
+    "enum": list(NON_FINITE),
+    "default": "error",
+    "description": "NaN or infinity in the data: error (a problem at check) or drop (the "
+    "examples holding one are left out, with a warning naming them)",
+}
+
+
 def data_source_schema(*, held_out: bool) -> Schema:
     """`train.data`, or with `held_out` a `val:` or `test:` source of its own (which takes
     no split keys; a generated one takes its `seed`)."""
@@ -177,6 +186,7 @@ def data_source_schema(*, held_out: bool) -> Schema:
             "items": {"type": "string"},
             "description": "arrays z-scored with the training part's mean and deviation",
         },
+        "non_finite": NON_FINITE_SCHEMA,
     }
     if held_out:
         common = {}

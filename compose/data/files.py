@@ -1,92 +1,47 @@
-"""Reading data files: NumPy .npz archives (headers alone to check, arrays to train) and
-CSV tables (parsed once per file version, then kept in a small cache).
+"""Reading CSV tables: parsed once per version of a file, then kept in a small cache.
 
-Nothing here executes code from a file: .npz arrays are read with `allow_pickle=False`
-and arrays of Python objects are refused from their header.
+A file is read only if it is a regular file that fits in memory (compose.data.regular),
+its lines at most LONGEST_LINE characters. Its cells are never echoed in messages, and
+its first row is named back (as the columns it has) only when it reads as a header.
 """
 
 from __future__ import annotations
 
 import array
 import csv
-import math
+import io
+import itertools
 import threading
-import zipfile
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from compose.data import sizes
+from compose.data import csv_cells, sizes
+from compose.data.regular import FileProblem, open_regular
 from compose.recipe.problems import did_you_mean
 
-Shape = tuple[int, ...]
 # A CSV source's columns, as the cache keys them: (input, ((column, onehot, classes), ...)).
 ColumnsKey = tuple[tuple[str, tuple[tuple[str, bool, tuple[str, ...] | None], ...]], ...]
 CACHE_SIZE = 4  # parsed CSV files kept, so that check and training parse a file once
-NUMERIC = "biuf"  # dtype kinds read as numbers: bool, signed, unsigned, float
-
-
-class FileProblem(Exception):
-    """A file that cannot give data; the message says what was expected and what was found."""
-
-
-def npz_headers(path: Path, shown: str) -> dict[str, tuple[Shape, np.dtype]]:
-    """Each array's shape and dtype in a .npz archive, from its .npy header alone."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return {
-                info.filename[: -len(".npy")]: _npy_header(archive, info, shown)
-                for info in archive.infolist()
-                if info.filename.endswith(".npy")
-            }
-    except OSError as err:
-        raise FileProblem(f"cannot read {shown}: {err.strerror or err}") from None
-    except zipfile.BadZipFile as err:
-        raise FileProblem(
-            f"expected a NumPy .npz archive, got {shown}, which is not one ({err})"
-        ) from None
-
-
-def _npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str):
-    name = info.filename[: -len(".npy")]
-    try:
-        with archive.open(info) as f:
-            version = np.lib.format.read_magic(f)
-            if version == (1, 0):
-                shape, _, dtype = np.lib.format.read_array_header_1_0(f)
-            elif version == (2, 0):
-                shape, _, dtype = np.lib.format.read_array_header_2_0(f)
-            else:
-                raise ValueError(f"unsupported .npy version {version}")
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
-        raise FileProblem(f"{shown} array '{name}': expected a .npy header, got {err}") from None
-    if dtype.hasobject:
-        raise FileProblem(
-            f"{shown} array '{name}': expected numbers, got Python objects, which are never loaded"
-        )
-    if dtype.kind not in NUMERIC:
-        raise FileProblem(f"{shown} array '{name}': expected numbers, got dtype {dtype}")
-    return tuple(shape), dtype
-
-
-def npz_load(path: Path, names: set[str], shown: str) -> dict[str, np.ndarray]:
-    """The named arrays of a .npz archive (those it has), never unpickling anything."""
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            return {name: archive[name] for name in archive.files if name in names}
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as err:
-        raise FileProblem(f"cannot read {shown}: {err}") from None
+LONGEST_LINE = 1 << 24  # characters: a line is read whole before its cells are split
+Issues = tuple[tuple[str, str | None, int], ...]
 
 
 @dataclass(frozen=True)
 class Table:
     """A parsed CSV source: an array per input (rows, values per row), or the issues that
-    stop it, each said of the file (input None) or of one listed column (input, index)."""
+    stop it, each said of the file (input None) or of one listed column (input, index).
+    `not_finite` says, in the same way, the columns holding NaN or infinity (the arrays
+    hold them too: whether that stops the data is the data section's `non_finite`);
+    `lines` is each row's line in the file."""
 
     arrays: dict[str, np.ndarray]
-    issues: tuple[tuple[str, str | None, int], ...] = ()
+    issues: Issues = ()
+    not_finite: Issues = ()
+    lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 _CACHE: OrderedDict[tuple, Table] = OrderedDict()  # least recently used first
@@ -96,8 +51,9 @@ _LOCK = threading.Lock()  # the editor may check while a run loads
 def read_csv(path: Path, columns: ColumnsKey, shown: str) -> Table:
     """The CSV file's arrays for these columns; parsed once per version of the file."""
     try:
-        stat = path.stat()
-        key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, columns)
+        seen = path.stat()
+        version = (seen.st_dev, seen.st_ino, seen.st_mtime_ns, seen.st_size)
+        key = (str(path.resolve()), *version, columns, shown)  # messages name `shown`
     except OSError as err:
         return Table({}, ((f"cannot read {shown}: {err.strerror or err}", None, 0),))
     with _LOCK:
@@ -115,17 +71,19 @@ def read_csv(path: Path, columns: ColumnsKey, shown: str) -> Table:
 
 def _parse_csv(path: Path, columns: ColumnsKey, shown: str) -> Table:
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = csv.reader(f, skipinitialspace=True)
+        with open_regular(path, shown) as raw, _text(raw) as f:
+            rows = csv.reader(_lines(f, shown), skipinitialspace=True)
             header = [cell.strip() for cell in next(rows, [])]
             if not header:
                 return _file_issue(
                     f"{shown}: expected a header row naming the columns, got an empty file"
                 )
-            found = _find_columns(header, columns, shown)
+            found = _find_columns(header, columns, shown, rows)
             if found.issues:
                 return found
             return _read_rows(rows, header, columns, shown)
+    except FileProblem as err:
+        return _file_issue(str(err))
     except OSError as err:
         return _file_issue(f"cannot read {shown}: {err.strerror or err}")
     except UnicodeDecodeError as err:
@@ -136,24 +94,53 @@ def _parse_csv(path: Path, columns: ColumnsKey, shown: str) -> Table:
         return _file_issue(f"{shown}: expected CSV, got {err}")
 
 
+def _text(raw: io.BufferedReader) -> io.TextIOWrapper:
+    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+
+
+def _lines(f: io.TextIOWrapper, shown: str) -> Iterator[str]:
+    """The file's lines, refusing one longer than LONGEST_LINE before it is all in memory."""
+    while line := f.readline(LONGEST_LINE + 1):
+        if len(line) > LONGEST_LINE:
+            raise FileProblem(
+                f"{shown}: expected lines of at most {LONGEST_LINE:,} characters, got a longer one"
+            )
+        yield line
+
+
 def _file_issue(message: str) -> Table:
     return Table({}, ((message, None, 0),))
 
 
-def _find_columns(header: list[str], columns: ColumnsKey, shown: str) -> Table:
-    """Issues with the header: a listed column it lacks, or names twice."""
+def _find_columns(header: list[str], columns: ColumnsKey, shown: str, rows) -> Table:
+    """Issues with the header: a listed column it lacks, or names twice. The header is
+    named back only when it reads as one (with the rows under it); else it is not shown."""
     issues = []
+    unlike = None  # why the first row is not a header, once a column is missing
     for name, listed in columns:
         for i, (column, _, _) in enumerate(listed):
             count = header.count(column)
             if count == 0:
-                hint = did_you_mean(column, header)
+                if unlike is None:
+                    unlike = csv_cells.not_a_header(header, _first_rows(rows))
                 message = f"input '{name}': {shown} has no column '{column}'"
+                if unlike:
+                    message += (
+                        f" and does not read as a CSV file with a header row ({unlike}); "
+                        "its first row is not shown"
+                    )
+                hint = "" if unlike else did_you_mean(column, header)
                 issues.append((message + (f" ({hint})" if hint else ""), name, i))
             elif count > 1:
                 message = f"input '{name}': {shown} names column '{column}' {count} times"
                 issues.append((message, name, i))
     return Table({}, tuple(issues))
+
+
+def _first_rows(rows) -> list[tuple[int, list[str]]]:
+    """The next FIRST_ROWS rows that are not blank, each with its line."""
+    first = ((rows.line_num, row) for row in rows if row)
+    return list(itertools.islice(first, csv_cells.FIRST_ROWS))
 
 
 def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Table:
@@ -163,7 +150,7 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
     numbers = {i: array.array("d") for i in used if i not in onehot}
     texts: dict[int, list[str]] = {i: [] for i in onehot}
     lines = array.array("q")
-    bad: dict[int, list] = {}  # column -> [first line, first cell, count]
+    odd: dict[tuple[str, int], list] = {}  # (kind, column) -> [first line, first cell, count]
     ragged: list = []  # [first line, its cell count, count]
     for row in rows:
         if not row:
@@ -174,11 +161,11 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             continue
         lines.append(rows.line_num)
         for i, values in numbers.items():
-            values.append(_number(row[i], i, rows.line_num, bad))
+            values.append(_number(row[i], i, rows.line_num, odd))
         for i, values in texts.items():
             values.append(row[i].strip())
     issues = _row_issues(ragged, bool(lines), len(header), shown)
-    issues += _number_issues(bad, header, columns, shown)
+    issues += _number_issues(odd, header, columns, shown, ("not a number", "too large"))
     arrays = {}
     for name, listed in columns:
         parts = []
@@ -193,7 +180,10 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             parts.append(encoded)
         arrays[name] = np.concatenate(parts, axis=1) if parts else np.zeros((len(lines), 0))
         arrays[name].flags.writeable = False  # shared through the cache
-    return Table({} if issues else arrays, tuple(issues))
+    if issues:
+        return Table({}, tuple(issues))
+    not_finite = _number_issues(odd, header, columns, shown, ("not finite",))
+    return Table(arrays, (), tuple(not_finite), np.asarray(lines, np.int64))
 
 
 def _row_issues(ragged: list, has_rows: bool, cells: int, shown: str) -> list:
@@ -208,34 +198,42 @@ def _row_issues(ragged: list, has_rows: bool, cells: int, shown: str) -> list:
     return []
 
 
-def _number_issues(bad: dict, header: list[str], columns: ColumnsKey, shown: str) -> list:
-    """For each listed column read as numbers, the first cell that is not a finite number."""
+_EXPECTED = {
+    "not a number": "a number",
+    "too large": "a number within float32's range (±3.4e38)",
+    "not finite": "a finite number",
+}
+
+
+def _number_issues(odd: dict, header: list[str], columns: ColumnsKey, shown: str, kinds) -> list:
+    """For each listed column read as numbers, its first cell of each of these kinds."""
     issues = []
     for name, listed in columns:
         for i, (column, hot, _) in enumerate(listed):
             index = header.index(column)
-            if index in bad and not hot:
-                line, cell, count = bad[index]
-                got = _cell(cell)
-                more = f" (and {count - 1} more in that column)" if count > 1 else ""
-                message = (
-                    f"input '{name}': expected a number in {shown} line {line}, "
-                    f"column '{column}', got {got}{more}"
-                )
-                issues.append((message, name, i))
+            for kind in kinds:
+                if (kind, index) in odd and not hot:
+                    line, cell, count = odd[kind, index]
+                    got = csv_cells.described(cell, kind)
+                    more = f" (and {count - 1} more in that column)" if count > 1 else ""
+                    message = (
+                        f"input '{name}': expected {_EXPECTED[kind]} in {shown} line {line}, "
+                        f"column '{column}', got {got}{more}"
+                    )
+                    issues.append((message, name, i))
     return issues
 
 
-def _number(cell: str, column: int, line: int, bad: dict) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        value = math.nan
-    if math.isfinite(value):
+def _number(cell: str, column: int, line: int, odd: dict) -> float:
+    """The cell's value: a plain number as itself, NaN or infinity as written (noted in
+    `odd`), anything else noted in `odd` and read as 0."""
+    text = cell.strip()
+    kind, value = csv_cells.number(text)
+    if kind == "number":
         return value
-    record = bad.setdefault(column, [line, cell.strip(), 0])
+    record = odd.setdefault((kind, column), [line, text, 0])
     record[2] += 1
-    return 0.0
+    return value if kind == "not finite" else 0.0
 
 
 def _onehot(cells: list[str], classes, lines, column: str, shown: str):
@@ -243,7 +241,8 @@ def _onehot(cells: list[str], classes, lines, column: str, shown: str):
     values found (as numbers when every value is one)."""
     if classes is None:
         found = set(cells) - {""}
-        classes = sorted(found, key=float) if all(map(_is_number, found)) else sorted(found)
+        every = all(map(csv_cells.is_number, found))
+        classes = sorted(found, key=float) if every else sorted(found)
     if too_big := _onehot_size_issue(len(cells), len(classes), column, shown):
         return np.zeros((len(cells), 0), np.float32), too_big
     index = {c: k for k, c in enumerate(classes)}
@@ -254,21 +253,13 @@ def _onehot(cells: list[str], classes, lines, column: str, shown: str):
     missing = np.flatnonzero(~known)
     if len(missing) == 0:
         return encoded, ""
-    got = _cell(cells[missing[0]])
+    got = csv_cells.described(cells[missing[0]])
     known = ", ".join(classes[:8]) + (", ..." if len(classes) > 8 else "")
     more = f" (and {len(missing) - 1} more in that column)" if len(missing) > 1 else ""
     return encoded, (
         f"expected one of the classes {known} in {shown} line {lines[missing[0]]}, "
         f"column '{column}', got {got}{more}"
     )
-
-
-def _cell(text: str) -> str:
-    """A cell as messages describe it: a data file's values are never echoed (they may be
-    long, binary or private); its line and column say where it is."""
-    if text == "":
-        return "an empty cell"
-    return f"text of {len(text):,} character{'s' * (len(text) != 1)}"
 
 
 def _onehot_size_issue(rows: int, classes: int, column: str, shown: str) -> str:
@@ -282,10 +273,3 @@ def _onehot_size_issue(rows: int, classes: int, column: str, shown: str) -> str:
         f"of this machine's), got {classes:,} classes in {shown} column '{column}' over "
         f"{rows:,} rows: an estimated {sizes.text(nbytes)}"
     )
-
-
-def _is_number(text: str) -> bool:
-    try:
-        return math.isfinite(float(text))
-    except ValueError:
-        return False

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from compose.data import sizes
+from compose.data import finite, sizes
 from compose.data.generated import DATASETS, Dataset
 from compose.data.sources import Array, Described, describe, label
 from compose.data.sources import load as load_source
@@ -29,19 +29,22 @@ Arrays = dict[str, np.ndarray]
 @dataclass(frozen=True)
 class Split:
     """Arrays by name for training, validation and test (leading axis: examples); a part
-    with no examples is an empty dict."""
+    with no examples is an empty dict. `warnings`: what loading left out, in words."""
 
     train: Arrays
     val: Arrays
     test: Arrays
+    warnings: tuple[str, ...] = ()
 
 
 def problems(train: Train, inputs: tuple[Input, ...], base: Path) -> list[Problem]:
     """Every problem with the data: a source that cannot give it, arrays that do not fit the
-    inputs, data too large for memory, a training set emptier than one batch.
+    inputs, data too large for memory, NaN or infinity in it (unless dropped), a training
+    set emptier than one batch.
 
-    Reads only what a source says of itself (headers, argument tables; a CSV is parsed
-    and cached); relative paths start at `base`, the recipe's folder.
+    Reads what a source says of itself (headers, argument tables) and, when that fits, a
+    file's values (a CSV is parsed and cached, a .npz archive's arrays streamed);
+    relative paths start at `base`, the recipe's folder.
     """
     spec = train.data
     main, out = describe(spec, base)
@@ -51,14 +54,20 @@ def problems(train: Train, inputs: tuple[Input, ...], base: Path) -> list[Proble
         out.extend(found)
     parts = [d for d in (main, *held.values()) if d is not None]
     out.extend(_memory_problems(spec, parts))
+    left_out = {}  # examples `non_finite: drop` leaves out, by source ("" the main one)
+    names = {i.name for i in inputs}
+    for key, part in [("", spec), *_held_sources(spec)] if not out else ():
+        if (main if key == "" else held[key]) is not None:
+            found, left_out[key] = finite.problems(spec, part, base, names)
+            out.extend(found)
     if main is not None:
-        out.extend(_count_problems(train, main, inputs))
+        out.extend(_count_problems(train, main, inputs, left_out.get("", 0)))
         out.extend(_standardize_problems(spec, main, inputs))
         out.extend(_fit_problems(main, inputs, spec.where))
     for key, part in _held_sources(spec):
         if held[key] is not None:
             out.extend(_fit_problems(held[key], inputs, part.where))
-            if _count(held[key], inputs) == 0:
+            if _count(held[key], inputs) - left_out.get(key, 0) <= 0:
                 out.append(Problem(part.where, f"expected {key} examples, got none"))
     return out
 
@@ -86,7 +95,7 @@ def load(spec: DataSpec, names: list[str], base: Path) -> Split:
     RecipeError when a source cannot give them.
     """
     wanted = set(names)
-    arrays = _load(spec, base, wanted)
+    arrays, warnings = finite.kept(spec, spec, base, _load(spec, base, wanted))
     parts = split(
         arrays,
         val=_fraction(spec.val),
@@ -94,8 +103,13 @@ def load(spec: DataSpec, names: list[str], base: Path) -> Split:
         shuffle=spec.shuffle,
         seed=spec.seed,
     )
-    held = {key: _load(part, base, wanted) for key, part in _held_sources(spec)}
-    parts = Split(parts.train, held.get("val", parts.val), held.get("test", parts.test))
+    held = {}
+    for key, part in _held_sources(spec):
+        held[key], more = finite.kept(spec, part, base, _load(part, base, wanted))
+        warnings += more
+    parts = Split(
+        parts.train, held.get("val", parts.val), held.get("test", parts.test), tuple(warnings)
+    )
     return _standardized(parts, [name for name in spec.standardize if name in wanted])
 
 
@@ -157,7 +171,7 @@ def _load(spec: DataSpec, base: Path, names: set[str]) -> Arrays:
 
 def _standardized(parts: Split, names: list[str]) -> Split:
     """Each named array z-scored with the training part's mean and standard deviation
-    (per value of an example; a constant value is only centred)."""
+    (per value of an example; a constant value is only centred); warnings kept."""
     train = dict(parts.train)
     scales = {}
     for name in names:
@@ -172,7 +186,7 @@ def _standardized(parts: Split, names: list[str]) -> Split:
             for k, a in arrays.items()
         }
 
-    return Split(scaled(parts.train), scaled(parts.val), scaled(parts.test))
+    return Split(scaled(parts.train), scaled(parts.val), scaled(parts.test), parts.warnings)
 
 
 # checks -------------------------------------------------------------------------------
@@ -233,22 +247,28 @@ def _count(described: Described, inputs: tuple[Input, ...]) -> int:
     return shaped[0].shape[0] if shaped else 0
 
 
-def _count_problems(train: Train, main: Described, inputs: tuple[Input, ...]) -> list[Problem]:
-    """Training examples left after holding out, and enough of them for one batch."""
+def _count_problems(
+    train: Train, main: Described, inputs: tuple[Input, ...], left_out: int = 0
+) -> list[Problem]:
+    """Training examples left after leaving out `left_out` and holding out, and enough of
+    them for one batch."""
     spec = train.data
     n = _count(main, inputs)
-    n_train, _, _ = split_sizes(n, _fraction(spec.val), _fraction(spec.test))
+    n_train, _, _ = split_sizes(n - left_out, _fraction(spec.val), _fraction(spec.test))
     held = ", ".join(
         f"{key}: {part}"
         for key, part in (("val", spec.val), ("test", spec.test))
         if not isinstance(part, DataSpec) and (part or key == "val")
     )
+    dropped = f"{left_out:,} left out holding NaN or infinity" if left_out else ""
     if n_train <= 0:
         key = "val" if spec.val else "test"
-        message = f"expected training examples left after holding out {held}, got none of {n}"
+        after = f"holding out {held}" + (f" and {dropped}" if dropped else "")
+        message = f"expected training examples left after {after}, got none of {n}"
         return [Problem(spec.where_of(key), message)]
     if n_train < train.batch:
-        after = f", after {held}" if held else ""
+        after = ", ".join(filter(None, [held, dropped]))
+        after = f", after {after}" if after else ""
         return [
             Problem(
                 train.where.get("batch", spec.where),

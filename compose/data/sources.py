@@ -1,6 +1,7 @@
-"""Each kind of data source: what it will give, said cheaply (`describe`), and its arrays
-(`load`). Generated and scikit-learn sets describe themselves from their arguments, a .npz
-archive from its headers; a CSV file is parsed (once: compose.data.files caches it)."""
+"""Each kind of data source: what it will give, said cheaply (`describe`), where its values
+are not finite (`non_finite`), and its arrays (`load`). Generated and scikit-learn sets
+describe themselves from their arguments, a .npz archive from its headers; a CSV file is
+parsed (once: compose.data.files caches it)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pathlib import Path
 import numpy as np
 
 from compose.data import files as data_files
-from compose.data import sizes
+from compose.data import npz
 from compose.data import sklearn_sets as data_sklearn
 from compose.data.generated import DATASETS, Dataset
+from compose.data.regular import FileProblem
 from compose.recipe.data_section import COMMON
 from compose.recipe.numbers import hyper_problem
-from compose.recipe.problems import Problem, RecipeError, did_you_mean, shown
+from compose.recipe.problems import Problem, RecipeError, Where, did_you_mean, shown
 from compose.recipe.records import Column, DataSpec
 
 Arrays = dict[str, np.ndarray]
@@ -46,6 +48,16 @@ class Described:
         return sum(math.prod(a.shape) * a.dtype.itemsize for a in self.arrays.values())
 
 
+@dataclass(frozen=True)
+class NonFinite:
+    """Values of a source that are not finite, as one problem says them: where in the
+    recipe, the message, and which examples hold them (a mask over the source's examples)."""
+
+    where: Where
+    message: str
+    rows: np.ndarray
+
+
 def label(spec: DataSpec) -> str:
     """The source as messages name it: `dataset 'spiral'`, `data/points.npz`."""
     if spec.kind in ("dataset", "sklearn"):
@@ -56,6 +68,28 @@ def label(spec: DataSpec) -> str:
 def describe(spec: DataSpec, base: Path) -> tuple[Described | None, list[Problem]]:
     """What the source will give, or the problems that stop it; nothing big is read."""
     return _KINDS[spec.kind][0](spec, base)
+
+
+def non_finite(
+    spec: DataSpec, base: Path, names: set[str]
+) -> tuple[list[NonFinite], list[Problem]]:
+    """Where the named arrays of a source that describes itself hold NaN or infinity (a
+    .npz archive's arrays are read a chunk at a time), and the problems reading them."""
+    return _KINDS[spec.kind][2](spec, base, names)
+
+
+def rows_named(spec: DataSpec, base: Path, rows: np.ndarray, most: int = 10) -> str:
+    """A source's examples (their indices, ascending) as messages name them: a CSV file's
+    lines, else the indices; the first `most`, then how many more."""
+    named = [int(r) for r in rows[:most]]
+    word = ("index", "indices")
+    if spec.kind == "csv":
+        table, _ = _read_csv(spec, base)
+        named, word = [int(line) for line in table.lines[named]], ("line", "lines")
+    text = ", ".join(map(str, named))
+    if len(rows) > most:
+        text += f" and {len(rows) - most:,} more"
+    return f"{word[len(rows) > 1]} {text}"
 
 
 def load(spec: DataSpec, base: Path, names: set[str]) -> Arrays:
@@ -131,7 +165,9 @@ def _describe_dataset(spec: DataSpec, base: Path):
 
 def _load_dataset(spec: DataSpec, base: Path, names: set[str]) -> Arrays:
     dataset, values, _ = dataset_args(spec)
-    return {k: np.asarray(a) for k, a in dataset.make(**values).items() if k in names}
+    with np.errstate(over="ignore", invalid="ignore"):  # loading says where, if anywhere
+        made = dataset.make(**values)
+    return {k: np.asarray(a) for k, a in made.items() if k in names}
 
 
 # scikit-learn -------------------------------------------------------------------------
@@ -164,16 +200,32 @@ def _file_problem(spec: DataSpec, base: Path, message: str) -> Problem:
 
 def _describe_npz(spec: DataSpec, base: Path):
     try:
-        headers = data_files.npz_headers(base / spec.source, spec.source)
-    except data_files.FileProblem as err:
+        headers = npz.headers(base / spec.source, spec.source)
+    except FileProblem as err:
         return None, [_file_problem(spec, base, str(err))]
     return _described(headers, spec, lambda k: f"{spec.source} array '{k}'"), []
 
 
+def _non_finite_npz(spec: DataSpec, base: Path, names: set[str]):
+    try:
+        found = npz.not_finite(base / spec.source, names, spec.source)
+    except FileProblem as err:
+        return [], [Problem(spec.where, str(err))]
+    out = []
+    for name, scanned in found.items():
+        more = f" (and {scanned.count - 1:,} more in that array)" if scanned.count > 1 else ""
+        message = (
+            f"input '{name}': expected finite numbers in {spec.source} array '{name}', got "
+            f"{scanned.kind} at {list(scanned.first)}{more}"
+        )
+        out.append(NonFinite(spec.where, message, scanned.rows))
+    return out, []
+
+
 def _load_npz(spec: DataSpec, base: Path, names: set[str]) -> Arrays:
     try:
-        return data_files.npz_load(base / spec.source, names, spec.source)
-    except data_files.FileProblem as err:
+        return npz.load(base / spec.source, names, spec.source)
+    except FileProblem as err:
         raise RecipeError([Problem(spec.where, str(err))]) from None
 
 
@@ -189,19 +241,8 @@ def _column_text(columns: tuple[Column, ...]) -> str:
     return f"column{'s' * (len(columns) > 1)} {names}"
 
 
-def _read_csv(spec: DataSpec, base: Path) -> tuple[data_files.Table | None, list[Problem]]:
-    path, limit = base / spec.source, sizes.memory_limit()
-    try:
-        size = path.stat().st_size
-    except OSError:
-        size = 0  # read_csv says why it cannot read the file
-    if limit and size > limit:
-        message = (
-            f"{spec.source}: expected a file that fits in memory (at most {sizes.text(limit)}, "
-            f"half of this machine's), got {sizes.text(size)}"
-        )
-        return None, [Problem(spec.where, message)]
-    table = data_files.read_csv(path, _columns_key(spec), spec.source)
+def _read_csv(spec: DataSpec, base: Path) -> tuple[data_files.Table, list[Problem]]:
+    table = data_files.read_csv(base / spec.source, _columns_key(spec), spec.source)
     columns = dict(spec.columns)
     problems = [
         Problem(columns[name][i].where, message)
@@ -221,14 +262,32 @@ def _describe_csv(spec: DataSpec, base: Path):
     return _described(arrays, spec, lambda k: f"{spec.source} ({_column_text(columns[k])})"), []
 
 
+def _non_finite_csv(spec: DataSpec, base: Path, names: set[str]):
+    table, problems = _read_csv(spec, base)
+    if problems:
+        return [], problems
+    columns = dict(spec.columns)
+    return [
+        NonFinite(columns[name][i].where, message, ~np.isfinite(table.arrays[name]).all(axis=1))
+        for message, name, i in table.not_finite
+        if name in names
+    ], []
+
+
 def _load_csv(spec: DataSpec, base: Path, names: set[str]) -> Arrays:
     table, _ = _read_csv(spec, base)
     return {k: a for k, a in table.arrays.items() if k in names}
 
 
-_KINDS: dict[str, tuple[Callable, Callable]] = {
-    "dataset": (_describe_dataset, _load_dataset),
-    "sklearn": (_describe_sklearn, _load_sklearn),
-    "npz": (_describe_npz, _load_npz),
-    "csv": (_describe_csv, _load_csv),
+def _made(spec: DataSpec, base: Path, names: set[str]):
+    """A generated or bundled set is not made to be checked: its values are looked at as
+    it is loaded (compose.data.loading)."""
+    return [], []
+
+
+_KINDS: dict[str, tuple[Callable, Callable, Callable]] = {
+    "dataset": (_describe_dataset, _load_dataset, _made),
+    "sklearn": (_describe_sklearn, _load_sklearn, _made),
+    "npz": (_describe_npz, _load_npz, _non_finite_npz),
+    "csv": (_describe_csv, _load_csv, _non_finite_csv),
 }

@@ -22,7 +22,8 @@ KINDS = {
 LIKE = (
     "a data source like {dataset: xor}, {npz: FILE}, {csv: FILE, columns: ...} or {sklearn: digits}"
 )
-COMMON = ("val", "test", "shuffle", "seed", "standardize")
+COMMON = ("val", "test", "shuffle", "seed", "standardize", "non_finite")
+NON_FINITE = ("error", "drop")  # NaN or infinity in the data: a problem, or its examples left out
 EXTRA = {"npz": (), "csv": ("columns",), "sklearn": ()}  # a dataset's own keys are its arguments
 COLUMNS_LIKE = "a mapping of inputs to columns, like {x: [x1, x2], y: {onehot: label}}"
 
@@ -92,7 +93,8 @@ def _no_kind(reader: Reader, spec: dict, path: tuple, kinds: list[str]) -> None:
 
 
 def _split_keys(reader: Reader, spec: dict, path: tuple, common: tuple[str, ...]) -> dict:
-    """val, test, shuffle, seed and standardize, those of `common` given, as DataSpec fields."""
+    """val, test, shuffle, seed, standardize and non_finite, those of `common` given, as
+    DataSpec fields."""
     out: dict[str, Any] = {}
     for key in ("val", "test"):
         if key in common and key in spec:
@@ -116,6 +118,10 @@ def _split_keys(reader: Reader, spec: dict, path: tuple, common: tuple[str, ...]
             out["standardize"] = tuple(names)
         else:
             reader.expect(path + ("standardize",), "a list of array names like [x]", names)
+    if "non_finite" in common and "non_finite" in spec:
+        hyper = Hyper("non_finite", str, choices=NON_FINITE)
+        out["non_finite"] = reader.typed(spec["non_finite"], path + ("non_finite",), hyper)
+        out["non_finite"] = out["non_finite"] or "error"
     return out
 
 

@@ -122,7 +122,8 @@ class DataSpec:
     `kind` is "dataset" (generated), "npz", "csv" or "sklearn"; `source` the data set's
     name or the file as written (relative to the recipe's folder). `val` and `test` are a
     fraction held out, or a source of their own. `args` are a generated set's own arguments;
-    `columns` a CSV's columns by input name.
+    `columns` a CSV's columns by input name. `non_finite` is what NaN or infinity in the
+    data does: "error" (a problem) or "drop" (the examples holding one are left out).
     """
 
     kind: str
@@ -135,6 +136,7 @@ class DataSpec:
     shuffle: bool = True
     seed: int = 0
     standardize: tuple[str, ...] = ()
+    non_finite: str = "error"
     arg_where: Mapping[str, Where] = field(default_factory=dict, compare=False, hash=False)
 
     @property

@@ -120,7 +120,7 @@ class Session:
         if resume is not None and not callable(resume):
             reader = "a checkpoint reader (compose.runs.checkpoint.resume_from(folder))"
             raise TypeError(f"expected resume to be {reader}, got {resume!r}")
-        self.data = training_data(self.checked, self._given, self.overfit)
+        self.data = training_data(self.checked, self._given, self.overfit, self.warnings)
         self.spec, self.total = self.data.spec, self.data.total
         start = self.trainee.start(self)
         self.model, self.opt_state, self.optimizer = start.model, start.opt_state, start.optimizer

@@ -39,12 +39,17 @@ class TrainingData:
 
 
 def training_data(
-    checked: Checked, given: Mapping[str, Mapping[str, Any] | None], overfit: int | None
+    checked: Checked,
+    given: Mapping[str, Mapping[str, Any] | None],
+    overfit: int | None,
+    warnings: list[str],
 ) -> TrainingData:
     """Load the data (`given` arrays by part, "train", "val", "test", else the recipe's
-    source), cut it to `overfit` examples if asked, and place it on the devices."""
+    source), cut it to `overfit` examples if asked, and place it on the devices; what
+    loading left out (examples holding NaN or infinity) is said in `warnings`."""
     spec = checked.recipe.train
     split = _split(checked, spec, given)
+    warnings.extend(split.warnings)
     if overfit:
         split = loading.Split({k: v[:overfit] for k, v in split.train.items()}, {}, {})
         spec = replace(spec, batch=min(spec.batch, overfit))

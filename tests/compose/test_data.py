@@ -504,8 +504,8 @@ CASES = {
         "2.0, high 1.0",
     ]),
     "an argument of another source": ("{npz: data/points.npz, n: 3}", [
-        "r.yaml:8:32: train.data.n: unknown key 'n' in the npz source (known: npz, seed, "
-        "shuffle, standardize, test, val)",
+        "r.yaml:8:32: train.data.n: unknown key 'n' in the npz source (known: non_finite, npz, "
+        "seed, shuffle, standardize, test, val)",
     ]),
     "a fraction out of range": ("{dataset: xor, test: 1.0}", [
         "r.yaml:8:30: train.data.test: expected a fraction in [0, 1), got 1.0",
