@@ -26,6 +26,7 @@ from compose.recipe.problems import did_you_mean
 # A CSV source's columns, as the cache keys them: (input, ((column, onehot, classes), ...)).
 ColumnsKey = tuple[tuple[str, tuple[tuple[str, bool, tuple[str, ...] | None], ...]], ...]
 CACHE_SIZE = 4  # parsed CSV files kept, so that check and training parse a file once
+OVERFLOW = csv_cells.FLOAT32_OVERFLOW
 LONGEST_LINE = 1 << 24  # characters: a line is read whole before its cells are split
 Issues = tuple[tuple[str, str | None, int], ...]
 
@@ -161,7 +162,15 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             continue
         lines.append(rows.line_num)
         for i, values in numbers.items():
-            values.append(_number(row[i], i, rows.line_num, odd))
+            cell = row[i]
+            try:  # the common case, inline: ASCII float() text, a number float32 holds
+                value = float(cell) if cell.isascii() and "_" not in cell else None
+            except ValueError:
+                value = None
+            if value is not None and -OVERFLOW < value < OVERFLOW:
+                values.append(value)
+            else:
+                values.append(_number(cell, i, rows.line_num, odd))
         for i, values in texts.items():
             values.append(row[i].strip())
     issues = _row_issues(ragged, bool(lines), len(header), shown)

@@ -14,12 +14,18 @@ from __future__ import annotations
 import math
 import threading
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+try:
+    import lzma
+except ImportError:  # a Python built without it reads no lzma members either
+    lzma = None
 
 import numpy as np
 
@@ -29,7 +35,10 @@ from compose.data.regular import FileProblem, open_regular
 Shape = tuple[int, ...]
 NUMERIC = "biuf"  # dtype kinds read as numbers: bool, signed, unsigned, float
 CHUNK = 1 << 20  # bytes of an array looked at at once when looking for values not finite
+# What reading a damaged archive raises: zipfile's own, and its decompressors' (zlib's,
+# lzma's; bz2's are OSError).
 _ERRORS = (OSError, EOFError, ValueError, RuntimeError, NotImplementedError, zipfile.BadZipFile)
+_ERRORS += (zlib.error, *([lzma.LZMAError] if lzma else []))
 
 
 @dataclass(frozen=True)
@@ -49,13 +58,20 @@ class Header:
 
 @dataclass(frozen=True)
 class Scanned:
-    """An array's values that are not finite: which examples hold one (a mask over the
-    leading axis), how many values, and the first one's index and kind (`NaN`, `infinity`)."""
+    """An array's values that are not finite: which of its `examples` hold one (a bit per
+    example along the leading axis, packed, as scans are kept), how many values, and the
+    first one's index and kind (`NaN`, `infinity`, `-infinity`)."""
 
-    rows: np.ndarray
+    packed: np.ndarray
+    examples: int
     count: int
     first: Shape
     kind: str
+
+    @property
+    def rows(self) -> np.ndarray:
+        """A mask over the examples, (examples,): True where one holds a value not finite."""
+        return np.unpackbits(self.packed, count=self.examples).astype(bool)
 
 
 def headers(path: Path, shown: str) -> dict[str, tuple[Shape, np.dtype]]:
@@ -82,7 +98,7 @@ def load(path: Path, names: set[str], shown: str) -> dict[str, np.ndarray]:
 
 _FOUND: OrderedDict[tuple, Scanned | None] = OrderedDict()  # least recently used first
 _LOCK = threading.Lock()  # the editor may check while a run loads
-KEPT = 32  # arrays whose scan is kept, so that checking again reads nothing
+KEPT = 16  # arrays whose scan is kept, so that checking again reads nothing
 
 
 def not_finite(path: Path, names: set[str], shown: str) -> dict[str, Scanned]:
@@ -95,16 +111,16 @@ def not_finite(path: Path, names: set[str], shown: str) -> dict[str, Scanned]:
         for name in sorted(names & members.keys()):
             key = (*version, name)
             with _LOCK:
-                if key in _FOUND:
+                kept = key in _FOUND
+                found = _FOUND.get(key)
+                if kept:
                     _FOUND.move_to_end(key)
-                    if (found := _FOUND[key]) is not None:
-                        out[name] = found
-                    continue
-            found = _scan(archive, members[name], shown)
-            with _LOCK:
-                _FOUND[key] = found
-                while len(_FOUND) > KEPT:
-                    _FOUND.popitem(last=False)
+            if not kept:
+                found = _scan(archive, members[name], shown)
+                with _LOCK:
+                    _FOUND[key] = found
+                    while len(_FOUND) > KEPT:
+                        _FOUND.popitem(last=False)
             if found is not None:
                 out[name] = found
     return out
@@ -221,7 +237,7 @@ def _scan(archive: zipfile.ZipFile, info: zipfile.ZipInfo, shown: str) -> Scanne
                 first = tuple(int(i) for i in np.unravel_index(at[0], shape, order=order))
                 kind = _kind(float(values[bad[0]]))
             count += len(bad)
-    return Scanned(rows, count, first, kind) if count else None
+    return Scanned(np.packbits(rows), len(rows), count, first, kind) if count else None
 
 
 def _kind(value: float) -> str:

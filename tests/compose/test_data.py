@@ -12,7 +12,7 @@ import pytest
 import compose
 from compose.data import files as data_files
 from compose.data import loading as data
-from compose.data import sizes
+from compose.data import npz, sizes
 from compose.data import sklearn_sets as data_sklearn
 from compose.data.generated import BUILTIN, DATASETS, GROUP, Dataset
 from compose.recipe.problems import RecipeError
@@ -81,12 +81,23 @@ def test_npz_gives_its_arrays_as_float32(files):
     assert split.val == {} and split.test == {}
 
 
-def test_checking_an_npz_reads_headers_only(files, monkeypatch):
+def test_checking_an_npz_never_holds_an_array_and_reads_it_once(files, monkeypatch):
+    """The check streams the arrays the inputs read (looking for NaN and infinity), never
+    loading one whole; checking the unchanged file again reads no array at all."""
+
     def no_data(*args, **kwargs):
-        raise AssertionError("the check read array data")
+        raise AssertionError("the check loaded an array")
 
     monkeypatch.setattr(np, "load", no_data)
-    assert compose.check(recipe("{npz: data/points.npz}")).problems == ()
+    monkeypatch.setattr(np.lib.format, "read_array", no_data)
+    scanned = []
+    scan = npz._scan
+    monkeypatch.setattr(npz, "_scan", lambda archive, info, shown: scanned.append(info.filename)
+                        or scan(archive, info, shown))  # fmt: skip
+    monkeypatch.setattr(npz, "_FOUND", type(npz._FOUND)())
+    r = recipe("{npz: data/points.npz}")
+    assert compose.check(r).problems == () and sorted(scanned) == ["x.npy", "y.npy"]
+    assert compose.check(r).problems == () and len(scanned) == 2
 
 
 def test_paths_start_at_the_recipe_folder(files, tmp_path, monkeypatch):

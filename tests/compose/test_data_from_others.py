@@ -2,6 +2,7 @@
 into memory, never echoed; numbers are plain and fit float32; NaN and infinity are a
 located problem, or left out with a warning naming them when the recipe asks."""
 
+import doctest
 import io
 import json
 import os
@@ -16,8 +17,8 @@ import pytest
 
 import compose
 from compose.checker.schema import recipe_schema
+from compose.data import csv_cells, regular, sizes
 from compose.data import loading as data
-from compose.data import regular, sizes
 
 NET = """\
 inputs: {x: [2], y: [1]}
@@ -320,6 +321,10 @@ def test_a_number_beyond_float32_is_refused_with_its_text(cli, tmp_path, cell):
     ])  # fmt: skip
 
 
+def test_cell_kinds_doctest():
+    assert doctest.testmod(csv_cells).failed == 0
+
+
 def test_plain_numbers_read_as_float32_does(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cells = ["+1.5", "-.5", "1.", "2E+3", " 7 ", "3.4028235e38", "-0", "1e-50"]
@@ -465,3 +470,56 @@ def test_non_finite_is_read_checked_and_in_the_schema(cli):
     assert list(validator.iter_errors(recipe)) == []
     recipe["train"]["data"]["non_finite"] = "keep"
     assert list(validator.iter_errors(recipe)) != []
+
+
+# a seeded mutator ----------------------------------------------------------------------
+
+
+def mutated(data: bytes, rng: np.random.Generator) -> bytes:
+    """`data` truncated, with bytes flipped, or with a run of bytes inserted or repeated."""
+    data = bytearray(data)
+    how = rng.integers(4)
+    at = int(rng.integers(len(data)))
+    if how == 0:
+        return bytes(data[:at])
+    if how == 1:
+        for i in rng.integers(len(data), size=int(rng.integers(1, 8))):
+            data[i] ^= 1 << int(rng.integers(8))
+        return bytes(data)
+    if how == 2:
+        return bytes(
+            data[:at]
+            + rng.integers(256, size=int(rng.integers(1, 64))).astype(np.uint8).tobytes()
+            + data[at:]
+        )
+    return bytes(data[:at] + data[at : at + 200] * 3 + data[at:])
+
+
+@pytest.mark.parametrize("kind", ["csv", "npz"])
+def test_mutated_data_files_end_in_data_or_a_located_problem(cli, tmp_path, kind):
+    """200 seeded mutations of a good file: each check ends with exit 0 (a summary, and
+    data that loads) or exit 2 with every line located in the recipe, never exit 1."""
+    x, y = points(16)
+    if kind == "npz":
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, x=x, y=y)
+        good = buffer.getvalue()
+        source = "{npz: d.npz, val: 0.25}"
+    else:
+        rows = "".join(f"{a:.6g},{b:.6g},{c:.6g}\n" for (a, b), (c,) in zip(x, y, strict=True))
+        good = ("x1,x2,y\n" + rows).encode()
+        source = "{csv: d.npz, val: 0.25, columns: {x: [x1, x2], y: [y]}}"
+    rng = np.random.default_rng(17)
+    outcomes = set()
+    for _ in range(200):
+        (tmp_path / "d.npz").write_bytes(mutated(good, rng))
+        code, out, err = cli(NET % source)
+        assert code in (0, 2), err
+        if code == 0:  # and training reads what the check passed
+            assert "on d.npz; loss 'loss'" in out
+            split = data.load(compose.load(tmp_path / "r.yaml").train.data, ["x", "y"], tmp_path)
+            assert len(split.train["x"]) >= 4 and np.isfinite(split.train["x"]).all()
+        else:
+            assert err and all(line.startswith("r.yaml:") for line in err), err
+        outcomes.add(code)
+    assert outcomes == {0, 2}  # the mutations reach both
