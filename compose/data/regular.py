@@ -31,6 +31,12 @@ _KINDS = (
 )
 
 
+# Open without waiting (a named pipe would wait for a writer), never as the controlling
+# terminal, and not into child processes; where a system lacks a flag, without it.
+_NO_WAIT = getattr(os, "O_NONBLOCK", 0)
+_CLOSE_ON_EXEC = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
+
+
 def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
@@ -41,7 +47,7 @@ def _check(mode: int, size: int, shown: str) -> None:
         raise FileProblem(f"expected a regular file, got {shown}, which is {_kind(mode)}")
     limit = sizes.memory_limit()
     if limit is not None and size > limit:
-        raise FileProblem(_too_big(shown, f"{sizes.text(size)}", limit))
+        raise FileProblem(_too_big(shown, sizes.text(size), limit))
 
 
 def _too_big(shown: str, got: str, limit: int) -> str:
@@ -60,14 +66,14 @@ def open_regular(path: Path, shown: str) -> io.BufferedReader:
     """
     try:
         _check(os.stat(path).st_mode, 0, shown)  # nothing is opened unless it is a file
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(path, flags | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, os.O_RDONLY | _NO_WAIT | _CLOSE_ON_EXEC)
     except OSError as err:
         raise FileProblem(f"cannot read {shown}: {err.strerror or err}") from None
     try:
         seen = os.fstat(fd)
         _check(seen.st_mode, seen.st_size, shown)
-        os.set_blocking(fd, True)
+        if _NO_WAIT:
+            os.set_blocking(fd, True)  # a regular file reads the same either way
         return io.BufferedReader(_Capped(fd, sizes.memory_limit(), shown))
     except BaseException:
         os.close(fd)
