@@ -85,6 +85,18 @@ class FailureWatch(compose.Listener):
             self.tell(None)
 
 
+class Held(compose.Listener):
+    """Tells `tell(step, total)` when the run holds without a failure (asked to pause, or
+    after a single step): the status says where it stands even between log points."""
+
+    def __init__(self, tell: Callable[[int, int], None]) -> None:
+        self.tell = tell
+
+    def paused(self, session: Any) -> None:
+        if session.failure is None:
+            self.tell(session.step, session.total)
+
+
 class Started(compose.Listener):
     """Hands the prepared session to `callback` (in the training thread), so that the app
     can steer it: pause, step, resume, stop."""

@@ -21,6 +21,7 @@ from tui.training import (
     FailureWatch,
     Forward,
     FreezePrepared,
+    Held,
     Started,
     TrainPanel,
     failure_note,
@@ -114,6 +115,7 @@ class TrainingController:
         listeners = [
             Started(self._started),
             FailureWatch(lambda failure: self._tell(self._failure_said, failure)),
+            Held(lambda step, total: self._tell(self.held, step, total)),
             forward,
             health,
             PlaneWatch(lambda pictures: self._tell(self.pictures, pictures)),
@@ -162,6 +164,11 @@ class TrainingController:
             self._say_paused_on_failure()
         elif self.session is not None and self.session.paused:
             self.app.query_one(TrainPanel).status(f"paused at step {records[-1]['step']}/{total}")
+
+    def held(self, step: int, total: int) -> None:
+        """The run holds at `step` (paused, or after one step): say so."""
+        if self.session is not None and self.session.paused:
+            self.app.query_one(TrainPanel).status(f"paused at step {step}/{total}")
 
     def _failure_said(self, failure: Any) -> None:
         """The session held on `failure` (a step not finite, refused again each time it is

@@ -42,8 +42,11 @@ def drive(
     async def main() -> Any:
         app = EditorApp(path, overrides=overrides)
         async with app.run_test(size=size) as pilot:
-            await pilot.pause()
-            return await script(app, pilot)
+            try:
+                await pilot.pause()
+                return await script(app, pilot)
+            finally:  # a failing script leaves no paused training thread holding the process
+                app.trainer.close()
 
     return asyncio.run(main())
 

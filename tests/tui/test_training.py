@@ -194,6 +194,9 @@ def test_pause_step_and_stop_steer_the_running_session():
         before = app.session.step
         await pilot.press("n")  # one step
         await wait_for(pilot, lambda: app.session.step == before + 1)
+        # the Train tab says the step taken, though no log line falls on it
+        status = app.query_one("#train-status", Static)
+        await wait_for(pilot, lambda: f"paused at step {before + 1}/" in str(status.content))
         await pilot.press("x")
         await wait_for(pilot, lambda: not app.training)
         return before, screen_text(app)
