@@ -70,6 +70,7 @@ class Look:
     states: Mapping[str, str]
     flags: tuple[str, ...] = ()
     seen: Any = None  # compose.Inspection
+    loss: str | None = None  # the loss node: its gradient norm is 1/sqrt(batch), no history
 
     def row(self, path: str | None) -> Row | None:
         return next((r for r in self.rows if r.path == path), None)
@@ -94,11 +95,14 @@ def box_of(path: str) -> str:
     return path.split("/")[0].split(".")[0]
 
 
-def judge(health: Any, *, step: int, seen: Any = None, steps: int = 0) -> Look:
+def judge(
+    health: Any, *, step: int, seen: Any = None, steps: int = 0, loss: str | None = None
+) -> Look:
     """A look from a `compose.Health`: each node's row and state, each box's state.
 
     steps: steps since the weights `health` compared with (its update ratios are then
-    divided by it, to read per step); 0 when there were none."""
+    divided by it, to read per step); 0 when there were none. loss: the loss node's path,
+    whose gradient norm is kept out of the history."""
     by_path: dict[str, list[Any]] = {}
     for flag in health.flags:
         if flag.where:
@@ -131,7 +135,7 @@ def judge(health: Any, *, step: int, seen: Any = None, steps: int = 0) -> Look:
         box = box_of(row.path)
         if STATES.index(row.state) >= STATES.index(states.get(box, "idle")):
             states[box] = row.state
-    return Look(step, tuple(rows), states, tuple(f.message for f in health.flags), seen)
+    return Look(step, tuple(rows), states, tuple(f.message for f in health.flags), seen, loss)
 
 
 def _state(node: Any, flags: Sequence[Any]) -> str:
@@ -242,6 +246,8 @@ class RunHealth:
         """Keep `looks` (the newest last) in each node's history; the newest is the look."""
         for look in looks:
             for row in look.rows:
+                if row.path == look.loss:  # constant by construction: a flat line says nothing
+                    continue
                 if row.grad_norm and math.isfinite(row.grad_norm):
                     self.history.setdefault(row.path, []).append(math.log10(row.grad_norm))
         self.look = looks[-1]

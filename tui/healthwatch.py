@@ -141,6 +141,13 @@ class HealthWatch(compose.Listener):
             self._waiting.append(Look(session.step, (), {}, (self.broken,)))
             return
         self._previous, self._looked = (session.model, session.step), session.step
+        loss = session.model.plan.loss
         self._waiting.append(
-            judge(health, step=session.step, seen=seen, steps=session.step - since)
+            judge(
+                health,
+                step=session.step,
+                seen=seen,
+                steps=session.step - since,
+                loss=loss.name if loss is not None else None,
+            )
         )

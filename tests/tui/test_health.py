@@ -63,6 +63,21 @@ def test_a_rows_update_is_per_step_over_the_norm_of_the_weights_before():
     assert look.row("out").update == 0.0  # unmoved
 
 
+def test_the_loss_nodes_constant_gradient_has_no_history():
+    """The loss node's gradient norm is 1/sqrt(batch) at every look: its flat line is kept
+    out of the inspector's history, every other node's is kept, look after look."""
+    checked = compose.check(compose.loads(DEAD.replace(", weight: {init: zeros}", "")))
+    model = compose.build(checked, jax.random.key(0))
+    batch = {"x": jnp.array([[0.0, 1.0], [1.0, 0.0]]), "y": jnp.array([[1.0], [0.0]])}
+    looks = [judge(compose.health(model, batch), step=s, loss="loss") for s in (1, 2)]
+    assert looks[0].row("loss").grad_norm == pytest.approx(1 / math.sqrt(2))
+    seen = health_module.RunHealth()
+    seen.add(looks)
+    assert "loss" not in seen.history
+    assert seen.report("loss", paused=False).history == ()
+    assert len(seen.report("out", paused=False).history) == 2
+
+
 def test_a_histogram_counts_finite_values_and_says_how_many_are_not():
     drawn = histogram([0.0, 0.5, 1.0, 1.0, math.nan, math.inf], bins=2, height=2)
     assert drawn.counts == (1, 3) and drawn.not_finite == 2
