@@ -3,9 +3,10 @@ inside a compiled training step (compose.runs.norms_log writes the lines).
 
 grad: the norm of the mean batch loss's gradient at the node's output (over the batch and
 every unit), the same number as compose inspect's grad norm (compose.model.health); the
-loss node's own is 1/sqrt(batch) by construction and is left out; act: the root mean
-square of the node's activation; norm: a weight's norm after the step; update: the norm of
-that one step's change of the weight over the weight's norm before it,
+loss node's own is 1/sqrt(batch) by construction and is left out, as are the nodes no
+gradient reaches (fused into the loss, or off its path), which inspect says have none;
+act: the root mean square of the node's activation; norm: a weight's norm after the step;
+update: the norm of that one step's change of the weight over the weight's norm before it,
 |after - before| / |before| (the per-step update/weight ratio, as compose inspect's update
 ratio; about 1e-3 is the usual healthy figure).
 """
@@ -18,6 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from compose.model.composed import Composed
+from compose.model.health_places import node_places
 from compose.model.inspection import flat_paths, flat_weights, inside, paths
 
 NODE_FIELDS = ("grad", "act")
@@ -31,16 +33,18 @@ def multiples(every: int, after: int, up_to: int) -> range:
 
 def columns(model: Composed) -> list[tuple[str, str, str]]:
     """What each number of a measured row is, in order: ("nodes", path, field) for every
-    node in execution order (but the loss node's constant "grad"), then ("weights",
+    node in execution order ("grad" only where a gradient reaches the node and it is not the
+    loss node, whose own is constant), then ("weights",
     "path.slot", field) for every weight, in the execution order of its node (slots by
     name)."""
     order = paths(model.plan)
-    loss = model.plan.loss.name if model.plan.loss is not None else None
+    places = node_places(model.plan)
     rank = {path: i for i, path in enumerate(order)}
     names = sorted(
         flat_weights(model.weights), key=lambda n: (rank.get(n.rpartition(".")[0], len(rank)), n)
     )
-    nodes = [(path, f) for path in order for f in NODE_FIELDS if (path, f) != (loss, "grad")]
+    graded = {p for p, place in places.items() if place.on_path and not place.is_loss}
+    nodes = [(path, f) for path in order for f in NODE_FIELDS if f != "grad" or path in graded]
     return [("nodes", path, f) for path, f in nodes] + [
         ("weights", name, f) for name in names for f in WEIGHT_FIELDS
     ]

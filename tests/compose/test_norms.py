@@ -28,6 +28,10 @@ def test_norms_are_logged_beside_the_metrics(tmp_path):
     assert all(
         r["nodes"]["loss"] == {"act": pytest.approx(r["nodes"]["loss"]["act"])} for r in lines
     )
+    # prob is fused into the loss (sigmoid_cross_entropy): no gradient reaches it, as inspect
+    # says, so the log has none for it (not a gradient of 0)
+    assert all(set(r["nodes"]["prob"]) == {"act"} for r in lines)
+    assert all("grad" in r["nodes"][n] for r in lines for n in ("hidden", "bend", "logit"))
 
 
 # A network whose evaluation differs from its training: batch norm (running statistics read,
@@ -95,12 +99,11 @@ def test_a_line_is_what_inspect_sees_after_its_step(tmp_path, recipe):
         for path, entry in line["nodes"].items():
             act = np.asarray(seen.activations[path], np.float64)
             assert entry["act"] == pytest.approx(np.sqrt(np.mean(act**2)), **close)
-            if path == "loss":
-                assert "grad" not in entry  # 1/sqrt(batch) by construction
+            if path == "loss" or found[path].grad_norm is None:
+                assert "grad" not in entry  # 1/sqrt(batch) by construction, or none reaches it
                 continue
             assert entry["grad"] == pytest.approx(np.linalg.norm(seen.gradients[path]), **close)
-            if found[path].grad_norm is not None:  # compose inspect's grad norm is the same
-                assert entry["grad"] == pytest.approx(found[path].grad_norm, **close)
+            assert entry["grad"] == pytest.approx(found[path].grad_norm, **close)  # inspect's
         after = weights_of(model)
         assert set(line["weights"]) == set(after)
         for name, weight in after.items():
