@@ -12,7 +12,7 @@ from compose.checker.plan import Shape
 from compose.checker.variants import problems as variant_problems
 from compose.data import loading as data
 from compose.recipe.problems import Problem
-from compose.recipe.records import Node, Recipe
+from compose.recipe.records import DataSpec, Node, Recipe, Train
 from compose.runtime.devices import available
 
 
@@ -47,7 +47,26 @@ def train_problems(
     usable = node is not None and node.block and shapes.get(node.name) == ()
     pred = shapes.get(node.wires[0].ref) if usable and node.wires else None
     out.extend(metrics.problems(train, BLOCKS[node.block] if usable else None, pred))
-    return out
+    held = isinstance(train.data.val, DataSpec) or train.data.val > 0
+    found = early_stop_problem(train, ("", "val_") if held else ("",))
+    return out + ([found] if found else [])
+
+
+def early_stop_problem(train: Train, sets: tuple[str, ...]) -> Problem | None:
+    """Early stopping that watches a metric no set logs: `sets` are the prefixes of the
+    sets measured ("" training, "val_" validation); None when it watches a logged one."""
+    rule = train.early_stop
+    if rule is None:
+        return None
+    names = {"loss", *train.metrics}
+    watched = {f"{prefix}{name}" for prefix in sets if prefix != "test_" for name in names}
+    if rule.metric in watched:
+        return None
+    where = train.where.get("early_stop", train.where["train"])
+    message = f"expected a logged metric ({', '.join(sorted(watched))}), "
+    message += f"got '{rule.metric}'"
+    hint = "val_ metrics need a validation set: add val: 0.2 to train.data"
+    return Problem(where, message, hint if rule.metric.startswith("val_") else "")
 
 
 def _device_problems(train) -> list[Problem]:

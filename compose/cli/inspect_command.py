@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,8 @@ from compose.recipe.records import Recipe
 from compose.runs import checkpoint
 from compose.runs.folder import is_run
 from compose.runs.names import CHECKPOINT, PREVIOUS_CHECKPOINT, RECIPE, SUMMARY, WEIGHTS
-from compose.runs.trained import load_run
+from compose.runs.reading import check_folder, read_summary
+from compose.runs.trained import load_run, read_weights, run_recipe
 from compose.runtime.shown import number
 from compose.trainer.steps import make_step
 
@@ -61,19 +63,20 @@ class Subject:
     label: str
     opt_state: Any = None
     opt_note: str = FRESH
+    notes: tuple[str, ...] = ()  # what to warn of: a model.eqx without a checksum
 
 
 def members(target: str | Path) -> list[tuple[str, Path]]:
     """A population folder's variants as (name, run folder), in the summary's order;
-    empty for anything else."""
+    empty for anything else. Raises RecipeError for a folder with a link among its
+    entries, a damaged summary, or a variant's folder named outside it."""
     path = Path(target)
-    try:
-        summary = json.loads((path / SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    if not path.is_dir():
         return []
-    variants = summary.get("variants") if isinstance(summary, dict) else None
-    if not isinstance(variants, dict):
+    check_folder(path)
+    if not os.path.lexists(path / SUMMARY):
         return []
+    variants = read_summary(path).get("variants", {})  # each folder checked to lie inside
     return [(name, path / entry["folder"]) for name, entry in variants.items()]
 
 
@@ -88,9 +91,9 @@ def subject(
     inspected (its problems, or no train section to take the data and seed from).
     """
     path = Path(target)
-    opt_state, opt_note = None, FRESH
+    opt_state, opt_note, notes = None, FRESH, []
     if path.is_dir():
-        checked, model, label = _trained(path, overrides)
+        checked, model, label = _trained(path, overrides, notes)
         opt_state, opt_note = _saved_state(path, checked, model)
     else:
         checked = _checked(load(path, overrides=overrides))
@@ -102,14 +105,14 @@ def subject(
 
             folder = Path(spec.init_from)
             folder = folder if folder.is_absolute() else path.parent / folder
-            model = take_weights(model, load_run(folder)[1])[0]
+            model = take_weights(model, load_run(folder, notes=notes)[1])[0]
             label += f" and {folder}"
     spec = checked.recipe.train
     names = [i.name for i in checked.recipe.inputs]
     arrays = datasets.load(spec.data, names, Path(checked.recipe.file).parent).train
     size = spec.batch if examples is None else examples
     batch = {k: a[:size] for k, a in arrays.items()}
-    return Subject(checked, model, batch, label, opt_state, opt_note)
+    return Subject(checked, model, batch, label, opt_state, opt_note, tuple(notes))
 
 
 def next_step(seen: Subject) -> Composed:
@@ -144,14 +147,16 @@ def _saved_state(folder: Path, checked: Checked, model: Composed) -> tuple[Any, 
         "model": model,
         "opt_state": optimizers.make(checked.recipe.train).init(model.weights),
     }
+    why = "does not fit this optimizer"
     for held in (skeleton, {**skeleton, "best": model}):  # a run that stopped early: its best
         try:
             tree, header, _ = checkpoint.latest(folder, held)
             break
-        except checkpoint.CheckpointError:
+        except checkpoint.CheckpointError as err:
+            why = "is damaged" if err.damaged else why
             continue
     else:
-        return None, f"from a fresh optimizer state ({CHECKPOINT} does not fit this optimizer)"
+        return None, f"from a fresh optimizer state ({CHECKPOINT} {why})"
     saved = jax.tree_util.tree_leaves(tree["model"].weights)
     if not all(map(np.array_equal, saved, jax.tree_util.tree_leaves(model.weights))):
         return None, (
@@ -161,7 +166,10 @@ def _saved_state(folder: Path, checked: Checked, model: Composed) -> tuple[Any, 
     return tree["opt_state"], f"from the optimizer state saved at step {header['step']}"
 
 
-def _trained(folder: Path, overrides: Sequence[str]) -> tuple[Checked, Composed, str]:
+def _trained(
+    folder: Path, overrides: Sequence[str], notes: list[str]
+) -> tuple[Checked, Composed, str]:
+    check_folder(folder)
     if not is_run(folder):
         raise RecipeError(
             [
@@ -182,9 +190,9 @@ def _trained(folder: Path, overrides: Sequence[str]) -> tuple[Checked, Composed,
                 )
             ]
         )
-    checked = _checked(load(folder / RECIPE, overrides=overrides))
-    model = eqx.tree_deserialise_leaves(folder / WEIGHTS, build(checked, jax.random.key(0)))
-    steps = json.loads((folder / SUMMARY).read_text(encoding="utf-8")).get("steps")
+    checked = _checked(run_recipe(folder, overrides))
+    model = read_weights(folder / WEIGHTS, build(checked, jax.random.key(0)), notes=notes)
+    steps = read_summary(folder)["steps"]
     return checked, model, f"trained {steps} steps, run folder {folder}"
 
 

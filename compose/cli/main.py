@@ -9,8 +9,10 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from compose.cli import export_command
 from compose.cli.signals import StopOnSignal
 from compose.recipe.problems import RecipeError, did_you_mean, printable
+from compose.runtime.files import UnsafePath
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,9 @@ def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
         for problem in err.problems:
             print(problem, file=sys.stderr)
         return 2
+    except UnsafePath as err:  # a link, or a file not its own, where it would write
+        print(printable(str(err)), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         raise
     except Exception as err:
@@ -177,6 +182,8 @@ def _inspect(args: argparse.Namespace, signals: StopOnSignal) -> int:
     found_json = []
     for name, target in many or [("", args.target)]:
         seen = subject(target, overrides=args.set, examples=args.batch)
+        for note in seen.notes:
+            print(printable(f"warning: {note}"), file=sys.stderr)
         found = look(seen)
         extra = {"variant": name} if name else {}
         if args.json:
@@ -236,8 +243,10 @@ def _plot(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from pathlib import Path
 
     from compose.plot.run_plots import MissingMatplotlib, not_a_run, plot_run
+    from compose.runs.reading import check_folder
 
     folder = Path(args.run_dir)
+    check_folder(folder)  # no links, no pipes, before anything of it is read
     got = not_a_run(folder)
     if got:
         print(f"compose plot: {folder}: expected a run folder (with recipe.yaml and "
@@ -271,6 +280,12 @@ COMMANDS = (
     ),
     Command("edit", "open a recipe in the terminal editor", _add_edit, _edit),
     Command("plot", "draw a run folder's curves and its model as PNG files", _add_plot, _plot),
+    Command(
+        "export",
+        "write a run's model as StableHLO or ONNX for other programs",
+        export_command.add_arguments,
+        export_command.export,
+    ),
 )
 
 

@@ -26,7 +26,8 @@ from compose.recipe.problems import Problem, RecipeError, Where, printable
 from compose.recipe.records import Recipe
 from compose.runs.checkpoint import CheckpointError, resume_from
 from compose.runs.folder import default_dir, is_run
-from compose.runs.names import RECIPE
+from compose.runs.reading import check_folder
+from compose.runs.trained import run_recipe
 from compose.runs.training import make_population, make_session
 from compose.runtime.shown import duration, number
 
@@ -82,12 +83,16 @@ def _recipe(args: argparse.Namespace) -> Recipe | None:
     why, when that folder is not a run)."""
     if not args.resume:
         return load(args.recipe, overrides=args.set)
+    if args.out:
+        message = f"expected no --out with --resume: the run goes on in its folder, {args.resume}"
+        raise RecipeError([Problem(Where("--out"), message)])
     folder = Path(args.resume)
+    check_folder(folder)  # no links, no pipes, before anything of it is read
     if not is_run(folder):
         print(f"compose run: --resume {folder}: expected a run folder (with "
               "recipe.yaml and summary.json), got none there", file=sys.stderr)  # fmt: skip
         return None
-    return load(folder / RECIPE, overrides=args.set)
+    return run_recipe(folder, args.set)
 
 
 def _session(args: argparse.Namespace, checked: Checked, vary: dict, folder: Path, progress):

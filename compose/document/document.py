@@ -25,7 +25,7 @@ from compose.checker.plan import Shape
 from compose.document import node_edits as ops
 from compose.document import rules
 from compose.document import section_edits as sections
-from compose.document.file import Stamp, conflict, stamp_of, write_atomically
+from compose.document.file import Stamp, conflict, stamp_of
 from compose.document.layout import same
 from compose.document.recheck import recheck
 from compose.document.records import (
@@ -48,6 +48,7 @@ from compose.document.view import View
 from compose.recipe.problems import RecipeError
 from compose.recipe.records import Recipe
 from compose.recipe.source import load_file, load_text
+from compose.runtime.files import write_atomic
 
 __all__ = [
     "ChangedOnDisk",
@@ -324,7 +325,7 @@ class Document:
             if reason:
                 raise ChangedOnDisk(target, reason)
         text = self.text.replace("\n", self._newline)
-        write_atomically(target, (("\ufeff" if self._bom else "") + text).encode("utf-8"))
+        write_atomic(target, (("\ufeff" if self._bom else "") + text).encode("utf-8"))
         self._stamp = stamp_of(target)
         self._saved = self.text
         if target != self.path:

@@ -1,12 +1,9 @@
-"""The document's file: noticing that someone else changed it, and replacing it atomically."""
+"""The document's file: noticing that someone else changed it before it is replaced (by
+compose.runtime.files.write_atomic, the one writer of every file the tool writes)."""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
-import secrets
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,24 +46,3 @@ def conflict(target: Path, own: Path | None, stamp: Stamp | None) -> str | None:
     if hashlib.sha256(target.read_bytes()).hexdigest() == stamp.digest:
         return None  # touched, not changed
     return "it changed on disk since it was opened or last saved"
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` beside `path`, then rename it over `path`: readers see the old file or
-    the new one, never a part; a failure leaves the old file as it was."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
-    # 0o666 less the umask for a new file, as open() would give it; the old mode otherwise.
-    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

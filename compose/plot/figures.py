@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import os
+import struct
 from pathlib import Path
 from typing import Any
 
 from compose.model import colours
+from compose.runtime.files import UnsafePath, refusal, what_is, write_atomic
 
 DPI = 100  # pixels per inch; every size in inches is a whole number of pixels (0.05 in: 5)
 CLASS_COLOURS = tuple("#{:02x}{:02x}{:02x}".format(*rgb) for rgb in colours.CLASS_COLOURS)
@@ -22,9 +26,43 @@ def figure(width: float, height: float, *, layout: str | None = "constrained") -
     return fig
 
 
+MADE_BY = "blockcompose plot"  # the PNG's Software text: the pictures `compose plot` may replace
+
+
 def save(fig: Any, path: Path) -> Path:
-    """Write `fig` as a PNG of exactly its size in pixels (inches x DPI) and return `path`."""
-    fig.savefig(
-        path, dpi=DPI, format="png", metadata={"Software": None}, pil_kwargs={"optimize": True}
-    )
+    """Write `fig` as a PNG of exactly its size in pixels (inches x DPI) and return `path`.
+
+    The PNG says it was drawn by `compose plot` (its Software text), and only such a
+    picture is replaced: any other file at `path`, or a link, raises UnsafePath."""
+    buffer = io.BytesIO()
+    metadata = {"Software": MADE_BY}
+    fig.savefig(buffer, dpi=DPI, format="png", metadata=metadata, pil_kwargs={"optimize": True})
+    got = what_is(path)
+    if got == "a file" and not drawn_here(path):
+        raise UnsafePath(
+            f"{path}: expected a picture compose plot drew (the only files it replaces), got a "
+            "file it did not make: give another --out, or move the file"
+        )
+    if got not in (None, "a file"):
+        raise UnsafePath(refusal(path, "a picture compose plot drew"))
+    write_atomic(path, buffer.getvalue())
     return path
+
+
+def drawn_here(path: Path) -> bool:
+    """Whether the regular file at `path` is a PNG whose Software text says `compose plot`
+    drew it (its text chunks come before the image data, in the first few bytes)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        head = f.read(4096)
+    at, wanted = 8, b"Software\0" + MADE_BY.encode()
+    if not head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return False
+    while at + 8 <= len(head):
+        size, kind = struct.unpack(">I4s", head[at : at + 8])
+        if kind == b"tEXt" and head[at + 8 : at + 8 + size] == wanted:
+            return True
+        if kind == b"IDAT":
+            return False
+        at += 12 + size
+    return False

@@ -60,18 +60,19 @@ def class_colours(probabilities: np.ndarray) -> np.ndarray:
 def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:
     """Draw the decision and the hidden units of a run folder's model into `out`, when its
     prediction reads a plane: (files written, warnings)."""
-    recipe, model = load_run(folder)
+    notes: list[str] = []  # a model.eqx without a checksum
+    recipe, model = load_run(folder, notes=notes)
     found = plane(model.plan)
     if found is None:
-        return [], []
+        return [], notes
     if recipe.train is None:
-        return [], ["no pictures over the plane: the recipe has no training data to cover"]
+        return [], [*notes, "no pictures over the plane: the recipe has no training data to cover"]
     names = [found.input] + ([found.label] if found.label else [])
     try:
         arrays = datasets.load(recipe.train.data, names, folder).train
     except (RecipeError, OSError, ValueError) as err:
         why = "; ".join(map(str, err.problems)) if isinstance(err, RecipeError) else str(err)
-        return [], [f"no pictures over the plane: the training data cannot be read: {why}"]
+        return [], [*notes, f"no pictures over the plane: the training data cannot be read: {why}"]
     n = len(arrays[found.input])
     keep = np.unique(np.linspace(0, n - 1, min(n, MAX_POINTS)).astype(np.int64))
     points = np.asarray(arrays[found.input], np.float32)[keep]
@@ -88,7 +89,7 @@ def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:
         fig = units_figure(grid, found.input, node, title=f"{recipe.name}: {node} ({block})")
         # a network made for a weight slot is named `node/slot`: one file, not a folder
         files.append(save(fig, out / f"units-{node.replace('/', '-')}.png"))
-    return files, []
+    return files, notes
 
 
 def boundary_figure(

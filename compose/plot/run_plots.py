@@ -17,6 +17,11 @@ settings, and their mean and band over all of them at the steps every one reache
 where more of a variant would be read). The model pictures are a variant's own:
 `compose plot DIR/variants/NAME`.
 
+A run folder from anyone is read as compose.runs.reading says: a link among its entries,
+a damaged log, is a located problem before anything is drawn. Pictures are written only
+into a folder of their own (`plots/`, never a link, or the `--out` folder the user names)
+and only over pictures `compose plot` drew (compose.plot.figures.save).
+
 matplotlib is optional (`pip install "blockcompose[plot]"`) and has its home in the
 compose/plot*.py modules; it draws with its Agg backend on Figure objects of its own, so
 nothing global (pyplot's current figure, the backend of a notebook) is touched.
@@ -24,13 +29,16 @@ nothing global (pyplot's current figure, the backend of a notebook) is touched.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compose.recipe.problems import RecipeError
+from compose.recipe.problems import Problem, RecipeError, Where
 from compose.runs.names import METRICS, NORMS, PLOTS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
+from compose.runs.reading import check_folder, read_log
+from compose.runtime.files import make_folder, not_a_folder
+
+MAX_QUANTITIES = 32  # panels of curves.png: more is no log the tool wrote
 
 INSTALL = 'pip install "blockcompose[plot]"'
 
@@ -89,21 +97,21 @@ def plot_run(folder: str | Path, *, out: str | Path | None = None) -> Plotted:
     from compose.plot.figures import save
 
     folder = Path(folder)
-    out = Path(out) if out is not None else folder / PLOTS
-    out.mkdir(parents=True, exist_ok=True)
+    check_folder(folder)
+    series = [(name, records) for name, records in metric_series(folder) if records]
+    norms = read_log(folder / NORMS)
+    out = picture_folder(Path(out)) if out is not None else make_folder(folder, PLOTS)
     title = run_name(folder)
     files: list[Path] = []
     warnings: list[str] = []
-    series = [(name, records) for name, records in metric_series(folder) if records]
     if series:
         fig = plot_curves.curves_figure(series, title=f"{title}: training curves")
         files.append(save(fig, out / "curves.png"))
     else:
         warnings.append(f"no curves: {folder / METRICS} holds no log points yet")
     if (folder / NORMS).is_file():
-        lines = read_jsonl(folder / NORMS)
-        if lines:
-            fig = plot_curves.norms_figure(lines, title=f"{title}: norms inside the model")
+        if norms:
+            fig = plot_curves.norms_figure(norms, title=f"{title}: norms inside the model")
             files.append(save(fig, out / "norms.png"))
         else:
             warnings.append(f"no norms: {folder / NORMS} holds no lines yet")
@@ -115,7 +123,7 @@ def plot_run(folder: str | Path, *, out: str | Path | None = None) -> Plotted:
             why = f"{folder} has no {WEIGHTS} (yet)"
         warnings.append(f"no pictures of the model: {why}")
         return Plotted(files, warnings)
-    drawn, why = plot_model.model_pictures(folder, out)
+    drawn, why = plot_model.model_pictures(folder, out)  # it reads model.eqx: damage is raised
     files.extend(drawn)
     warnings.extend(why)
     return Plotted(files, warnings)
@@ -131,13 +139,35 @@ def run_name(folder: Path) -> str:
         return folder.resolve().name
 
 
+def picture_folder(out: Path) -> Path:
+    """The folder `--out` names, made if missing: a link the user names to a folder is
+    followed; anything else there (a file, a link to nothing, a path below a file) is a
+    RecipeError."""
+    got = not_a_folder(out)
+    if got:
+        message = f"expected a folder for the pictures, got {got}"
+        raise RecipeError([Problem(Where(f"--out {out}"), message)])
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def metric_series(folder: Path) -> list[tuple[str, list[dict[str, Any]]]]:
     """The run's own metrics records (named ""), then each variant's, by variant name.
 
     A population's variants are `variants/NAME/metrics.jsonl`; see the module's docstring.
+    Raises RecipeError for a log that is damaged, or names more quantities than a run logs.
     """
     own = [("", read_jsonl(folder / METRICS))]
-    return own + [(name, read_jsonl(path / METRICS)) for name, path in variant_folders(folder)]
+    found = own + [(name, read_jsonl(path / METRICS)) for name, path in variant_folders(folder)]
+    from compose.plot.curves import quantities  # it imports matplotlib
+
+    for name, records in found:
+        count = len(quantities(records))
+        if count > MAX_QUANTITIES:
+            path = (folder / VARIANTS / name if name else folder) / METRICS
+            message = f"damaged: expected at most {MAX_QUANTITIES} quantities, got {count}"
+            raise RecipeError([Problem(Where(str(path)), message)])
+    return found
 
 
 def variant_folders(folder: Path) -> list[tuple[str, Path]]:
@@ -150,16 +180,6 @@ def variant_folders(folder: Path) -> list[tuple[str, Path]]:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """The JSON objects of a .jsonl file, one a line; a line cut short by a crash (or a
-    missing file) gives nothing."""
-    if not path.is_file():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and isinstance(record.get("step"), int):
-            records.append(record)
-    return records
+    """The records of a run folder's .jsonl log, one a line (compose.runs.reading.read_log:
+    a line cut short by a crash, or a missing file, gives nothing; damage is a RecipeError)."""
+    return read_log(path)

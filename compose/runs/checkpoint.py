@@ -1,11 +1,15 @@
 """Checkpoints: everything a run needs to go on, in one file written atomically.
 
 A checkpoint file is a first line naming the format, a JSON header line (the step, what
-the run had reached, and the SHA-256 and length of what follows), then the arrays of a
-pytree (weights, optimizer state, running state) as Equinox writes them: numpy's own
-format, never pickle. It is written beside its final name, flushed to disk and renamed
-over it, and the one it replaces is kept as `.prev`, so a crash while writing leaves the
-previous checkpoint whole, and a file damaged later fails its checksum instead of loading.
+the run had reached, and the length of what follows), then the arrays of a pytree
+(weights, optimizer state, running state) as Equinox writes them: numpy's own format,
+never pickle; the whole file is sealed by its SHA-256 (compose.runs.seal). It is written
+beside its final name, flushed to disk and renamed over it, and the one it replaces is
+kept as `.prev`, so a crash while writing leaves the previous checkpoint whole, and a
+file damaged later fails its checksum instead of loading. Reading checks the checksum,
+then every value of the header, before anything of it is used: a run resumes from what
+was written, or not at all. (A checkpoint of format 1, whose checksum covered its arrays
+but not its header, is still read, its header checked, with a warning saying so.)
 """
 
 from __future__ import annotations
@@ -22,28 +26,41 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
+import jax
+import numpy as np
 
+from compose.recipe.problems import RecipeError
+from compose.runs.checkpoint_header import header_problem
 from compose.runs.names import CHECKPOINT, PREVIOUS_CHECKPOINT
+from compose.runs.reading import read_file
+from compose.runs.seal import Damaged, seal, unseal
 from compose.runtime.files import write_atomic
 from compose.trainer.listener import Listener
 
 if TYPE_CHECKING:
     from compose.trainer.session import Result, Session
 
-MAGIC = b"blockcompose checkpoint 1\n"
+MAGIC = b"blockcompose checkpoint 2\n"
+MAGIC_1 = b"blockcompose checkpoint 1\n"  # its header outside the checksum
 FILE, PREVIOUS = CHECKPOINT, PREVIOUS_CHECKPOINT
+UNSEALED_HEADER = "written by an earlier version: its header is not covered by its checksum"
 
 
 class CheckpointError(Exception):
-    """A checkpoint that cannot be read back: missing, of another format, or damaged."""
+    """A checkpoint that cannot be read back: missing, of another format, or damaged
+    (`damaged`: its checksum or header says it changed since it was written)."""
+
+    def __init__(self, message: str, *, damaged: bool = False):
+        super().__init__(message)
+        self.damaged = damaged
 
 
 def write(folder: Path, tree: Any, header: dict[str, Any]) -> Path:
     """Save `tree`'s arrays and `header` (plain JSON values) as the folder's checkpoint."""
     payload = serialised(tree)
-    meta = {**header, "sha256": hashlib.sha256(payload).hexdigest(), "bytes": len(payload)}
+    meta = json.dumps({**header, "bytes": len(payload)}).encode()
     path = folder / FILE
-    write_atomic(path, MAGIC + json.dumps(meta).encode() + b"\n" + payload, keep=folder / PREVIOUS)
+    write_atomic(path, seal(MAGIC + meta + b"\n" + payload), keep=folder / PREVIOUS)
     return path
 
 
@@ -54,56 +71,123 @@ def serialised(tree: Any) -> bytes:
     return buffer.getvalue()
 
 
+def arrays(data: bytes, skeleton: Any) -> Any:
+    """The tree of `skeleton`'s structure whose arrays Equinox wrote as `data`, each array
+    read only when its header gives the skeleton's shape (a damaged header cannot make it
+    allocate more than the model holds). Raises ValueError (or Equinox's error) otherwise."""
+    return eqx.tree_deserialise_leaves(io.BytesIO(data), skeleton, filter_spec=_leaf)
+
+
+def _leaf(f: io.BytesIO, like: Any) -> Any:
+    if isinstance(like, (jax.Array, jax.ShapeDtypeStruct, np.ndarray)) or eqx.is_array_like(like):
+        expected = tuple(getattr(like, "shape", ()))
+        at = f.tell()
+        version = np.lib.format.read_magic(f)
+        if version not in ((1, 0), (2, 0)):
+            raise ValueError(f"expected an array of format 1.0 or 2.0, got {version}")
+        read_header = np.lib.format.read_array_header_1_0
+        if version == (2, 0):
+            read_header = np.lib.format.read_array_header_2_0
+        shape = read_header(f)[0]
+        if tuple(shape) != expected:
+            raise ValueError(f"expected an array of shape {expected}, got {tuple(shape)}")
+        f.seek(at)
+    return eqx.default_deserialise_filter_spec(f, like)
+
+
 def read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any]]:
     """(the tree, the header) saved at `path`; `skeleton` is a tree of the same structure,
-    or a function making one from the header (what the checkpoint says it holds)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as err:
-        raise CheckpointError(f"{path}: cannot be read ({err.strerror})") from None
-    if not raw.startswith(MAGIC):
-        raise CheckpointError(f"{path}: expected a blockcompose checkpoint, got another file")
-    line_end = raw.find(b"\n", len(MAGIC))
-    try:
-        meta = json.loads(raw[len(MAGIC) : line_end])
-    except (ValueError, UnicodeDecodeError):
-        raise CheckpointError(f"{path}: damaged (its header is not readable)") from None
-    if not isinstance(meta, dict) or not {"bytes", "sha256", "step"} <= set(meta):
-        raise CheckpointError(f"{path}: damaged (its header lacks the step or checksum)")
-    payload = raw[line_end + 1 :]
-    if len(payload) != meta.get("bytes") or hashlib.sha256(payload).hexdigest() != meta.get(
-        "sha256"
-    ):
-        raise CheckpointError(
-            f"{path}: damaged (expected {meta.get('bytes')} bytes with checksum "
-            f"{str(meta.get('sha256'))[:12]}..., got {len(payload)} bytes that do not match)"
-        )
+    or a function making one from the header (what the checkpoint says it holds).
+
+    Raises CheckpointError, naming the file, for anything but a whole checkpoint."""
+    tree, meta, _ = _read(Path(path), skeleton)
+    return tree, meta
+
+
+def _read(path: Path, skeleton: Any) -> tuple[Any, dict[str, Any], list[str]]:
+    """(tree, header, warnings) of the checkpoint at `path`."""
+    meta, payload, warnings = _contents(path)
     try:
         if callable(skeleton):
             skeleton = skeleton(meta)
-        tree = eqx.tree_deserialise_leaves(io.BytesIO(payload), skeleton)
+        tree = arrays(payload, skeleton)
     except Exception as err:  # a checkpoint of a different model
         raise CheckpointError(f"{path}: does not fit this recipe's model ({err})") from None
-    return tree, meta
+    return tree, meta, warnings
+
+
+def _contents(path: Path) -> tuple[dict[str, Any], bytes, list[str]]:
+    """(header, arrays' bytes, warnings) of a checkpoint file, its checksum and header
+    checked."""
+    try:
+        raw = read_file(path)
+    except RecipeError as err:
+        raise CheckpointError("; ".join(map(str, err.problems)), damaged=True) from None
+    if raw.startswith(MAGIC):
+        try:
+            body = unseal(raw)
+        except Damaged as err:
+            raise _damaged(path, str(err)) from None
+        if body is None:
+            raise _damaged(path, "cut short: its checksum is missing")
+        meta, payload = _header(path, body[len(MAGIC) :])
+        warnings = []
+    elif raw.startswith(MAGIC_1):
+        meta, payload = _header(path, raw[len(MAGIC_1) :])
+        if (
+            not isinstance(meta.get("sha256"), str)
+            or hashlib.sha256(payload).hexdigest() != meta["sha256"]
+        ):
+            raise _damaged(path, "its arrays do not match their checksum")
+        warnings = [f"{path}: {UNSEALED_HEADER}"]
+    else:
+        raise CheckpointError(f"{path}: expected a blockcompose checkpoint, got another file")
+    return meta, payload, warnings
+
+
+def _header(path: Path, body: bytes) -> tuple[dict[str, Any], bytes]:
+    """(header, arrays' bytes) of a checkpoint's body, the header's every value checked."""
+    line_end = body.find(b"\n")
+    try:
+        meta = json.loads(body[: max(line_end, 0)])
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise _damaged(path, "its header is not readable") from None
+    if not isinstance(meta, dict) or not {"bytes", "step"} <= set(meta):
+        raise _damaged(path, "its header lacks the step or length")
+    payload = body[line_end + 1 :]
+    problem = header_problem(meta) or (
+        "" if meta["bytes"] == len(payload) else f"bytes: {meta['bytes']}, for {len(payload)}"
+    )
+    if problem:
+        raise _damaged(path, f"its header holds {problem}")
+    return meta, payload
+
+
+def _damaged(path: Path, why: str) -> CheckpointError:
+    return CheckpointError(f"{path}: damaged ({why})", damaged=True)
 
 
 def latest(folder: Path, skeleton: Any) -> tuple[Any, dict[str, Any], list[str]]:
     """The newest whole checkpoint in `folder`: (tree, header, warnings about damaged ones).
 
     Raises CheckpointError when there is none to resume from."""
-    warnings = []
+    warnings, damaged = [], []
     for name in (FILE, PREVIOUS):
         path = folder / name
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             continue
         try:
-            tree, meta = read(path, skeleton)
+            tree, meta, more = _read(path, skeleton)
         except CheckpointError as err:
             warnings.append(str(err))
+            damaged.append(err.damaged)
             continue
-        return tree, meta, warnings
+        return tree, meta, warnings + more
     found = "; ".join(warnings) or f"no {FILE} in it"
-    raise CheckpointError(f"{folder}: expected a checkpoint to resume from, got {found}")
+    raise CheckpointError(
+        f"{folder}: expected a checkpoint to resume from, got {found}",
+        damaged=bool(damaged) and all(damaged),
+    )
 
 
 def resume_from(folder: str | Path) -> Callable[[Any], tuple[Any, dict[str, Any], list[str]]]:

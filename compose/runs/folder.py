@@ -4,19 +4,20 @@
     summary.json    where the run stands: rewritten before each metrics line is added,
                     so it is never behind metrics.jsonl
     metrics.jsonl   one JSON record per log point, flushed as written
-    model.eqx       the weights the summary speaks of (the best ones, with early stopping)
+    model.eqx       the weights the summary speaks of (the best ones, with early stopping),
+                    sealed by their SHA-256 (compose.runs.seal)
     checkpoint.ckpt everything needed to resume (see compose.runs.checkpoint)
     data.npz        the arrays given from Python, when the run was given its data
                     (and val.npz, test.npz): the recipe names them (compose.runs.resuming)
 
-Every file is replaced whole (written beside, then renamed), so a crash at any moment
-leaves each file either as it was or as it should be. A folder that holds anything else
-is never written into unless it is this run's own, being resumed.
+Every file is replaced whole (written beside, then renamed: compose.runtime.files), so a
+crash at any moment leaves each file either as it was or as it should be; nothing is
+written through a link. A folder that holds anything else is never written into unless
+it is this run's own, being resumed, and then only once what is read of it is checked.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -25,8 +26,10 @@ from typing import TYPE_CHECKING, Any
 from compose.recipe.problems import Problem, RecipeError, Where
 from compose.runs.checkpoint import serialised
 from compose.runs.names import METRICS, RECIPE, SUMMARY, WEIGHTS
+from compose.runs.reading import log_lines
 from compose.runs.resuming import write_arrays
-from compose.runtime.files import to_json, write_atomic
+from compose.runs.seal import seal
+from compose.runtime.files import make_folder, not_a_folder, open_append, to_json, write_atomic
 from compose.trainer.listener import Listener
 
 if TYPE_CHECKING:
@@ -45,9 +48,11 @@ def default_dir(name: str, *, root: str | Path = "runs") -> Path:
 
 
 def refuse_unless_new(path: Path) -> None:
-    """Raise RecipeError unless `path` is a new or empty folder for a new run."""
-    if path.exists() and not path.is_dir():
-        raise RecipeError([Problem(Where(str(path)), "expected a folder for the run, got a file")])
+    """Raise RecipeError unless `path` is a new or empty folder for a new run (a link the
+    user names to one is followed)."""
+    got = not_a_folder(path)
+    if got:
+        raise RecipeError([Problem(Where(str(path)), f"expected a folder for the run, got {got}")])
     if path.is_dir() and any(path.iterdir()):
         held = sorted(p.name for p in path.iterdir())
         shown = ", ".join(held[:4]) + (", ..." if len(held) > 4 else "")
@@ -85,22 +90,23 @@ class RunFolder(Listener):
             refuse_unless_new(self.path)
 
     def started(self, session: Session) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        kept = kept_lines(self.path / METRICS, session.step)  # read (and checked) first
+        make_folder(self.path)
         if self.given and not self.resume:  # resumed, the folder holds them already
             write_arrays(self.path, self.given, [i.name for i in session.checked.recipe.inputs])
         write_atomic(self.path / RECIPE, self.recipe_text.encode())
         self._summary(session, "running")
-        keep_up_to(self.path / METRICS, session.step)
-        self._metrics = open(self.path / METRICS, "a", encoding="utf-8")
+        write_atomic(self.path / METRICS, kept)
+        self._metrics = open_append(self.path / METRICS)
 
     def logged(self, session: Session, record: dict[str, Any]) -> None:
         if session.step != self._summarised:  # once a compiled call, before its first line:
             self._summary(session, "running")
-        self._metrics.write(to_json(record) + "\n")
+        self._metrics.write((to_json(record) + "\n").encode())
         self._metrics.flush()
 
     def finished(self, session: Session, result: Result) -> None:
-        write_atomic(self.path / WEIGHTS, serialised(result.model))
+        write_atomic(self.path / WEIGHTS, seal(serialised(result.model)))
         self._summary(session, result.status, result)
         self._metrics.close()
 
@@ -131,19 +137,10 @@ class RunFolder(Listener):
 def keep_up_to(path: Path, step: int) -> None:
     """Cut a JSON-lines log back to its records of steps up to `step` (resuming: what the
     checkpoint has reached); a log that is not there starts empty."""
-    lines = []
-    if path.exists():
-        lines = [
-            line
-            for line in path.read_text(encoding="utf-8").splitlines()
-            if (at := _step(line)) is not None and at <= step
-        ]
-    write_atomic(path, "".join(f"{line}\n" for line in lines).encode())
+    write_atomic(path, kept_lines(path, step))
 
 
-def _step(line: str) -> int | None:
-    try:
-        record = json.loads(line)
-    except ValueError:  # a line cut short by a crash
-        return None
-    return record.get("step") if isinstance(record, dict) else None
+def kept_lines(path: Path, step: int) -> bytes:
+    """The lines of a JSON-lines log whose records are of steps up to `step`, as written
+    (compose.runs.reading.log_lines checks them; a line cut short by a crash is left out)."""
+    return b"".join(line + b"\n" for line, record in log_lines(path) if record["step"] <= step)

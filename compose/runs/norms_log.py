@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from compose.model.norms import line, multiples
 from compose.runs.folder import keep_up_to
 from compose.runs.names import NORMS
-from compose.runtime.files import to_json
+from compose.runtime.files import make_folder, open_append, to_json
 from compose.trainer.listener import Listener
 
 if TYPE_CHECKING:
@@ -53,11 +53,11 @@ class NormLog(Listener):
     def started(self, session: Session) -> None:
         if self.norms_every is None:
             self.norms_every = session.log_interval * LOG_POINTS_PER_LINE
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(self.path.parent)
         keep_up_to(self.path, session.step)  # resuming: what the checkpoint has reached
         self._written = session.step
         self._format = LineFormat(session.norm_columns)
-        self._file = open(self.path, "ab")  # closed in finished
+        self._file = open_append(self.path)  # closed in finished
 
     def advanced(self, session: Session) -> None:
         """Write every line the call measured: one write a call."""

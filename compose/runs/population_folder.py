@@ -22,7 +22,8 @@ from compose.recipe.source import dump_text
 from compose.runs.checkpoint import serialised
 from compose.runs.folder import keep_up_to, refuse_unless_new
 from compose.runs.names import METRICS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
-from compose.runtime.files import to_json, write_atomic
+from compose.runs.seal import seal
+from compose.runtime.files import make_folder, open_append, to_json, write_atomic
 from compose.trainer.listener import Listener
 
 if TYPE_CHECKING:
@@ -49,38 +50,37 @@ class PopulationFolder(Listener):
             refuse_unless_new(self.path)
 
     def started(self, session: Population) -> None:
-        self.path.mkdir(parents=True, exist_ok=True)
+        make_folder(self.path)
         write_atomic(self.path / RECIPE, dump_text(self.document).encode())
         keep_up_to(self.path / METRICS, session.step)
-        self._metrics = open(self.path / METRICS, "a", encoding="utf-8")
+        self._metrics = open_append(self.path / METRICS)
         self._own: dict[str, Any] = {}
         plan = session.checked.plan
         for variant in session.variants:
-            folder = self.path / VARIANTS / folder_name(variant)
-            folder.mkdir(parents=True, exist_ok=True)
+            folder = make_folder(self.path, VARIANTS, folder_name(variant))  # never a link
             text = dump_text(variant_document(self.document, variant, plan))
             write_atomic(folder / RECIPE, text.encode())
             keep_up_to(folder / METRICS, session.step)
-            self._own[variant.name] = open(folder / METRICS, "a", encoding="utf-8")
+            self._own[variant.name] = open_append(folder / METRICS)
         self._summary(session, "running")
 
     def logged(self, session: Population, record: dict[str, Any]) -> None:
         self._summary(session, "running")
         means = {k: v for k, v in record.items() if k != "variants"}
-        self._metrics.write(to_json(means) + "\n")
+        self._metrics.write((to_json(means) + "\n").encode())
         self._metrics.flush()
         for name, values in record["variants"].items():
             if "stopped_at" in values:  # it takes no more steps: its log ends where it stopped
                 continue
             own = {"step": record["step"], **values, "seconds": record["seconds"]}
-            self._own[name].write(to_json(own) + "\n")
+            self._own[name].write((to_json(own) + "\n").encode())
             self._own[name].flush()
 
     def finished(self, session: Population, result: Result) -> None:
         for variant in session.variants:
             folder = self.path / VARIANTS / folder_name(variant)
             own = session.results[variant.name]
-            write_atomic(folder / WEIGHTS, serialised(own.model))
+            write_atomic(folder / WEIGHTS, seal(serialised(own.model)))
             status = "failed" if variant.name in session.failures else "finished"
             if status == "finished" and own.stopped:  # stopped early, or the whole population
                 status = "stopped"

@@ -23,6 +23,8 @@ from typing import Any
 
 import numpy as np
 
+from compose.data import npz
+from compose.data.regular import FileProblem
 from compose.recipe.problems import Problem, RecipeError, Where
 from compose.recipe.records import Recipe
 from compose.recipe.source import load_file
@@ -167,11 +169,15 @@ def _shown(value: Any) -> str:
 
 
 def _same_arrays(path: Path, arrays: Mapping[str, Any], names: list[str]) -> bool:
-    """Whether the npz file at `path` holds `arrays` (as training reads them)."""
-    if not path.is_file():
+    """Whether the npz file at `path` holds `arrays` (as training reads them), read as any
+    data file is (compose.data.npz: each array's size from its header first)."""
+    if not path.is_file() or path.is_symlink():
         return False
     given = as_numpy(arrays, [n for n in names if n in arrays])  # a missing one: prepare says
-    with np.load(path, allow_pickle=False) as kept:
-        return set(kept.files) == set(given) and all(
-            np.array_equal(kept[name], array) for name, array in given.items()
-        )
+    try:
+        if set(npz.headers(path, path.name)) != set(given):
+            return False
+        kept = npz.load(path, set(given), path.name)
+    except FileProblem as err:
+        raise RecipeError([Problem(Where(str(path)), str(err))]) from None
+    return all(np.array_equal(kept[name], array) for name, array in given.items())

@@ -25,6 +25,7 @@ from compose.runs.folder import RunFolder
 from compose.runs.names import WEIGHTS
 from compose.runs.norms_log import NormLog
 from compose.runs.population_folder import PopulationFolder
+from compose.runs.reading import check_run
 from compose.runs.resuming import folder_document, refuse_changes
 from compose.runs.trained import load_run
 from compose.trainer.init_check import InitCheck
@@ -100,6 +101,7 @@ def make_session(
     given = {part: options.get(key) for part, key in GIVEN.items()}
     given = given if given["train"] is not None else None
     if folder is not None and resume:
+        check_run(Path(folder))  # what is read, checked before anything is written
         refuse_changes(checked.recipe, folder, given)
     options["init_from"] = trained_start(checked, options.get("init_from"))
     written: list[Listener] = []
@@ -146,6 +148,7 @@ def make_population(
     checkpoints (if `folder`; `resume`: it is this population's, being continued). The
     folder's recipe holds the variants in `train.vary`, so `--resume` finds them there."""
     if folder is not None and resume:
+        check_run(Path(folder))
         refuse_changes(checked.recipe, folder)
     written: list[Listener] = []
     if folder is not None and jax.process_index() == 0:

@@ -8,7 +8,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from compose.recipe.problems import Problem, RecipeError
+from compose.checker.train_rules import early_stop_problem
+from compose.recipe.problems import RecipeError
 from compose.recipe.records import EarlyStop, Train
 
 
@@ -97,14 +98,8 @@ def each_where(mask: list[bool], new: Any, old: Any) -> Any:
 
 
 def watched_problem(spec: Train, eval_sets: Mapping[str, Any]) -> None:
-    """Raise RecipeError unless early stopping watches a metric that is logged."""
-    rule = spec.early_stop
-    names = {"loss", *spec.metrics}
-    watched = {f"{p}{n}" for p in eval_sets if p != "test_" for n in names}
-    if rule.metric in watched:
-        return
-    where = spec.where.get("early_stop", spec.where["train"])
-    message = f"early_stop: expected a logged metric ({', '.join(sorted(watched))}), "
-    message += f"got '{rule.metric}'"
-    hint = "val_ metrics need a validation set: add val: 0.2 to train.data"
-    raise RecipeError([Problem(where, message, hint if rule.metric.startswith("val_") else "")])
+    """Raise RecipeError unless early stopping watches a metric that is logged (a check
+    says so first where the recipe shows it: compose.checker.train_rules)."""
+    found = early_stop_problem(spec, tuple(eval_sets))
+    if found:
+        raise RecipeError([found])
