@@ -1,8 +1,10 @@
 """Metrics read from the loss node's prediction and target, one example at a time.
 
-Each metric is a per-example value, so its mean over a batch, over a chunk of batches or
-over a whole validation set is the same plain average, computed the same way everywhere.
-Names: `accuracy`, `topK_accuracy` (K a whole number, e.g. `top3_accuracy`), `mse`, `mae`.
+Most metrics are a per-example value, so their mean over a batch, over a chunk of batches
+or over a whole validation set is the same plain average, computed the same way everywhere:
+`accuracy`, `topK_accuracy` (K a whole number, e.g. `top3_accuracy`), `mse`, `mae`. The
+metrics of a set (`precision`, `recall`, `f1`, `roc_auc`, `confusion_matrix`, `r2`) are made
+from statistics of the examples together: see compose.checker.set_metrics.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ import jax.numpy as jnp
 
 from blocks import Block
 from compose.checker.plan import Shape
+from compose.checker.set_metrics import SET_METRICS, WHOLE_SET
 from compose.recipe.problems import Problem, did_you_mean
 from compose.recipe.records import Train
 
-CLASSIFYING = ("accuracy", "top5_accuracy")  # examples; any topK_accuracy is accepted
-REGRESSING = ("mse", "mae")
+# top5_accuracy stands for every topK_accuracy
+CLASSIFYING = ("accuracy", "top5_accuracy", "precision", "recall", "f1", "roc_auc")
+CLASSIFYING += ("confusion_matrix",)
+REGRESSING = ("mse", "mae", "r2")
 METRICS = CLASSIFYING + REGRESSING
 TOP_K_PATTERN = r"^top([1-9][0-9]*)_accuracy$"
 _TOP_K = re.compile(TOP_K_PATTERN)
@@ -33,9 +38,22 @@ def known(name: str) -> bool:
     return name in METRICS or top_k(name) is not None
 
 
+def per_example_metric(name: str) -> bool:
+    """Whether metric `name` is a mean of per-example values (the rest are set metrics)."""
+    return name not in SET_METRICS
+
+
+def watchable(name: str, prefix: str) -> bool:
+    """Whether metric `name` has a logged value on the set of `prefix` ("" training, "val_")
+    that early stopping can watch: the confusion matrix has none, and ROC AUC none in the
+    training lines (it is measured on whole sets only)."""
+    return name != "confusion_matrix" and not (prefix == "" and name in WHOLE_SET)
+
+
 def problems(train: Train, loss_block: Block | None, pred_shape: Shape | None) -> list[Problem]:
-    """Unknown metrics, and metrics the loss cannot give: accuracies need a classification
-    loss (cross_entropy) and top-K more than K classes; mse and mae a regression loss.
+    """Unknown metrics, and metrics the loss cannot give: accuracies, precision, recall, F1,
+    ROC AUC and the confusion matrix need a classification loss (cross_entropy), top-K more
+    than K classes, ROC AUC two classes; mse, mae and r2 a regression loss.
 
     Without a usable loss block only the names are checked."""
     out = []
@@ -46,7 +64,7 @@ def problems(train: Train, loss_block: Block | None, pred_shape: Shape | None) -
             continue
         if loss_block is None:
             continue
-        classifying = name == "accuracy" or top_k(name) is not None
+        classifying = name in CLASSIFYING or top_k(name) is not None
         if classifying and loss_block.classifies is None:
             out.append(
                 Problem(
@@ -63,6 +81,15 @@ def problems(train: Train, loss_block: Block | None, pred_shape: Shape | None) -
                     f"{loss_block.name}, whose prediction is a "
                     f"{'probability' if loss_block.classifies == 'probability' else 'logit'}",
                     "use accuracy or topK_accuracy for a classifier",
+                )
+            )
+        elif name == "roc_auc" and pred_shape and pred_shape[-1] > 2:
+            out.append(
+                Problem(
+                    where,
+                    "metric 'roc_auc': expected a binary classifier (one output, or two "
+                    f"classes), got a prediction of shape {pred_shape}",
+                    "use f1 or a confusion_matrix for more classes",
                 )
             )
         elif (k := top_k(name)) is not None and pred_shape is not None:

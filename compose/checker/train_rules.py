@@ -59,14 +59,26 @@ def early_stop_problem(train: Train, sets: tuple[str, ...]) -> Problem | None:
     if rule is None:
         return None
     names = {"loss", *train.metrics}
-    watched = {f"{prefix}{name}" for prefix in sets if prefix != "test_" for name in names}
+    watched = {
+        f"{prefix}{name}"
+        for prefix in sets
+        if prefix != "test_"
+        for name in names
+        if metrics.watchable(name, prefix)
+    }
     if rule.metric in watched:
         return None
     where = train.where.get("early_stop", train.where["train"])
     message = f"expected a logged metric ({', '.join(sorted(watched))}), "
     message += f"got '{rule.metric}'"
-    hint = "val_ metrics need a validation set: add val: 0.2 to train.data"
-    return Problem(where, message, hint if rule.metric.startswith("val_") else "")
+    hint = ""
+    if rule.metric.startswith("val_"):
+        hint = "val_ metrics need a validation set: add val: 0.2 to train.data"
+    elif rule.metric == "confusion_matrix":
+        hint = "a confusion matrix is a table of counts, not one number to watch"
+    elif rule.metric in names:  # measured on whole sets, so training lines have none
+        hint = f"{rule.metric} is measured on whole sets only: watch val_{rule.metric}"
+    return Problem(where, message, hint)
 
 
 def _device_problems(train) -> list[Problem]:

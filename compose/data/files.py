@@ -37,12 +37,14 @@ class Table:
     stop it, each said of the file (input None) or of one listed column (input, index).
     `not_finite` says, in the same way, the columns holding NaN or infinity (the arrays
     hold them too: whether that stops the data is the data section's `non_finite`);
-    `lines` is each row's line in the file."""
+    `lines` is each row's line in the file; `classes` the class names, in order, of each
+    input that is one one-hot column."""
 
     arrays: dict[str, np.ndarray]
     issues: Issues = ()
     not_finite: Issues = ()
     lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _CACHE: OrderedDict[tuple, Table] = OrderedDict()  # least recently used first
@@ -175,7 +177,7 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             values.append(row[i].strip())
     issues = _row_issues(ragged, bool(lines), len(header), shown)
     issues += _number_issues(odd, header, columns, shown, ("not a number", "too large"))
-    arrays = {}
+    arrays, named = {}, {}
     for name, listed in columns:
         parts = []
         for i, (column, hot, classes) in enumerate(listed):
@@ -183,16 +185,18 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             if not hot:
                 parts.append(np.asarray(numbers[index], np.float32)[:, None])
                 continue
-            encoded, issue = _onehot(texts[index], classes, lines, column, shown)
+            encoded, issue, classes = _onehot(texts[index], classes, lines, column, shown)
             if issue:
                 issues.append((f"input '{name}': {issue}", name, i))
+            if len(listed) == 1:
+                named[name] = tuple(classes)
             parts.append(encoded)
         arrays[name] = np.concatenate(parts, axis=1) if parts else np.zeros((len(lines), 0))
         arrays[name].flags.writeable = False  # shared through the cache
     if issues:
         return Table({}, tuple(issues))
     not_finite = _number_issues(odd, header, columns, shown, ("not finite",))
-    return Table(arrays, (), tuple(not_finite), np.asarray(lines, np.int64))
+    return Table(arrays, (), tuple(not_finite), np.asarray(lines, np.int64), named)
 
 
 def _row_issues(ragged: list, has_rows: bool, cells: int, shown: str) -> list:
@@ -246,14 +250,14 @@ def _number(cell: str, column: int, line: int, odd: dict) -> float:
 
 
 def _onehot(cells: list[str], classes, lines, column: str, shown: str):
-    """(one-hot rows (rows, classes), an issue or ""): classes as given, else the sorted
-    values found (as numbers when every value is one)."""
+    """(one-hot rows (rows, classes), an issue or "", the classes): classes as given, else
+    the sorted values found (as numbers when every value is one)."""
     if classes is None:
         found = set(cells) - {""}
         every = all(map(csv_cells.is_number, found))
         classes = sorted(found, key=float) if every else sorted(found)
     if too_big := _onehot_size_issue(len(cells), len(classes), column, shown):
-        return np.zeros((len(cells), 0), np.float32), too_big
+        return np.zeros((len(cells), 0), np.float32), too_big, classes
     index = {c: k for k, c in enumerate(classes)}
     codes = np.array([index.get(cell, -1) for cell in cells], np.int64)
     encoded = np.zeros((len(cells), len(classes)), np.float32)
@@ -261,14 +265,15 @@ def _onehot(cells: list[str], classes, lines, column: str, shown: str):
     encoded[np.flatnonzero(known), codes[known]] = 1.0
     missing = np.flatnonzero(~known)
     if len(missing) == 0:
-        return encoded, ""
+        return encoded, "", classes
     got = csv_cells.described(cells[missing[0]])
     known = ", ".join(classes[:8]) + (", ..." if len(classes) > 8 else "")
     more = f" (and {len(missing) - 1} more in that column)" if len(missing) > 1 else ""
-    return encoded, (
+    issue = (
         f"expected one of the classes {known} in {shown} line {lines[missing[0]]}, "
         f"column '{column}', got {got}{more}"
     )
+    return encoded, issue, classes
 
 
 def _onehot_size_issue(rows: int, classes: int, column: str, shown: str) -> str:

@@ -274,6 +274,19 @@ def _non_finite_csv(spec: DataSpec, base: Path, names: set[str]):
     ], []
 
 
+def class_names(spec: DataSpec, base: Path, name: str) -> tuple[str, ...] | None:
+    """The class names of input `name`, in the order of its one-hot values, when the
+    source is a CSV file whose column `name` reads as one one-hot column (the recipe's
+    `classes`, else the values found); None otherwise."""
+    columns = dict(spec.columns).get(name, ()) if spec.kind == "csv" else ()
+    if len(columns) != 1 or not columns[0].onehot:
+        return None
+    if columns[0].classes is not None:
+        return columns[0].classes
+    table, _ = _read_csv(spec, base)
+    return table.classes.get(name)
+
+
 def _load_csv(spec: DataSpec, base: Path, names: set[str]) -> Arrays:
     table, _ = _read_csv(spec, base)
     return {k: a for k, a in table.arrays.items() if k in names}

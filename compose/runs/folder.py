@@ -113,10 +113,14 @@ class RunFolder(Listener):
     def _summary(self, session: Session, status: str, result: Result | None = None) -> None:
         summary: dict[str, Any] = {"status": status, "steps": session.step, "of": session.total}
         summary["seconds"] = session.seconds
+        if getattr(session, "data", None) is not None:  # passes over the training examples
+            summary["epochs"] = session.data.epochs(session.step)
         if result is None:
             summary["last"] = session.records[-1] if session.records else session.record
         else:
             summary["metrics"] = result.metrics
+            if result.confusion is not None:  # by set, with each class's precision, recall, F1
+                summary["confusion"] = result.confusion.summary()
             if result.stopped:
                 summary["stopped"] = result.stopped
             if result.best_step is not None:

@@ -15,7 +15,7 @@ import equinox as eqx
 import jax
 import numpy as np
 
-from compose.checker import optimizers
+from compose.checker import optimizers, set_metrics
 from compose.model.builder import build
 from compose.model.composed import Composed
 from compose.model.failure import Failure, diagnose
@@ -111,7 +111,7 @@ class OneModel:
             model, optimizer, opt_state, static,
             runners(step, static, noise_key, batch),
             lambda every: runners(step, static, noise_key, batch, probe=Probe(every, measured)),
-            evaluator(checked.plan, spec.metrics), None, batches.take,
+            evaluator(checked.plan, spec.metrics, confusion=True), None, batches.take,
         )  # fmt: skip
 
     def _start_weights(self, session: Session, model: Composed) -> tuple:
@@ -136,7 +136,12 @@ class OneModel:
         return intervals_per_call(lowered, every)
 
     def evaluate(self, session: Session, model: Composed, arrays) -> dict[str, float]:
-        return {k: float(v) for k, v in ordered(session.evaluator(model, arrays)).items()}
+        return self._measured(session, model, arrays)[0]
+
+    def _measured(self, session: Session, model: Composed, arrays) -> tuple[dict, Any]:
+        """(the loss and metrics of `model` on a set, its confusion counts or None)."""
+        values, counts = set_metrics.measured(session.evaluator(model, arrays))
+        return {k: float(v) for k, v in ordered(values).items()}, counts
 
     def outcome(self, session: Session, start: int, stop: int, running, began: float):
         """Read a call's results: the records of its log points (made while XLA computes,
@@ -186,9 +191,13 @@ class OneModel:
         if session.early and session.early.best_model is not None:
             model, best_step = session.early.best_model, session.early.best_step
         final: dict[str, float] = {}
+        matrices: dict[str, np.ndarray] = {}
         if session.step and not session.failure:
-            for part in session.data.eval_sets:
-                final.update({f"{part}{k}": v for k, v in session.evaluate(model, part).items()})
+            for part, arrays in session.data.eval_sets.items():
+                values, counts = self._measured(session, model, arrays)
+                final.update({f"{part}{k}": v for k, v in values.items()})
+                if counts is not None:
+                    matrices[part] = np.asarray(counts)
         elif session.record:
             final = {k: v for k, v in session.record.items() if k not in ("step", "seconds")}
         heaviest = max(
@@ -199,9 +208,13 @@ class OneModel:
             final, session.first_loss, chance=session.data.chance, overfit=session.overfit,
             heaviest_weight=heaviest,
         )  # fmt: skip
+        confusion = None
+        if matrices:
+            classes = len(next(iter(matrices.values())))
+            confusion = set_metrics.Confusion(session.data.class_names(classes), matrices)
         return Result(
             model, session.step, session.seconds, final, None, session.stopped, best_step,
-            session.failure, tuple(said),
+            session.failure, tuple(said), confusion,
         )  # fmt: skip
 
     def header(self, session: Session) -> dict[str, Any]:

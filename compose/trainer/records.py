@@ -5,9 +5,12 @@ calls end wherever something needs the model (a checkpoint, a listener, a pause,
 step, the length a call may have): those depend on timing, the grid does not. So each
 record's means cover exactly the steps since the record before, however the calls fell:
 the per-step values of the steps after the last log point are carried to the next call
-(a `Tally`, which checkpoints keep too). What needs no results (the points' steps, where
-each one's steps begin and how many they are) is made while XLA computes; after it, one
-`np.add.reduceat` per value fills the records column by column.
+(a `Tally`, which checkpoints keep too). A set metric's per-step values are statistics
+(per-class counts, target moments: compose.checker.set_metrics): a record's metric is
+made from their means over its steps, the metric of all its steps' examples together.
+What needs no results (the points' steps, where each one's steps begin and how many they
+are) is made while XLA computes; after it, one `np.add.reduceat` per value fills the
+records column by column.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from compose.checker import set_metrics
 from compose.model.norms import multiples
 
 
@@ -78,22 +82,19 @@ def filled(
     steps after `points.end` are not taken); tally: the steps carried in. A record's time
     is `before` the call plus the call's `spent` seconds, interpolated by the steps."""
     carried = points.start - tally.since
-    joined = {
-        name: np.concatenate(
-            [
-                tally.values.get(name, np.full(carried, np.nan)),
-                np.asarray(v, np.float64)[: points.end - points.start],
-            ]
-        )
-        for name, v in ordered(values).items()
-    }
+    joined = {}
+    for name, v in ordered(values).items():
+        v = np.asarray(v, np.float64)[: points.end - points.start]
+        carried_in = tally.values.get(name, np.full((carried, *v.shape[1:]), np.nan))
+        joined[name] = np.concatenate([carried_in, v])
     if not points.records:
         return [], Tally(tally.since, joined)
     last = points.records[-1]["step"] - points.since
-    columns = {}
-    for name, column in joined.items():
-        sums = np.add.reduceat(column[:last], points.cuts)
-        columns[name] = (sums / points.counts).tolist()
+    means = {}
+    for name, column in {**joined, **set_metrics.squares(joined)}.items():
+        sums = np.add.reduceat(column[:last], points.cuts, axis=0)
+        means[name] = sums / points.counts.reshape(-1, *[1] * (sums.ndim - 1))
+    columns = {k: v.tolist() for k, v in ordered(set_metrics.finished(means)).items()}
     columns["seconds"] = (before + spent * points.fractions).tolist()
     for name, column in columns.items():  # column by column: cheaper than row by row
         for record, value in zip(points.records, column, strict=True):

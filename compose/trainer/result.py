@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from compose.checker.set_metrics import Confusion
 from compose.model.composed import Composed
 from compose.model.failure import Failure
 
@@ -21,7 +22,9 @@ class Result:
     over every session of a resumed run; compiling and checks are not counted). stopped:
     why it ended before its last step ("" if it ran to the end): "early stop: ...",
     "interrupted by ..." (Ctrl-C, SIGTERM), what whoever drove it said, or what went
-    wrong. With early stopping the model is the best one, from `best_step`.
+    wrong. With early stopping the model is the best one, from `best_step`. confusion: a
+    classifier's confusion matrices on each set, when its metrics include precision,
+    recall, F1 or confusion_matrix.
     """
 
     model: Composed
@@ -33,6 +36,7 @@ class Result:
     best_step: int | None = None
     failure: Failure | None = None
     notes: tuple[str, ...] = ()  # plain words on what the run reached (compose.trainer.verdicts)
+    confusion: Confusion | None = None  # a classifier's, by set, when its metrics ask for it
 
     @property
     def status(self) -> str:

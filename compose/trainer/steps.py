@@ -12,30 +12,55 @@ import jax
 import jax.numpy as jnp
 
 from blocks import BLOCKS
-from compose.checker import metrics, optimizers
-from compose.checker.plan import Plan
+from compose.checker import metrics, optimizers, set_metrics
+from compose.checker.plan import Plan, Shape, Value
 from compose.model.composed import Composed, Extras, run
 
 BATCH_AXIS = "batch"  # the vmapped batch's name, for blocks with batch statistics
-Values = dict[str, jax.Array]  # "loss" and each metric: per example, or their means
+# "loss" and each metric: per example, or their means; and the set metrics' raw values or
+# statistics (compose.checker.set_metrics: keys holding ":")
+Values = dict[str, jax.Array]
 
 
 def example_values(plan: Plan, names: tuple[str, ...]) -> Callable:
     """`f(weights, example, extras) -> {"loss": scalar, metric: scalar...}` for one example:
-    the loss and each metric read from the loss node's prediction and target."""
+    the loss and each per-example metric read from the loss node's prediction and target,
+    and the raw values the set metrics among `names` are made from."""
     loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
     classifies = BLOCKS[loss_step.block].classifies if loss_step.block else None
     wanted = (plan.loss,) + (loss_step.args[:2] if names else ())
+    own = tuple(n for n in names if metrics.per_example_metric(n))
 
     def values(weights, example, extras: Extras) -> Values:
         got = run(plan, weights, example, wanted, extras)
         out = {"loss": got[str(plan.loss)]}
         if names:
             pred, target = (got[str(v)] for v in loss_step.args[:2])
-            out.update({n: metrics.per_example(n, pred, target, classifies) for n in names})
+            out.update({n: metrics.per_example(n, pred, target, classifies) for n in own})
+            out.update(set_metrics.example(names, pred, target, classifies))
         return out
 
     return values
+
+
+def reducer(plan: Plan, names: tuple[str, ...], *, whole: bool, confusion=False) -> Callable:
+    """`f(rows) -> values`: a batch's (or with `whole`, a whole set's) values from its
+    examples' (set_metrics.reduced)."""
+    loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+    pred = loss_step.args[0] if loss_step.args else None
+    classes = set_metrics.classes_of(value_shape(plan, pred) or (1,)) if pred else 2
+    return lambda rows: set_metrics.reduced(rows, names, classes, whole=whole, confusion=confusion)
+
+
+def value_shape(plan: Plan, value: Value) -> Shape:
+    """The shape of one example's `value` as it arrives."""
+    if value.reshape is not None:
+        return value.reshape
+    if value.kind == "input":
+        return dict(plan.inputs)[value.name]
+    if value.kind == "node":
+        return next(s.out_shape for s in plan.steps if s.name == value.name)
+    return next(w.shape for w in plan.learned if (w.node, w.slot) == (value.name, value.slot))
 
 
 def loss_fn(
@@ -56,7 +81,7 @@ def loss_fn(
     values (a population's, one per variant); the penalty's coefficient may be traced too.
     """
     plan, stateful = model.plan, model.plan.stateful
-    values = example_values(plan, names)
+    values, reduce = example_values(plan, names), reducer(plan, names, whole=False)
 
     def one(example, example_key):
         extras = Extras(
@@ -72,7 +97,7 @@ def loss_fn(
     per_example, updates = jax.vmap(
         one, in_axes=(0, None if keys is None else 0), axis_name=BATCH_AXIS
     )(batch, keys)
-    means = {k: jnp.mean(v) for k, v in per_example.items()}
+    means = reduce(per_example)
     loss = means["loss"]
     if penalty:
         norm, coef = penalty
@@ -276,11 +301,16 @@ def _probed(probe: Probe, static, probed: list, before, after, batch, number) ->
     return filled + due.astype(jnp.int32), buffer
 
 
-def evaluator(plan: Plan, names: tuple[str, ...], *, batch_size: int = 1024) -> Callable:
-    """`f(model, arrays, hypers=None) -> {"loss": mean, metric: mean...}` over every example
-    of `arrays`, as prediction computes (random blocks off, running statistics read);
-    `hypers` as loss_fn takes them."""
+def evaluator(
+    plan: Plan, names: tuple[str, ...], *, batch_size: int = 1024, confusion: bool = False
+) -> Callable:
+    """`f(model, arrays, hypers=None) -> {"loss": mean, metric: value...}` over every example
+    of `arrays` together, as prediction computes (random blocks off, running statistics
+    read); with `confusion`, and a classifier's precision, recall, F1 or confusion_matrix
+    among `names`, its confusion counts too (set_metrics.CONFUSION). `hypers` as loss_fn
+    takes them."""
     values = example_values(plan, names)
+    reduce = reducer(plan, names, whole=True, confusion=confusion)
 
     @eqx.filter_jit
     def evaluate(model: Composed, arrays: dict[str, jax.Array], hypers=None) -> Values:
@@ -288,6 +318,6 @@ def evaluator(plan: Plan, names: tuple[str, ...], *, batch_size: int = 1024) -> 
         per_example = jax.lax.map(
             lambda ex: values(model.weights, ex, extras), arrays, batch_size=batch_size
         )
-        return {k: jnp.mean(v) for k, v in per_example.items()}
+        return set_metrics.finished(reduce(per_example), jnp)
 
     return evaluate

@@ -11,8 +11,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from compose.checker import set_metrics
 from compose.checker.checked import Checked
-from compose.data import loading
+from compose.data import loading, sources
 from compose.recipe.problems import Problem, RecipeError
 from compose.recipe.records import Train
 from compose.runtime.devices import Placement
@@ -27,7 +28,8 @@ class TrainingData:
     the examples when overfitting a few); total: the run's steps; arrays: the training
     arrays on the devices; eval_sets: the sets measured ("" training, at most EVAL_CAP
     examples, "val_", "test_"), on the devices; chance: chance accuracy, when accuracy
-    is a metric."""
+    is a metric; classes: the names of the loss target's classes, where the data names
+    them (a CSV file's one-hot column)."""
 
     spec: Train
     placement: Placement
@@ -36,6 +38,22 @@ class TrainingData:
     arrays: dict[str, jax.Array]
     eval_sets: dict[str, dict[str, jax.Array]]
     chance: float | None
+    classes: tuple[str, ...] | None = None
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Steps that take every training example once (full batches only)."""
+        return max(1, self.examples // self.spec.batch)
+
+    def epochs(self, steps: int) -> float:
+        """How many passes over the training examples `steps` steps make."""
+        return steps / self.steps_per_epoch
+
+    def class_names(self, count: int) -> tuple[str, ...]:
+        """The names of `count` classes: the data's, else their indices."""
+        if self.classes is not None and len(self.classes) == count:
+            return self.classes
+        return tuple(str(i) for i in range(count))
 
 
 def training_data(
@@ -72,6 +90,7 @@ def training_data(
         arrays=placement.replicated({k: jnp.asarray(v) for k, v in split.train.items()}),
         eval_sets=eval_sets,
         chance=_chance(checked, spec, split.train),
+        classes=_classes(checked, spec) if given["train"] is None else None,
     )
 
 
@@ -102,12 +121,26 @@ def _chance(checked: Checked, spec: Train, train: Mapping[str, np.ndarray]) -> f
     """Chance accuracy on the training targets, when accuracy is a metric."""
     if "accuracy" not in spec.metrics:
         return None
+    target = _target(checked)
+    if target is None or target.name not in train:
+        return None
+    return verdicts.chance_accuracy(np.asarray(train[target.name]))
+
+
+def _classes(checked: Checked, spec: Train) -> tuple[str, ...] | None:
+    """The class names of the loss target, when it is an input the data names them for."""
+    target = _target(checked)
+    if target is None or not set(spec.metrics) & set(set_metrics.BY_CLASS):
+        return None
+    return sources.class_names(spec.data, Path(checked.recipe.file).parent, target.name)
+
+
+def _target(checked: Checked):
+    """The loss node's target when it is an input (a plan Value), else None."""
     plan = checked.plan
     loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
     target = loss_step.args[1] if len(loss_step.args) > 1 else None
-    if target is None or target.kind != "input" or target.name not in train:
-        return None
-    return verdicts.chance_accuracy(np.asarray(train[target.name]))
+    return target if target is not None and target.kind == "input" else None
 
 
 def as_numpy(arrays: Mapping[str, Any] | None, names: list[str]) -> dict[str, np.ndarray]:
