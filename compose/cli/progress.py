@@ -1,9 +1,9 @@
 """Training progress on stderr, as a listener: a bar on a terminal, plain lines elsewhere.
 
 On a terminal: name, bar, step/total, the epoch, steps/s, time left, then as many metrics
-as fit the width (80 columns show the loss, unless the epoch's text is long). Piped to a file or a CI log: one plain line
-per log point, which stays readable where a bar would be noise, its metrics carried onto
-indented lines after it where they would pass WIDTH columns.
+as fit the width (80 columns show the loss, unless the epoch's text is long). Piped to a
+file or a CI log: one plain line per log point, which stays readable where a bar would be
+noise, its metrics carried onto indented lines after it where they would pass WIDTH columns.
 """
 
 from __future__ import annotations
