@@ -10,6 +10,8 @@ checkpoint.prev.ckpt  before it, kept while the next is written
 data.npz              the arrays a run was given from Python, and val.npz, test.npz
 variants/             a population's variants, each a run folder of its own
 plots/                what `compose plot` draws, by default
+model.stablehlo       what `compose export` writes, by default, each beside its signature
+model.onnx            (model.stablehlo.json, model.onnx.json): compose.export
 """
 
 RECIPE = "recipe.yaml"
@@ -22,3 +24,4 @@ PREVIOUS_CHECKPOINT = "checkpoint.prev.ckpt"
 DATA_FILES = {"train": "data.npz", "val": "val.npz", "test": "test.npz"}  # by part
 VARIANTS = "variants"
 PLOTS = "plots"
+EXPORTS = {"stablehlo": "model.stablehlo", "onnx": "model.onnx"}  # by format

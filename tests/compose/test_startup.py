@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
-COMMANDS = ["run", "check", "inspect", "blocks", "schema", "edit", "plot"]
+COMMANDS = ["run", "check", "inspect", "blocks", "schema", "edit", "plot", "export"]
 
 SCRIPT = """
 import contextlib, io, json, sys
