@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -20,12 +21,13 @@ from compose.checker.variants import parse_vary
 from compose.checker.variants import problems as variant_problems
 from compose.cli.progress import TrainingProgress
 from compose.cli.signals import StopOnSignal
-from compose.cli.variant_table import variant_table
+from compose.cli.variant_table import WIDTH, variant_table
 from compose.recipe.loader import load
 from compose.recipe.problems import Problem, RecipeError, Where, printable
 from compose.recipe.records import Recipe
 from compose.runs.checkpoint import CheckpointError, resume_from
 from compose.runs.folder import default_dir, is_run
+from compose.runs.population_folder import resume_population
 from compose.runs.reading import check_folder
 from compose.runs.trained import run_recipe
 from compose.runs.training import make_population, make_session
@@ -58,8 +60,9 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
     with TrainingProgress(checked.recipe.name, enabled=not args.quiet) as progress:
         session = _session(args, checked, vary, folder, progress)
         signals.session = session
+        reader = resume_population if vary else resume_from  # a population says more
         try:
-            session.prepare(resume=resume_from(folder) if args.resume else None)
+            session.prepare(resume=reader(folder) if args.resume else None)
         except CheckpointError as err:
             print(f"compose run: --resume: {err}", file=sys.stderr)
             return 2
@@ -146,16 +149,17 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
         sets[part].append(f"{key} {number(value)}")
     state = ended(result, session.total)
     shown = "  ".join(sets[""] + sets["val_"])
-    if getattr(session, "variants", None):
-        state = f"{len(session.variants)} variants trained {result.steps} steps"
-        shown = f"mean {shown}"
     took = f"in {duration(result.seconds)} of training"
     if in_all is not None:
         took += f" ({duration(in_all)} in all, compiling included)"
-    print(printable(f"{name}: {state} {took}" + (f"  {shown}" if result.metrics else "")))
+    if getattr(session, "variants", None):
+        count = len(session.variants)
+        print(population_lines(f"{name}: {count} variants {state}", took, count, sets))
+    else:
+        print(printable(f"{name}: {state} {took}" + (f"  {shown}" if result.metrics else "")))
     if result.stopped.startswith("early stop") and result.best_step is not None:
         print(f"{result.stopped}; the weights kept are from step {result.best_step}")
-    if sets["test_"]:
+    if sets["test_"] and not getattr(session, "variants", None):
         print("test: " + "  ".join(sets["test_"]))
     taken = session.taken_from
     if taken[1] or taken[2]:
@@ -170,9 +174,41 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
     print(f"run folder: {folder}")
 
 
+def population_lines(head: str, took: str, count: int, sets: dict[str, list[str]]) -> str:
+    """What a population of `count` variants reached, in lines of at most WIDTH columns
+    (the table's): how it ended (`head`) and in what time (`took`), on a line of their own
+    when they do not fit one, then the mean over the variants of each metric (`sets`:
+    "loss 0.25" and the like, by set)."""
+    parts = [f"{head} {took}"] if len(head) + 1 + len(took) <= WIDTH else [head, f"  {took}"]
+    lines = [
+        line
+        for part in parts
+        for line in textwrap.wrap(part, WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+    ]
+    for label, items in (
+        (f"mean of the {count} variants:", sets[""] + sets["val_"]),
+        (f"test, mean of the {count} variants:", sets["test_"]),
+    ):
+        lines += fitted(label, items) if items else []
+    return "\n".join(printable(line) for line in lines)
+
+
+def fitted(label: str, items: list[str]) -> list[str]:
+    """`label`, then the items two spaces apart, in lines of at most WIDTH columns (the
+    lines after the first indented); an item is never split."""
+    lines, line = [], f"{label} {items[0]}"
+    for item in items[1:]:
+        if len(line) + 2 + len(item) > WIDTH:
+            lines.append(line)
+            line = f"  {item}"
+        else:
+            line += f"  {item}"
+    return [*lines, line]
+
+
 def ended(result, total: int) -> str:
-    """How a single run ended, with its steps: `trained 2000 steps`, `stopped early after
-    510 of 2000 steps`, `interrupted by Ctrl-C (SIGINT) after 180 of 400 steps`."""
+    """How a run (or a population) ended, with its steps: `trained 2000 steps`, `stopped
+    early after 510 of 2000 steps`, `interrupted by Ctrl-C (SIGINT) after 180 of 400 steps`."""
     after = f"after {result.steps} of {total} steps"
     if result.status == "early_stopped":
         return f"stopped early {after}"

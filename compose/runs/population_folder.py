@@ -3,7 +3,8 @@
 recipe.yaml, summary.json, metrics.jsonl   the population: at each log point the mean
                                            over the variants still training then, and
                                            the distribution in the summary
-checkpoint.ckpt                            every variant's state (compose.runs.checkpoint)
+checkpoint.ckpt                            every variant's state (compose.runs.checkpoint;
+                                           resume_population reads it back)
 variants/NAME/                             each variant as a run folder of its own
                                            (its recipe with its seed and settings
                                            written in), so load_run, compose plot and
@@ -15,13 +16,15 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compose.recipe.problems import Problem, RecipeError, Where
 from compose.recipe.source import dump_text
-from compose.runs.checkpoint import serialised
+from compose.runs.checkpoint import CheckpointError, latest, serialised
 from compose.runs.folder import keep_up_to, refuse_unless_new
-from compose.runs.names import METRICS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
+from compose.runs.names import CHECKPOINT, METRICS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
 from compose.runs.seal import seal
 from compose.runtime.files import make_folder, open_append, to_json, write_atomic
 from compose.trainer.listener import Listener
@@ -81,18 +84,17 @@ class PopulationFolder(Listener):
             folder = self.path / VARIANTS / folder_name(variant)
             own = session.results[variant.name]
             write_atomic(folder / WEIGHTS, seal(serialised(own.model)))
-            status = "failed" if variant.name in session.failures else "finished"
-            if status == "finished" and own.stopped:  # stopped early, or the whole population
-                status = "stopped"
-            summary = {"status": status, "steps": own.steps, "of": session.total}
+            summary = {"status": own.status, "steps": own.steps, "of": session.total}
             summary.update(seconds=own.seconds, metrics=own.metrics)
             if own.stopped:
                 summary["stopped"] = own.stopped
             if own.best_step is not None:
                 summary["best_step"] = own.best_step
+            if own.failure:
+                summary["failure"] = {"step": own.failure.step, "node": own.failure.node}
             write_atomic(folder / SUMMARY, (to_json(summary, indent=2) + "\n").encode())
             self._own[variant.name].close()
-        self._summary(session, "stopped" if result.stopped else "finished", result)
+        self._summary(session, result.status, result)
         self._metrics.close()
 
     def _summary(self, session: Population, status: str, result: Result | None = None) -> None:
@@ -106,6 +108,7 @@ class PopulationFolder(Listener):
             summary["metrics"] = result.metrics
             summary["notes"] = list(result.notes)
             for name, own in session.results.items():
+                summary["variants"][name].update(status=own.status, steps=own.steps)
                 summary["variants"][name]["metrics"] = own.metrics
             if result.stopped:
                 summary["stopped"] = result.stopped
@@ -140,3 +143,39 @@ def variant_document(
                 weight = {"init": learned.init, **dict(learned.init_args)}
             node[parts[2]] = {**weight, parts[3]: value}
     return out
+
+
+def resume_population(folder: str | Path) -> Callable[[Any], tuple]:
+    """What `Population.prepare(resume=...)` reads: the folder's newest whole checkpoint,
+    as compose.runs.checkpoint.resume_from reads a run's. A whole one whose arrays do not
+    fit the population (its recipe is the folder's: an earlier version of the population
+    trainer laid its optimizer state out otherwise) is a located problem saying so."""
+    folder = Path(folder)
+
+    def read(skeleton: Any) -> tuple:
+        whole = []  # the headers of the checkpoints whose checksum and header were good
+
+        def made(header: dict[str, Any]) -> Any:
+            whole.append(header)
+            return skeleton(header) if callable(skeleton) else skeleton
+
+        try:
+            return latest(folder, made)
+        except CheckpointError:
+            if not whole:
+                raise
+            hint = (
+                "its variants' folders still load for compose inspect and compose plot; to "
+                f"train again, start a new population from {folder / RECIPE}"
+            )
+            problem = Problem(Where(str(folder / CHECKPOINT)), EARLIER_LAYOUT, hint)
+            raise RecipeError([problem]) from None
+
+    return read
+
+
+EARLIER_LAYOUT = (
+    "expected the variants' weights and optimizer state as this version of the population "
+    "trainer keeps them, got arrays of other shapes: the checkpoint was written by an "
+    "earlier version and cannot be resumed"
+)

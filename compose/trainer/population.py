@@ -10,7 +10,9 @@ arguments (each variant's starting weights are drawn with its own). The weights 
 optimizer states gain a leading axis of variants and `jax.vmap` steps them all in each
 compiled chunk. A variant whose loss stops being finite stops at its last good weights,
 and with early stopping each variant stops on its own when its patience runs out, keeping
-its best weights; the others go on. A population checkpoints and resumes like one run.
+its best weights; the others go on. Its log points fall on a run's log grid, each
+variant's means carried from call to call as a run's are (compose.trainer.variant_records).
+A population checkpoints and resumes like one run.
 """
 
 from __future__ import annotations
@@ -29,24 +31,32 @@ from compose.checker.checked import Checked
 from compose.checker.graph import check
 from compose.checker.variants import planned, problems, variants
 from compose.model.composed import Composed, init_state, init_weights
+from compose.model.failure import Failure
 from compose.recipe.problems import RecipeError
+from compose.runtime.shown import number
 from compose.trainer.batches import Batches
 from compose.trainer.early_stop import EachEarlyStopping, each_where
 from compose.trainer.one_model import Outcome, Start, validation
-from compose.trainer.records import ordered
-from compose.trainer.result import Result
+from compose.trainer.records import Tally, ordered
+from compose.trainer.result import EARLY_STOP, Result
+from compose.trainer.schedule import intervals_per_call
 from compose.trainer.session import Session
 from compose.trainer.steps import evaluator, make_step, runners
+from compose.trainer.variant_notes import distribution
+from compose.trainer.variant_records import Row, last_row, means, own_rows, reached, record
+
+FAILED_ALL = "the loss stopped being finite in every variant"
 
 
 class Population(Session):
     """A Session over several variants at once, each a setting of the numbers `vary` names.
 
-    Records hold the mean over variants of each value, and under "variants" each variant's
-    own; `results` each variant's Result. A variant that stopped (its loss not finite, or
-    early stopping) takes no more steps: its records say `stopped_at` and nothing else
-    (its run folder logs no more lines), and its weights stay as they were. It advances,
-    pauses and checkpoints as any session: only its trainee (Variants) differs."""
+    Records, one per log point of the log grid, hold the mean over the variants that
+    reached it of each value, and under "variants" each variant's own; `results` each
+    variant's Result. A variant that stopped (its loss not finite, or early stopping) takes
+    no more steps: its records say `stopped_at` and nothing else (its run folder logs no
+    more lines), and its weights stay as they were. It advances, pauses and checkpoints
+    as any session: only its trainee (Variants) differs."""
 
     def __init__(self, recipe, vary: Mapping[str, Sequence[Any]], **options: Any):
         checked = recipe if isinstance(recipe, Checked) else check(recipe)
@@ -93,6 +103,8 @@ class Variants:
         self.early_stopped: dict[str, int] = {}
         self.results: dict[str, Result] = {}
         self.taken_from: tuple = (None, [], [])
+        # Each variant's per-step values after its last log point (records.Tally).
+        self.tallies = [Tally() for _ in self.variants]
 
     def start(self, session: Session) -> Start:
         spec, plan, placement = session.spec, session.checked.plan, session.data.placement
@@ -194,76 +206,115 @@ class Variants:
         return EachEarlyStopping(rule, len(self.variants))
 
     def intervals_per_call(self, lowered, every: int) -> int:
-        """One: a population's record holds every variant's means since the last one."""
-        return 1
+        return intervals_per_call(lowered, every)
 
     def evaluate(self, session: Session, model, arrays) -> dict[str, np.ndarray]:
         """Loss and metrics of every variant on a set: {name: array (variants,)}."""
         return {k: np.asarray(v) for k, v in ordered(session.evaluator(model, arrays)).items()}
 
     def outcome(self, session: Session, start: int, stop: int, running, began: float):
-        """One record: the mean over the variants still training, and each one's own."""
+        """The records of the call's log points, on the log grid as a run's: each variant's
+        means over its own steps since its last log point, and the mean over those that
+        reached the point. The step reached is the call's end, or once every variant has
+        stopped, the last step any of them took (a failed one's last row is logged there)."""
         stopped = self._stopped()
         params, opt_state, bad, values = session.calls.finite(
             running, start, stop, session.params(), session.opt_state
         )
         model = eqx.combine(params, session.static)
-        per_variant = self._per_variant(values, np.asarray(bad), stopped, start, stop)
-        per_variant = self._with_validation(session, model, per_variant, stop)
+        own = self._own_rows(session, values, np.asarray(bad), stopped, start, stop)
+        end, steps = stop, session.schedule.log_steps(start, stop)
+        if self._stopped().all():
+            end, steps = self._last_steps(session, start)
+        rows = self._rows(steps, own)
+        if steps and steps[-1] == end:  # validation is due at call ends only
+            self._with_validation(session, model, rows[-1], end)
         spent = time.perf_counter() - began
-        record = {"step": stop, **_means(per_variant), "seconds": session.seconds + spent}
-        record["variants"] = per_variant
-        return Outcome(model, params, opt_state, stop, spent, [record])
+        seconds = [session.seconds + spent * (s - start) / max(stop - start, 1) for s in steps]
+        records = [record(*point) for point in zip(steps, rows, seconds, strict=True)]
+        self._set_active()  # a variant that failed trains no more
+        return Outcome(model, params, opt_state, end, spent, records)
+
+    def _own_rows(self, session: Session, values, bad, stopped, start: int, stop: int) -> dict:
+        """{variant index: {log point step: its row}} for each variant that trained in the
+        call, to its first step that was not finite (then its failure is noted)."""
+        out = {}
+        for i, variant in enumerate(self.variants):
+            if stopped[i]:
+                continue
+            end = stop if bad[i] < 0 else int(bad[i])
+            if bad[i] >= 0:
+                self.failures[variant.name] = end + 1
+            steps = session.schedule.log_steps(start, end)
+            mine = {k: v[i] for k, v in values.items()}
+            out[i], self.tallies[i] = own_rows(self.tallies[i], mine, steps, start, end)
+        return out
+
+    def _last_steps(self, session: Session, start: int) -> tuple[int, list[int]]:
+        """Once every variant has stopped: the last step any of them took, and the log
+        points up to it, with it when a failed variant's last row waits for one."""
+        end = max([start, *(step - 1 for step in self.failures.values())])
+        steps = session.schedule.log_steps(start, end)
+        waiting = any(self._waiting(i) for i in range(len(self.variants)))
+        return end, steps + ([end] if waiting and end > start and end not in steps else [])
+
+    def _waiting(self, i: int) -> bool:
+        """Whether variant `i` failed after steps that no log point has covered yet."""
+        tally = self.tallies[i]
+        return self.variants[i].name in self.failures and reached(tally) > tally.since
+
+    def _rows(self, steps: list[int], own: dict) -> list[dict[str, Row]]:
+        """Each log point's row of each variant: its own, else a failed one's last row (at
+        the first point after its steps, with their "step" unless it is the point's),
+        else where it stopped."""
+        out: list[dict[str, Row]] = [{} for _ in steps]
+        for i, variant in enumerate(self.variants):
+            name, mine = variant.name, own.get(i, {})
+            for at, rows in zip(steps, out, strict=True):
+                if at in mine:
+                    rows[name] = mine[at]
+                elif self._waiting(i) and reached(self.tallies[i]) <= at:
+                    row, self.tallies[i] = last_row(self.tallies[i])
+                    rows[name] = {k: v for k, v in row.items() if (k, v) != ("step", at)}
+                else:
+                    rows[name] = {"stopped_at": self.failures.get(name) or self.early_stopped[name]}
+        return out
 
     def noted(self, session: Session, record: dict[str, Any], model) -> None:
         """Early stopping, each variant on its own; the calls told who still trains."""
         early = session.early
         if early:
             rows = [record["variants"][v.name] for v in self.variants]
-            early.update(record["step"], [None if "stopped_at" in r else r for r in rows], model)
-            for variant, done in zip(self.variants, early.exhausted_each, strict=True):
+            early.update(record["step"], [r if _reached(r) else None for r in rows], model)
+            for i, (variant, done) in enumerate(
+                zip(self.variants, early.exhausted_each, strict=True)
+            ):
                 if done and variant.name not in self.early_stopped:
                     self.early_stopped[variant.name] = record["step"]
+                    self.tallies[i] = Tally(record["step"])  # it logs no more
         self._set_active()
 
     def stop_reason(self, session: Session) -> str | None:
+        """Why the population ends after this call (None: it goes on): every variant has
+        stopped, all by early stopping, all failed, or some each way ("": it finished, each
+        variant's status says how it ended)."""
         if not self._stopped().all():
             return None
-        if self.early_stopped:
+        if not self.failures:
             rule = session.early.rule
             return (
-                f"early stop: every variant stopped improving ({rule.metric}, patience "
+                f"{EARLY_STOP}: every variant stopped improving ({rule.metric}, patience "
                 f"{rule.patience}); each keeps its best weights"
             )
-        return "the loss stopped being finite in every variant"
+        return FAILED_ALL if len(self.failures) == len(self.variants) else ""
 
-    def _per_variant(
-        self, values, bad: np.ndarray, stopped: np.ndarray, start: int, stop: int
-    ) -> dict[str, dict]:
-        out = {}
-        for i, variant in enumerate(self.variants):
-            name = variant.name
-            if stopped[i]:
-                out[name] = {"stopped_at": self.failures.get(name) or self.early_stopped[name]}
-                continue
-            taken = stop - start if bad[i] < 0 else int(bad[i]) - start
-            if bad[i] >= 0:
-                self.failures[name] = int(bad[i]) + 1
-            if taken <= 0:
-                out[name] = {"stopped_at": self.failures[name]}
-                continue
-            out[name] = {k: float(np.mean(np.asarray(v[i, :taken]))) for k, v in values.items()}
-        return out
-
-    def _with_validation(self, session: Session, model, per_variant: dict, step: int) -> dict:
-        """Each variant still training gets its validation values at `step`; a stopped one's
-        weights no longer change, and its curve ends where it stopped, as a run's would."""
+    def _with_validation(self, session: Session, model, rows: dict[str, Row], step: int) -> None:
+        """Each variant that reached `step` gets its validation values there; a stopped
+        one's weights no longer change: its curve ends where it stopped, as a run's would."""
         found = validation(session, model, step)
         for i, variant in enumerate(self.variants):
-            row = per_variant[variant.name]
-            if "stopped_at" not in row:
-                row.update({k: float(v[i]) for k, v in found.items()})
-        return per_variant
+            if _reached(rows[variant.name]):
+                rows[variant.name].update({k: float(v[i]) for k, v in found.items()})
 
     def result(self, session: Session) -> Result:
         """Every variant's result in `results`; the population's own Result holds the means.
@@ -281,15 +332,25 @@ class Variants:
             own = jax.tree_util.tree_map(lambda a, i=i: a[i], model)
             own = Composed(own.weights, self.plans[i], own.state)
             metrics = {k: float(v[i]) for k, v in finals.items()}
+            why, failed = self._why_stopped(session, i), self.failures.get(variant.name)
             self.results[variant.name] = Result(
-                own, self.early_stopped.get(variant.name, session.step), session.seconds,
-                metrics, None, self._why_stopped(session, i), best_steps[i],
+                own, self._steps(session, variant.name), session.seconds, metrics, None,
+                why or session.stopped, best_steps[i], Failure(failed, "", why) if failed else None,
             )  # fmt: skip
-        means = _means({n: r.metrics for n, r in self.results.items()})
+        failure = None
+        if session.stopped == FAILED_ALL:  # the step refused last, as a failed run's
+            failure = Failure(max(self.failures.values()), "", FAILED_ALL)
         return Result(
-            session.model, session.step, session.seconds, means, None, session.stopped,
-            notes=tuple(distribution(self)),
+            session.model, session.step, session.seconds,
+            means([r.metrics for r in self.results.values()]), None, session.stopped,
+            failure=failure, notes=tuple(distribution(self)),
         )  # fmt: skip
+
+    def _steps(self, session: Session, name: str) -> int:
+        """The steps a variant took: to its last good step, its early stop, or the end."""
+        if name in self.failures:
+            return self.failures[name] - 1
+        return self.early_stopped.get(name, session.step)
 
     def _why_stopped(self, session: Session, i: int) -> str:
         """Why variant `i` stopped before the others, in words ("" if it did not)."""
@@ -300,17 +361,25 @@ class Variants:
             early, rule = session.early.each[i], session.early.rule
             return (
                 f"early stop: {rule.metric} did not improve for {rule.patience} evaluations; "
-                f"best {early.best:.4g} at step {early.best_step}"
+                f"best {number(early.best)} at step {early.best_step}"
             )
         return ""
 
     def header(self, session: Session) -> dict[str, Any]:
-        """Each variant's first loss, failure and early stop, for the checkpoint."""
+        """Each variant's first loss, failure, early stop and the per-step values after
+        its last log point (so that a resumed population logs the same lines), for the
+        checkpoint; of the last record, the population's own line (the numbers of its
+        metrics.jsonl), without the variants' rows."""
         header: dict[str, Any] = {}
+        if "variants" in session.record:
+            header["record"] = {k: v for k, v in session.record.items() if k != "variants"}
         if session.first_loss is not None:
             header["first_loss"] = np.asarray(session.first_loss).tolist()
         header["failures"] = dict(self.failures)
         header["early_stopped"] = dict(self.early_stopped)
+        header["tallies"] = {
+            v.name: t.header() for v, t in zip(self.variants, self.tallies, strict=True)
+        }
         return header
 
     def restore(self, session: Session, header: dict[str, Any]) -> None:
@@ -318,38 +387,13 @@ class Variants:
         self.failures.update(header.get("failures") or {})
         self.early_stopped.clear()
         self.early_stopped.update(header.get("early_stopped") or {})
+        kept = header.get("tallies") or {}  # none before populations kept them
+        self.tallies = [
+            Tally.from_header(kept.get(v.name), self._steps(session, v.name)) for v in self.variants
+        ]
         self._set_active()
 
 
-def _means(per_variant: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
-    """The mean over variants of each value they all have."""
-    rows = [r for r in per_variant.values() if "stopped_at" not in r]
-    keys = [k for k in (rows[0] if rows else {}) if all(k in r for r in rows)]
-    return {k: float(np.mean([r[k] for r in rows])) for k in keys}
-
-
-def distribution(population: Population | Variants) -> list[str]:
-    """How the variants ended, in words: how many reach the best accuracy, the spread of
-    the loss, which failed."""
-    results = population.results
-    lines = []
-    key = next(
-        (k for k in ("val_accuracy", "accuracy") if all(k in r.metrics for r in results.values())),
-        None,
-    )
-    if key:
-        values = [r.metrics[key] for r in results.values()]
-        best = max(values)
-        reached = sum(v >= best - 1e-6 for v in values)
-        varied = {k for v in population.variants for k, _ in v.settings}
-        noun = "seeds" if varied == {"seed"} else "variants"
-        shown = f"{best:.4g}" if "." in f"{best:.4g}" else f"{best:.1f}"
-        lines.append(f"{reached} of {len(values)} {noun} reach {key} {shown}")
-    losses = [r.metrics["loss"] for r in results.values() if "loss" in r.metrics]
-    if losses:
-        lines.append(
-            f"loss: median {np.median(losses):.4g}, best {min(losses):.4g}, worst {max(losses):.4g}"
-        )
-    for name, step in population.failures.items():
-        lines.append(f"variant {name}: the loss stopped being finite at step {step}")
-    return lines
+def _reached(row: Row) -> bool:
+    """Whether a variant's row holds its values at the record's own step."""
+    return "stopped_at" not in row and "step" not in row
