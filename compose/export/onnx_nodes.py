@@ -50,6 +50,8 @@ def culprit(
 def _fails(plan: Plan, step: Step, weights: Weights, state: Weights) -> str | None:
     """Why `step` alone does not export, fed what it reads as inputs; None when it does."""
     alone, sig = _alone(plan, step)
+    if not sig.inputs:  # weights only (a parameter): a constant of the graph, not a node to blame
+        return None
 
     def function(*inputs: jax.Array) -> tuple[jax.Array]:
         def one(*example: jax.Array) -> tuple[jax.Array]:

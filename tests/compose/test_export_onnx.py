@@ -35,10 +35,12 @@ networks:
     outputs: [m]
 inputs: {x: [2], y: [1]}
 nodes:
+  b:    {block: parameter, shape: [1]}                # reads no input: never to blame
   x1:   {block: split, in: x, parts: 2, index: 0}
   x2:   {block: split, in: x, parts: 2, index: 1}
   g:    {network: gate, in: {p: x1, q: x2}}
-  prob: {block: sigmoid, in: g}
+  s:    {block: add, in: [g, b]}
+  prob: {block: sigmoid, in: s}
   loss: {block: cross_entropy, in: {pred: prob, target: y}}
 outputs: [prob]
 loss: loss
