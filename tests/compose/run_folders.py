@@ -80,13 +80,19 @@ def snapshot(root: Path, *, leave_out: Path | None = None) -> dict[str, str]:
 
 
 def located(lines: list[str], folder: Path) -> bool:
-    """Whether every line said is located in `folder` (a warning aside), and one is said."""
+    """Whether every line said is located in `folder`, or at the command-line argument that
+    set what it speaks of (a warning aside), and one is said."""
     said = [line for line in lines if not line.startswith("warning: ")]
-    return bool(said) and all(str(folder) in line for line in said)
+    return bool(said) and all(str(folder) in line or line.startswith("--") for line in said)
 
 
 def numbers(text: str) -> dict:
-    """What `compose inspect --json` measured of the model (not what it says the run is)."""
+    """What `compose inspect --json` measured of the model and its batch: not what it says
+    the run is, nor the update ratios, which depend on the optimizer state it found."""
     found = json.loads(text)
     found = found[0] if isinstance(found, list) else found
-    return {k: v for k, v in found.items() if k not in ("model", "update", "flags")}
+    weights = [
+        {k: v for k, v in w.items() if k not in ("update_ratio", "update_norm")}
+        for w in found["weights"]
+    ]
+    return {"loss": found["loss"], "nodes": found["nodes"], "weights": weights}

@@ -16,7 +16,13 @@ import pytest
 import compose
 from compose.runs.seal import seal, unseal
 from compose.runtime.files import UnsafePath, make_folder, open_append, write_atomic
-from tests.compose.run_folders import RECIPES, command, copy, numbers, snapshot, trained
+from tests.compose.run_folders import (
+    RECIPES,
+    command,
+    copy,
+    numbers,
+    snapshot,
+)
 from tests.conftest import XOR
 
 MINE = b"the user's own file\n"
@@ -24,16 +30,14 @@ NEVER = "a run folder's entries are never followed"
 GOES_ON = ["--quiet", "--set", "train.steps=80"]  # resumed, it trains 20 steps more
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
-    folder = trained(tmp_path_factory.mktemp("made") / "run")
-    assert not (folder / "checkpoint.prev.ckpt").exists()  # one checkpoint: at the end
-    return folder
+@pytest.fixture
+def run_dir(made_run):
+    return made_run
 
 
-@pytest.fixture(scope="module")
-def population(tmp_path_factory):
-    return trained(tmp_path_factory.mktemp("made") / "population", "--vary", "seed=0:2")
+@pytest.fixture
+def population(made_population):
+    return made_population
 
 
 @pytest.fixture
@@ -366,6 +370,17 @@ def test_damage_to_a_file_is_a_problem_naming_it_wherever_it_is_read(run_dir, tm
     for args in readers:
         assert command(*args)[::2] == (2, [f"{path}{message}"])
     assert snapshot(tmp_path) == before
+
+
+def test_plot_refuses_a_log_of_more_quantities_than_a_run_logs(run_dir, tmp_path):
+    folder = copy(run_dir, tmp_path / "run")
+    record = {"step": 10, **{f"q{i}": 0.5 for i in range(40)}}  # curves.png: 40 panels
+    (folder / METRICS).write_text(json.dumps(record) + "\n")
+    code, _, err = command(*plot_args(folder))
+    assert (code, err) == (
+        2,
+        [f"{folder / METRICS}: damaged: expected at most 32 quantities, got 40"],
+    )
 
 
 def test_a_log_line_cut_short_by_a_crash_is_left_out(run_dir, tmp_path):
