@@ -19,7 +19,8 @@ from compose.checker.checked import Checked
 from compose.checker.graph import check
 from compose.checker.variants import parse_vary
 from compose.checker.variants import problems as variant_problems
-from compose.cli.progress import TrainingProgress
+from compose.cli.class_table import class_tables
+from compose.cli.progress import TrainingProgress, counted, epochs
 from compose.cli.signals import StopOnSignal
 from compose.cli.variant_table import WIDTH, variant_table
 from compose.recipe.loader import load
@@ -147,8 +148,7 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
     for key, value in result.metrics.items():
         part = next((p for p in ("val_", "test_") if key.startswith(p)), "")
         sets[part].append(f"{key} {number(value)}")
-    state = ended(result, session.total)
-    shown = "  ".join(sets[""] + sets["val_"])
+    state = ended(result, session.total, getattr(session, "data", None))
     took = f"in {duration(result.seconds)} of training"
     if in_all is not None:
         took += f" ({duration(in_all)} in all, compiling included)"
@@ -156,11 +156,13 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
         count = len(session.variants)
         print(population_lines(f"{name}: {count} variants {state}", took, count, sets))
     else:
-        print(printable(f"{name}: {state} {took}" + (f"  {shown}" if result.metrics else "")))
+        print(run_lines(f"{name}: {state} {took}", sets))
     if result.stopped.startswith("early stop") and result.best_step is not None:
-        print(f"{result.stopped}; the weights kept are from step {result.best_step}")
-    if sets["test_"] and not getattr(session, "variants", None):
-        print("test: " + "  ".join(sets["test_"]))
+        kept = f"{result.stopped}; the weights kept are from step {result.best_step}"
+        print("\n".join(textwrap.wrap(kept, WIDTH, subsequent_indent="  ")))
+    if result.confusion is not None:
+        part = next(p for p in ("val_", "", "test_") if p in result.confusion.matrices)
+        print("\n".join(class_tables(result.confusion, part)))
     taken = session.taken_from
     if taken[1] or taken[2]:
         new = f" (initialised: {', '.join(taken[2])})" if taken[2] else ""
@@ -172,6 +174,15 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
     for note in result.notes:
         print(printable(f"note: {note}"))
     print(f"run folder: {folder}")
+
+
+def run_lines(head: str, sets: dict[str, list[str]]) -> str:
+    """What one run reached, in lines of at most WIDTH columns: `head`, how it ended, then
+    the metrics of each set on lines of their own (`sets`: "loss 0.25" and the like)."""
+    lines = textwrap.wrap(head, WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+    for label, part in (("train:", ""), ("val:", "val_"), ("test:", "test_")):
+        lines += fitted(label, sets[part]) if sets[part] else []
+    return "\n".join(printable(line) for line in lines)
 
 
 def population_lines(head: str, took: str, count: int, sets: dict[str, list[str]]) -> str:
@@ -206,14 +217,20 @@ def fitted(label: str, items: list[str]) -> list[str]:
     return [*lines, line]
 
 
-def ended(result, total: int) -> str:
-    """How a run (or a population) ended, with its steps: `trained 2000 steps`, `stopped
-    early after 510 of 2000 steps`, `interrupted by Ctrl-C (SIGINT) after 180 of 400 steps`."""
+def ended(result, total: int, data=None) -> str:
+    """How a run (or a population) ended, with its steps and, given its TrainingData, its
+    epochs: `trained 2000 steps (5 epochs)`, `stopped early after 510 of 2000 steps (epoch
+    1.3/5)`, `interrupted by Ctrl-C (SIGINT) after 180 of 400 steps (epoch 0.5/1)`."""
     after = f"after {result.steps} of {total} steps"
+    if data is not None:
+        after += f" (epoch {epochs(data, result.steps, total)})"
     if result.status == "early_stopped":
         return f"stopped early {after}"
     if result.status == "interrupted":
         return f"{result.stopped} {after}"
     if result.status in ("stopped", "failed"):
         return f"{result.status} {after}"
-    return f"trained {result.steps} steps"
+    if data is None:
+        return f"trained {result.steps} steps"
+    whole = counted(data.epochs(result.steps))
+    return f"trained {result.steps} steps ({whole} epoch{'' if whole == '1' else 's'})"

@@ -70,7 +70,7 @@ def test_blocks_unknown_name(capsys):
 def test_run_trains_and_writes_the_folder(cli, tmp_path):
     code, out, err = cli(XOR, "run", "r.yaml", "--out", "out", "--quiet", "--set", "train.steps=30")
     assert code == 0, err
-    assert out.startswith("recipe: trained 30 steps in ")
+    assert out.startswith("recipe: trained 30 steps (30 epochs) in ")
     assert out.splitlines()[-1] == "run folder: out"
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["steps"] == 30 and set(summary["metrics"]) == {"loss", "accuracy"}
@@ -153,7 +153,7 @@ def test_run_resumes_and_init_from_reports(cli, tmp_path):
     code, out, err = cli(XOR, "run", "r.yaml", "--out", "first", "--quiet")
     assert code == 0
     code, out, err = cli(XOR, "run", "--resume", "first", "--quiet", "--set", "train.steps=20")
-    assert code == 0 and out.startswith("recipe: trained 20 steps in ")
+    assert code == 0 and out.startswith("recipe: trained 20 steps (20 epochs) in ")
     code, out, err = cli(XOR, "run", "r.yaml", "--init-from", "first", "--out", "second", "--quiet")
     assert code == 0
     assert "started from 4 of 4 trained weights" in out.splitlines()

@@ -49,7 +49,7 @@ def test_the_cli_trains_a_population_and_writes_each_variant(cli, tmp_path):
     code, out, err = cli(text, "run", "r.yaml", "--out", "pop", "--quiet", "--vary", "seed=0:8")
     assert code == 0, err
     lines = out.splitlines()
-    assert lines[0].startswith("xor: 8 variants trained 2000 steps")
+    assert lines[0].startswith("xor: 8 variants trained 2000 steps (2000 epochs)")
     table = lines.index("8 variants by loss, lowest first:")
     assert lines[table - 1].startswith("mean of the 8 variants: loss ")
     assert lines[table + 1].split() == ["variant", "loss", "accuracy"]

@@ -191,13 +191,14 @@ def test_the_summary_gives_the_training_time_and_the_whole_time(tmp_path, capsys
     code = main(["run", str(RECIPES / "xor.yaml"), "--out", str(tmp_path / "run"), "--quiet"])
     whole = time.perf_counter() - began
     assert code == 0
-    first = capsys.readouterr().out.splitlines()[0]
+    first, second = capsys.readouterr().out.splitlines()[:2]
     found = re.fullmatch(
-        r"xor: trained 2000 steps in (.+) of training \((.+) in all, compiling included\)"
-        r"  loss \S+  accuracy 1",
+        r"xor: trained 2000 steps \(2000 epochs\) in (.+) of training "
+        r"\((.+) in all, compiling included\)",
         first,
     )
     assert found, first
+    assert re.fullmatch(r"train: loss \S+  accuracy 1", second), second
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert found[1] == duration(summary["seconds"])  # the compiled calls' time
     training, in_all = seconds_of(found[1]), seconds_of(found[2])
@@ -209,9 +210,10 @@ def test_the_run_summary_never_shows_a_negative_zero(capsys):
     session = SimpleNamespace(total=10, taken_from=(None, [], []))
     report("x", session, result, "out", in_all=-0.0)
     out = capsys.readouterr().out
-    assert out.splitlines()[:2] == [
-        "x: trained 10 steps in under 1 ms of training (under 1 ms in all, compiling "
-        "included)  loss 0  val_loss 0",
+    assert out.splitlines()[:4] == [
+        "x: trained 10 steps in under 1 ms of training (under 1 ms in all, compiling included)",
+        "train: loss 0",
+        "val: val_loss 0",
         "test: test_mse 0",
     ]
 
@@ -228,8 +230,12 @@ def test_the_summary_says_when_early_stopping_ended_the_run(tmp_path, capsys):
     reason = (
         f"early stop: loss did not improve for 1 evaluations; best {first['loss']:.4g} at step 20"
     )
-    assert out[0].startswith("xor: stopped early after 40 of 2000 steps in ")
-    assert out[1] == f"{reason}; the weights kept are from step 20"
+    assert out[0].startswith("xor: stopped early after 40 of 2000 steps (epoch 40.0/2000) in ")
+    said = next(i for i, x in enumerate(out) if x.startswith("early stop: "))  # after the metrics
+    assert out[said - 1].startswith("train: loss ") and all(len(x) <= 100 for x in out)
+    assert " ".join(x.strip() for x in out[said : said + 2]) == (
+        f"{reason}; the weights kept are from step 20"
+    )
     summary = json.loads((folder / "summary.json").read_text())
     assert (summary["status"], summary["stopped"], summary["best_step"]) == (
         "early_stopped", reason, 20
@@ -258,7 +264,8 @@ def test_the_summary_says_when_ctrl_c_ended_the_run(tmp_path):
     lines = out.splitlines()
     steps = summary["steps"]
     assert lines[0].startswith(
-        f"xor: interrupted by Ctrl-C (SIGINT) after {steps} of 60000 steps in "
+        f"xor: interrupted by Ctrl-C (SIGINT) after {steps} of 60000 steps (epoch "
+        f"{steps}.0/60000) in "
     )
     assert lines[-1] == f"resume: compose run --resume {folder}"
 
