@@ -31,11 +31,11 @@ def export(args: argparse.Namespace, signals: StopOnSignal) -> int:
     """Export and say what was written; 2 for a path that cannot be written, a model ONNX
     cannot hold, or a missing extra."""
     from compose.export import onnx_model
-    from compose.export.exporting import export_run
+    from compose.export.exporting import export_run, out_problem
     from compose.runtime.compile_cache import use_compile_cache
 
-    problem = _out_problem(args.out)
-    if problem:
+    problem = out_problem(Path(args.out)) if args.out is not None else None
+    if problem:  # said before any work is done
         print(f"compose export: --out {args.out}: {problem}", file=sys.stderr)
         return 2
     use_compile_cache()
@@ -54,16 +54,3 @@ def export(args: argparse.Namespace, signals: StopOnSignal) -> int:
         f"inputs: {done.difference:.3g}"
     )
     return 0
-
-
-def _out_problem(out: str | None) -> str | None:
-    """Why `--out` cannot be the file to write, before any work is done (the writer
-    refuses a link itself)."""
-    if out is None:
-        return None
-    path = Path(out)
-    if path.is_dir():
-        return "expected a file to write, got a folder"
-    if not path.parent.is_dir():
-        return f"expected a file in an existing folder, got no folder {path.parent}"
-    return None

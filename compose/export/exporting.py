@@ -15,6 +15,8 @@ graph that onnxruntime cannot run or that disagrees is refused, naming the node 
 from __future__ import annotations
 
 import importlib.metadata
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +66,10 @@ def export_run(folder: str | Path, form: str, *, out: str | Path | None = None) 
     hold (naming the node), onnx_model.MissingOnnx without the ONNX extra."""
     folder = Path(folder)
     _expect_a_run(folder)
+    path = Path(out) if out is not None else default_out(folder, form)
+    problem = out_problem(path)
+    if problem:
+        raise FileExistsError(f"{path}: {problem}")
     if form == "onnx":
         onnx_model.require()  # before the model loads: the message comes at once
     recipe, model = load_run(folder)
@@ -80,13 +86,45 @@ def export_run(folder: str | Path, form: str, *, out: str | Path | None = None) 
     else:
         artifact, difference = onnx_artifact(recipe, model, sig)
         about = {"opset": onnx_model.OPSET, "jax2onnx": _version("jax2onnx")}
-    path = Path(out) if out is not None else default_out(folder, form)
     described = Path(f"{path}.json")
     checked = {"examples": len(inputs[0]) if inputs else 0, "max_abs_difference": difference}
     text = to_json(sig.as_json(format=form, recipe=recipe.name, **about, checked=checked), indent=2)
+    write_atomic(described, (text + "\n").encode())  # first: an artifact is never left without
     write_atomic(path, artifact)
-    write_atomic(described, (text + "\n").encode())
     return Exported(path, described, difference, checked["examples"])
+
+
+def out_problem(path: Path) -> str | None:
+    """Why `path` cannot take an export, if it cannot: a folder, a path in no folder, or a
+    file that is not an earlier export (whose signature, with its format, lies beside it),
+    which an export must not replace (a run's model.eqx, say). A link is refused here, and
+    by the writer again as it writes."""
+    path = Path(path)
+    if path.is_symlink():
+        link = os.readlink(path)
+        return f"expected a file to write, got a symbolic link to {link} (never written through)"
+    if path.is_dir():
+        return "expected a file to write, got a folder"
+    if not path.parent.is_dir():
+        return f"expected a file in an existing folder, got no folder {path.parent}"
+    if path.is_file() and not _an_export(path):
+        return (
+            f"expected a new file or an earlier export (with {path.name}.json beside it), "
+            "got another file: it is left as it is"
+        )
+    return None
+
+
+def _an_export(path: Path) -> bool:
+    """Whether `path` has the signature of an export beside it."""
+    signature = Path(f"{path}.json")
+    try:
+        if signature.is_symlink() or signature.stat().st_size > 1_000_000:
+            return False
+        found = json.loads(signature.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(found, dict) and found.get("format") in FORMATS
 
 
 def model_outputs(model: Composed, sig: Signature, inputs: list[np.ndarray]) -> tuple:

@@ -244,6 +244,37 @@ def test_out_must_be_a_file_in_an_existing_folder(xor_run, tmp_path, capsys):
     ]
 
 
+def test_out_replaces_an_earlier_export_only(xor_run, tmp_path, capsys):
+    out = tmp_path / "m.stablehlo"
+    for _ in range(2):  # the second replaces the first
+        code, lines, err = export_cli(capsys, xor_run, "--format", "stablehlo", "--out", out)
+        assert (code, err, lines[0]) == (0, [], str(out))
+    model = xor_run / "model.eqx"
+    before = model.read_bytes()
+    code, lines, err = export_cli(capsys, xor_run, "--format", "stablehlo", "--out", model)
+    assert (code, lines) == (2, [])
+    assert err == [
+        f"compose export: --out {model}: expected a new file or an earlier export (with "
+        "model.eqx.json beside it), got another file: it is left as it is"
+    ]
+    assert model.read_bytes() == before
+    assert not (xor_run / "model.eqx.json").exists()
+
+
+def test_out_that_is_a_link_is_not_written_through(xor_run, tmp_path, capsys):
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("mine")
+    (tmp_path / "m.stablehlo").symlink_to(target)
+    out = tmp_path / "m.stablehlo"
+    code, lines, err = export_cli(capsys, xor_run, "--format", "stablehlo", "--out", out)
+    assert (code, lines) == (2, [])
+    assert err == [
+        f"compose export: --out {out}: expected a file to write, got a symbolic link to "
+        f"{target} (never written through)"
+    ]
+    assert target.read_text() == "mine"
+
+
 def test_a_format_is_required_and_one_of_two(xor_run, capsys):
     code, out, err = export_cli(capsys, xor_run, "--format", "tflite")
     assert code == 2
