@@ -35,7 +35,16 @@ def _seconds(value: Any, meta: dict[str, Any]) -> bool:
 
 
 def _record(value: Any, meta: dict[str, Any]) -> bool:
-    return isinstance(value, dict) and all(_number(v) for v in value.values())
+    """A record of numbers; a population's checkpoints of earlier versions held its
+    variants' rows too (each of numbers), read so that resuming one can say why it cannot."""
+    if not isinstance(value, dict):
+        return False
+    rows = value.get("variants", {})
+    return (
+        isinstance(rows, dict)
+        and all(isinstance(r, dict) and all(map(_number, r.values())) for r in rows.values())
+        and all(_number(v) for k, v in value.items() if k != "variants")
+    )
 
 
 def _losses(value: Any, meta: dict[str, Any]) -> bool:
