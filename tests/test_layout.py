@@ -33,6 +33,8 @@ def test_blocks_import_jax_and_the_standard_library_only():
         ("yaml", "compose/recipe/source.py"),
         ("optax", "compose/checker/optimizers.py"),
         ("sklearn", "compose/data/sklearn_sets.py"),
+        ("jax2onnx", "compose/export/onnx_model.py"),
+        ("onnxruntime", "compose/export/onnx_model.py"),
     ],
 )
 def test_each_library_has_one_home_in_compose(library, home):

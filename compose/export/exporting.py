@@ -88,7 +88,8 @@ def export_run(folder: str | Path, form: str, *, out: str | Path | None = None) 
         about = {"opset": onnx_model.OPSET, "jax2onnx": _version("jax2onnx")}
     described = Path(f"{path}.json")
     checked = {"examples": len(inputs[0]) if inputs else 0, "max_abs_difference": difference}
-    text = to_json(sig.as_json(format=form, recipe=recipe.name, **about, checked=checked), indent=2)
+    said = {"format": form, "recipe": recipe.name, **sig.as_json(), **about, "checked": checked}
+    text = to_json(said, indent=2)
     write_atomic(described, (text + "\n").encode())  # first: an artifact is never left without
     write_atomic(path, artifact)
     return Exported(path, described, difference, checked["examples"])

@@ -31,14 +31,14 @@ class Signature:
     inputs: tuple[tuple[str, Shape], ...]
     outputs: tuple[tuple[str, Shape], ...]
 
-    def as_json(self, **extra: Any) -> dict[str, Any]:
-        """The signature as written beside an artifact: names, shapes with "batch" first,
-        dtypes, in calling order; `extra` keys are added after."""
+    def as_json(self) -> dict[str, Any]:
+        """The inputs and outputs as written beside an artifact: names, shapes with
+        "batch" first, dtypes, in calling order."""
 
         def listed(pairs: tuple[tuple[str, Shape], ...]) -> list[dict[str, Any]]:
             return [{"name": n, "shape": [BATCH, *shape], "dtype": "float32"} for n, shape in pairs]
 
-        return {"inputs": listed(self.inputs), "outputs": listed(self.outputs), **extra}
+        return {"inputs": listed(self.inputs), "outputs": listed(self.outputs)}
 
 
 def signature(model: Composed) -> Signature:
