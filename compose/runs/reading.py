@@ -214,8 +214,13 @@ def inside(folder: Path, relative: str, where: Where) -> Path:
     """`folder / relative`, a path one of the folder's files names: raise RecipeError at
     `where` unless it is relative and stays inside the folder (links resolved)."""
     path = folder / relative
-    root = folder.resolve()
-    if Path(relative).is_absolute() or not path.resolve().is_relative_to(root):
+    try:
+        leads_out = Path(relative).is_absolute() or not path.resolve().is_relative_to(
+            folder.resolve()
+        )
+    except (OSError, ValueError, RuntimeError):  # a NUL in it, a loop of links
+        leads_out = True
+    if leads_out:
         message = (
             f"expected a path inside the run folder {folder}, got {json.dumps(relative)}, "
             "which leads outside it"
