@@ -174,7 +174,9 @@ def _expect_a_run(folder: Path) -> None:
     if not folder.is_dir():
         got = "nothing" if not folder.exists() else "a file"
     elif (folder / VARIANTS).is_dir():
-        got = "a population's folder (export one variant's: RUN/variants/NAME)"
+        names = sorted(p.name for p in (folder / VARIANTS).iterdir() if p.is_dir())
+        one = folder / VARIANTS / (names[0] if names else "NAME")
+        got = f"a population's folder: export one of its variants, e.g. {one}"
     else:
         missing = [name for name in (RECIPE, WEIGHTS) if not (folder / name).is_file()]
         got = f"a folder without {' or '.join(missing)}"

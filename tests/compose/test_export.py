@@ -231,6 +231,19 @@ def test_not_a_run_folder_is_said_and_exits_2(tmp_path, capsys):
     ]
 
 
+def test_a_population_folder_points_to_its_variants(tmp_path, capsys):
+    population = tmp_path / "pop"  # laid out as compose.runs.population_folder writes one
+    (population / "variants" / "seed=0").mkdir(parents=True)
+    (population / "variants" / "seed=1").mkdir()
+    (population / "recipe.yaml").write_text((RECIPES / "xor.yaml").read_text())
+    code, out, err = export_cli(capsys, population, "--format", "stablehlo")
+    assert (code, out) == (2, [])
+    assert err == [
+        f"{population}: expected a run folder (with recipe.yaml and model.eqx), got a "
+        f"population's folder: export one of its variants, e.g. {population}/variants/seed=0"
+    ]
+
+
 def test_out_must_be_a_file_in_an_existing_folder(xor_run, tmp_path, capsys):
     code, out, err = export_cli(capsys, xor_run, "--format", "stablehlo", "--out", tmp_path)
     assert (code, out) == (2, [])
