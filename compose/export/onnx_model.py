@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import jax
 import numpy as np
 
 from compose.export.inference import BATCH, Signature, batched, max_difference, sample_inputs
@@ -98,7 +99,10 @@ def check(artifact: bytes, function: Any, sig: Signature) -> float:
     """The largest difference between `artifact` run by onnxruntime and `function` on
     sample inputs; raises Unconvertible when it is over TOLERANCE of the outputs' scale."""
     inputs = sample_inputs(sig)
-    want = tuple(np.asarray(a) for a in function(*inputs))
+    # onnxruntime computes in float32 on the CPU: so does the model here, also on a GPU
+    # whose float32 matrix products would otherwise round to TensorFloat-32.
+    with jax.default_matmul_precision("highest"):
+        want = tuple(np.asarray(a) for a in function(*inputs))
     difference = max_difference(run_onnx(artifact, sig, inputs), want)
     scale = max((float(np.max(np.abs(w), initial=0.0)) for w in want), default=0.0)
     if not difference <= TOLERANCE * max(1.0, scale):  # NaN fails too
