@@ -159,7 +159,7 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
         print(run_lines(f"{name}: {state} {took}", sets))
     if result.stopped.startswith("early stop") and result.best_step is not None:
         kept = f"{result.stopped}; the weights kept are from step {result.best_step}"
-        print("\n".join(textwrap.wrap(kept, WIDTH, subsequent_indent="  ")))
+        print("\n".join(textwrap.wrap(printable(kept), WIDTH, subsequent_indent="  ")))
     if result.confusion is not None:
         part = next(p for p in ("val_", "", "test_") if p in result.confusion.matrices)
         print("\n".join(class_tables(result.confusion, part)))
@@ -179,7 +179,8 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
 def run_lines(head: str, sets: dict[str, list[str]]) -> str:
     """What one run reached, in lines of at most WIDTH columns: `head`, how it ended, then
     the metrics of each set on lines of their own (`sets`: "loss 0.25" and the like)."""
-    lines = textwrap.wrap(head, WIDTH, subsequent_indent="  ", break_on_hyphens=False)
+    # escaped before wrapping: wrapping would turn a name's \r or \t into a space
+    lines = textwrap.wrap(printable(head), WIDTH, subsequent_indent="  ", break_on_hyphens=False)
     for label, part in (("train:", ""), ("val:", "val_"), ("test:", "test_")):
         lines += fitted(label, sets[part]) if sets[part] else []
     return "\n".join(printable(line) for line in lines)
@@ -190,6 +191,7 @@ def population_lines(head: str, took: str, count: int, sets: dict[str, list[str]
     (the table's): how it ended (`head`) and in what time (`took`), on a line of their own
     when they do not fit one, then the mean over the variants of each metric (`sets`:
     "loss 0.25" and the like, by set)."""
+    head = printable(head)  # escaped before wrapping, which makes a \r or \t a space
     parts = [f"{head} {took}"] if len(head) + 1 + len(took) <= WIDTH else [head, f"  {took}"]
     lines = [
         line

@@ -584,7 +584,8 @@ def test_inspect_problems_exit_2(cli, tmp_path):
     ])  # fmt: skip
     (tmp_path / "unfinished").mkdir()
     (tmp_path / "unfinished" / "recipe.yaml").write_text(XOR)
-    (tmp_path / "unfinished" / "summary.json").write_text("{}")
+    started = '{"status": "running", "steps": 0}'  # as a run writes it when it starts
+    (tmp_path / "unfinished" / "summary.json").write_text(started)
     assert cli(XOR, "inspect", "unfinished")[::2] == (2, [
         "unfinished: expected the run's weights in model.eqx, got none (a run writes them "
         "when it ends)"
