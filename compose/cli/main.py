@@ -109,6 +109,12 @@ def _add_inspect(look: argparse.ArgumentParser) -> None:
         help="examples of the training data to look at (default: the recipe's batch size)",
     )
     look.add_argument("--json", action="store_true", help="print the numbers and flags as JSON")
+    look.add_argument(
+        "--values", metavar="NODE", help="one node's activation and gradient, element by element"
+    )
+    look.add_argument(
+        "--example", type=int, default=0, metavar="I", help="the example --values shows (default 0)"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -178,6 +184,10 @@ def _inspect(args: argparse.Namespace, signals: StopOnSignal) -> int:
         print(f"compose inspect: --batch: expected a positive number of examples, got "
               f"{args.batch}", file=sys.stderr)  # fmt: skip
         return 2
+    if args.values is not None:
+        from compose.cli import inspect_values
+
+        return inspect_values.run(args)
     many = members(args.target)  # a population: each variant in turn (JSON: a list)
     found_json = []
     for name, target in many or [("", args.target)]:
