@@ -3,6 +3,7 @@
 from .checker.checked import Checked as Checked
 from .checker.graph import check as check
 from .document.document import Document as Document
+from .document.nested import open_network as open_network
 from .document.records import ChangedOnDisk as ChangedOnDisk
 from .document.records import Init as Init
 from .document.records import Instance as Instance

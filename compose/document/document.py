@@ -15,18 +15,17 @@ design.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from compose.checker.checked import Checked
 from compose.checker.plan import Shape
-from compose.document import node_edits as ops
 from compose.document import rules
-from compose.document import section_edits as sections
 from compose.document.file import Stamp, conflict, stamp_of
 from compose.document.layout import same
+from compose.document.operations import Operations
 from compose.document.recheck import recheck
 from compose.document.records import (
     ChangedOnDisk,
@@ -47,7 +46,7 @@ from compose.document.splice import Edit, Text, apply
 from compose.document.view import View
 from compose.recipe.problems import RecipeError
 from compose.recipe.records import Recipe
-from compose.recipe.source import load_file, load_text
+from compose.recipe.source import Source, load_file, load_text
 from compose.runtime.files import write_atomic
 
 __all__ = [
@@ -74,7 +73,7 @@ class _Step:
     label: str
 
 
-class Document:
+class Document(Operations):
     """A recipe being edited: its text, its records with places, and its check.
 
     Every operation either raises `Refused` (nothing changes) or changes the text, pushes
@@ -184,105 +183,6 @@ class Document:
         nodes and weights that do not depend on it, and for a weight slot, networks."""
         return rules.sources(self._view, node, port)
 
-    # -- operations ---------------------------------------------------------------------------
-    def add_node(
-        self,
-        name: str,
-        block: str,
-        *,
-        wires: str | Sequence[str] | Mapping[str, str] | None = None,
-        hypers: Mapping[str, Any] | None = None,
-        weights: Mapping[str, Any] | None = None,
-        after: str | None = None,
-    ) -> Checked:
-        """Add a block node after node `after` (default: last); `weights` maps slots to a
-        name, an Instance or an Init."""
-        edit = ops.add_node(
-            self._view, name, block, wires=wires, hypers=hypers, weights=weights, after=after
-        )
-        return self._apply(edit)
-
-    def add_instance(
-        self,
-        name: str,
-        network: str,
-        *,
-        wires: str | Sequence[str] | Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        repeat: int | None = None,
-        after: str | None = None,
-    ) -> Checked:
-        """Add a node that is an instance of a network (a name under `networks:` or a file)."""
-        edit = ops.add_instance(
-            self._view, name, network, wires=wires, params=params, repeat=repeat, after=after
-        )
-        return self._apply(edit)
-
-    def wire_instance(
-        self,
-        node: str,
-        slot: str,
-        name: str,
-        network: str,
-        *,
-        wires: str | Sequence[str] | Mapping[str, str] | None = None,
-        params: Mapping[str, Any] | None = None,
-        repeat: int | None = None,
-    ) -> Checked:
-        """Add node `name`, a new instance of `network` wired by `wires`, just before `node`,
-        and wire `node`'s weight slot `slot` to its output: one step to undo."""
-        edit = ops.wire_instance(
-            self._view, node, slot, name, network, wires=wires, params=params, repeat=repeat
-        )
-        return self._apply(edit)
-
-    def rename(self, old: str, new: str) -> Checked:
-        """Rename a node or input and every wire, weight reference, output and loss naming it."""
-        return self._apply(ops.rename(self._view, old, new))
-
-    def delete_node(self, name: str) -> Checked:
-        """Delete a node; wires that named it stay, and the check reports each of them."""
-        return self._apply(ops.delete_node(self._view, name))
-
-    def set_block(self, node: str, block: str) -> Checked:
-        """Change a node's block; settings the new block lacks are reported, not dropped."""
-        return self._apply(ops.set_block(self._view, node, block))
-
-    def set_hyper(self, node: str, name: str, value: Any) -> Checked:
-        """Set a hyperparameter (None: back to its default), refused by the block's own check;
-        on a network instance, set a parameter or `repeat`."""
-        return self._apply(ops.set_hyper(self._view, node, name, value))
-
-    def wire(self, node: str, port: str, source: Any) -> Checked:
-        """Wire an input port or weight slot to a name (one of `sources(node, port)`), a weight
-        slot to an Instance or an Init; None unwires (a weight slot: learned again)."""
-        return self._apply(ops.wire(self._view, node, port, source))
-
-    def set_input(self, name: str, shape: Sequence[int]) -> Checked:
-        """Add a recipe input, or change its shape."""
-        return self._apply(sections.set_input(self._view, name, shape))
-
-    def remove_input(self, name: str) -> Checked:
-        """Remove a recipe input; wires that named it are reported."""
-        return self._apply(sections.remove_input(self._view, name))
-
-    def set_outputs(self, names: Sequence[str]) -> Checked:
-        return self._apply(sections.set_top(self._view, "outputs", list(names)))
-
-    def set_loss(self, name: str | None) -> Checked:
-        return self._apply(sections.set_top(self._view, "loss", name))
-
-    def set_name(self, name: str) -> Checked:
-        return self._apply(sections.set_top(self._view, "name", name))
-
-    def set_about(self, about: str | None) -> Checked:
-        return self._apply(sections.set_top(self._view, "about", about))
-
-    def set_train(self, key: str | Sequence[str], value: Any) -> Checked:
-        """Set a train-section key, e.g. ("steps", 100) or ("optimizer.adam.learning_rate",
-        0.01); None removes it. The check reports bad values."""
-        return self._apply(sections.set_train(self._view, key, value))
-
     # -- undo ---------------------------------------------------------------------------------
     @property
     def undo_label(self) -> str | None:
@@ -333,6 +233,11 @@ class Document:
             self._show(self._text)  # places now name the new file
         return target
 
+    def recheck(self) -> Checked:
+        """Check the text again: the files it names (network files, data) may have changed."""
+        self._show(self._text)
+        return self.checked
+
     def changed_on_disk(self) -> bool:
         """Whether the file changed since the document read or wrote it."""
         return self.path is not None and conflict(self.path, self.path, self._stamp) is not None
@@ -360,15 +265,22 @@ class Document:
             return self.checked
         if self.verify:
             _verify(after)
-        self._undo.append(_Step(before, edit.label))
+        return self._push(after, edit.label)
+
+    def _push(self, after: Text, label: str) -> Checked:
+        """Make `after` the text, as one step to undo labelled `label`."""
+        self._undo.append(_Step(self._text, label))
         self._redo.clear()
         self._show(after)
         return self.checked
 
+    def _check(self, source: Source) -> tuple[Recipe, Checked]:
+        return recheck(source)
+
     def _show(self, text: Text) -> None:
         if text.source.file != self._file:
             text = Text(text.text, load_text(text.text, file=self._file), text.indent)
-        recipe, checked = recheck(text.source)
+        recipe, checked = self._check(text.source)
         self._text = text
         self._view = View(text.source, recipe, checked)
         self.revision += 1

@@ -37,6 +37,12 @@ from compose.recipe.problems import shown
 
 def add_node(view, name, block, *, wires=None, hypers=None, weights=None, after=None) -> Edit:
     """A block node after node `after` (default: the last), each value checked."""
+    spec = block_spec(view, name, block, wires=wires, hypers=hypers, weights=weights)
+    return _add(view, name, spec, after, f"add node '{name}'")
+
+
+def block_spec(view, name, block, *, wires=None, hypers=None, weights=None) -> dict[str, Any]:
+    """What a new node `name` of `block` is written as, each value checked."""
     check_new_name(view, name, "node")
     found = BLOCKS.get(block) if isinstance(block, str) else None
     if found is None:
@@ -52,16 +58,16 @@ def add_node(view, name, block, *, wires=None, hypers=None, weights=None, after=
         if found.slot(slot) is None:
             raise unknown(label, "one of its weights", slot, [s.name for s in found.slots])
         spec[slot] = weight_value(view, name, slot, source)
-    return _add(view, name, spec, after, f"add node '{name}'")
+    return spec
 
 
 def add_instance(view, name, network, *, wires=None, params=None, repeat=None, after=None) -> Edit:
     """A node that instantiates a network under `networks:` or in a .yaml file."""
-    spec = _instance_spec(view, name, network, wires, params, repeat, name)
+    spec = instance_spec(view, name, network, wires, params, repeat, name)
     return _add(view, name, spec, after, f"add node '{name}'")
 
 
-def _instance_spec(view, name, network, wires, params, repeat, feeds: str) -> dict[str, Any]:
+def instance_spec(view, name, network, wires, params, repeat, feeds: str) -> dict[str, Any]:
     """What node `name`, an instance of `network`, is written as; its wires may name
     nothing that depends on node `feeds` (the instance itself, or the node it will feed)."""
     check_new_name(view, name, "node")
@@ -89,7 +95,7 @@ def wire_instance(view, node, slot, name, network, *, wires=None, params=None, r
             f"node '{node}': expected one of its weight slots, got '{slot}', an input",
             path=("nodes", node, slot),
         )
-    spec = _instance_spec(view, name, network, wires, params, repeat, node)
+    spec = instance_spec(view, name, network, wires, params, repeat, node)
     order = list(view.specs)
     before = order[order.index(node) - 1] if order.index(node) > 0 else None
 
@@ -205,20 +211,6 @@ def delete_node(view: View, name: str) -> Edit:
             kit.delete(root[NODES], name)
 
     return Edit(f"delete node '{name}'", None, mutate, removes=Group(NODES, name))
-
-
-def set_block(view: View, node: str, block: str) -> Edit:
-    """A node's block changed; the rest of it stays as written."""
-    spec = node_spec(view, node)
-    if "network" in spec:
-        raise Refused(f"node '{node}' is a network instance: delete it and add a block node")
-    if block not in BLOCKS:
-        raise unknown(f"node '{node}'", "a block", block, BLOCKS)
-    return _node_edit(
-        node,
-        f"node '{node}': block {block}",
-        lambda s, kit: kit.insert(s, "block", kit.value(block), after=None),
-    )
 
 
 def set_hyper(view: View, node: str, name: str, value: Any) -> Edit:

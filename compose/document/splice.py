@@ -52,20 +52,24 @@ class Group:
 @dataclass(frozen=True)
 class Edit:
     """What an operation does: a label for undo, the entries it rewrites (None: the whole
-    document), `mutate(root, kit)` (see compose.document.rendering), and `removes`, the one entry
-    whose lines are deleted instead of rewritten."""
+    document), `mutate(root, kit)` (see compose.document.rendering), `removes`, the one entry
+    whose lines are deleted instead of rewritten, and `then`, an edit made after it (two
+    entries changed apart, so that each keeps its own lines' layout)."""
 
     label: str
     groups: tuple[Group, ...] | None
     mutate: Mutate
     removes: Group | None = None
+    then: Edit | None = None  # a second part, written after this one: one step to undo
 
 
 def apply(state: Text, edit: Edit) -> Text:
-    """The text after `edit`."""
+    """The text after `edit` (and its `then` part)."""
     if edit.removes is not None:
-        return remove(state, edit.removes, edit.mutate)
-    return rewrite(state, edit.groups, edit.mutate)
+        done = remove(state, edit.removes, edit.mutate)
+    else:
+        done = rewrite(state, edit.groups, edit.mutate)
+    return apply(done, edit.then) if edit.then is not None else done
 
 
 def rewrite(state: Text, groups: Sequence[Group] | None, mutate: Mutate) -> Text:
