@@ -15,6 +15,7 @@ import compose
 from tui import catalog, wiring
 from tui.graph import GraphView
 from tui.health import box_of
+from tui.in_place import InPlace
 from tui.inspector import Inspector
 from tui.palette import Palette
 from tui.scene import Box, Scene, scene_of
@@ -33,6 +34,7 @@ class EditingController:
     def __init__(self, app: EditorApp) -> None:
         self.app = app
         self.expanded: set[str] = set()  # network instances drawn open, by box name
+        self.in_place = InPlace(self)  # a node's block, into a wire, inside a network
 
     def actions(self) -> dict[str, Callable[[], None]]:
         """The actions by the names the bindings give them (`edit('rename')`)."""
@@ -47,6 +49,7 @@ class EditingController:
             "loss": self.loss,
             "undo": self.undo,
             "redo": self.redo,
+            **self.in_place.actions(),
         }
 
     def scene(self) -> Scene:
@@ -105,6 +108,9 @@ class EditingController:
         app = self.app
         if app.doc is None:
             self.refused("the file is not a recipe that can be edited")
+            return
+        if event.how != "add":  # ctrl+r, ctrl+b: the selected node's block, or into its wire
+            self.in_place.picked(event.name, event.kind, event.how)
             return
         name = app.scene.free_name(event.name)
         box = app.scene.box(app.query_one(GraphView).selected)

@@ -20,13 +20,19 @@ class Palette(Vertical):
     BINDINGS = [
         Binding("enter", "pick", "add the highlighted block", show=False, priority=True),
         Binding("down", "to_list", "To the list", show=False),
+        Binding("ctrl+r", "pick('replace')", "make it the selected node's block", show=False),
+        Binding(
+            "ctrl+b", "pick('insert')", "put it into a wire into the selected node", show=False
+        ),
     ]
 
     class Picked(Message):
-        """A block (kind "block") or a network (kind "network") was picked to add."""
+        """A block (kind "block") or a network (kind "network") was picked: to add after
+        the selection (`how` "add"), to replace its block ("replace") or to put into a wire
+        into it ("insert")."""
 
-        def __init__(self, name: str, kind: str) -> None:
-            self.name, self.kind = name, kind
+        def __init__(self, name: str, kind: str, how: str = "add") -> None:
+            self.name, self.kind, self.how = name, kind, how
             super().__init__()
 
     def __init__(self, **kwargs) -> None:
@@ -84,19 +90,19 @@ class Palette(Vertical):
         event.stop()
         self._pick(event.option.id)
 
-    def action_pick(self) -> None:
+    def action_pick(self, how: str = "add") -> None:
         listing = self.query_one("#palette-list", OptionList)
         if listing.highlighted is not None:
-            self._pick(listing.get_option_at_index(listing.highlighted).id)
+            self._pick(listing.get_option_at_index(listing.highlighted).id, how)
 
     def action_to_list(self) -> None:
         self.query_one("#palette-list", OptionList).focus()
 
-    def _pick(self, option_id: str | None) -> None:
+    def _pick(self, option_id: str | None, how: str = "add") -> None:
         if option_id is None:
             return
         kind, _, name = option_id.rpartition(":")
-        self.post_message(self.Picked(name, kind or "block"))
+        self.post_message(self.Picked(name, kind or "block", how))
 
     def _describe(self) -> None:
         listing = self.query_one("#palette-list", OptionList)
