@@ -162,6 +162,8 @@ class InPlace:
             app.update_status("not inside a network: E edits inside the selected instance")
             return
         inner = app.doc
+        around = self.outer[-1].doc
+        written = around.revision
         if hasattr(inner, "commit"):
             try:
                 inner.commit()
@@ -182,9 +184,9 @@ class InPlace:
             question = f"{inner.path} has unsaved changes."
             app.push_screen(Confirm(question, "save them", "leave them unsaved"), answered)
             return
+        label = around.undo_label if around.revision != written else None  # written back
         outer = self.outer.pop()
         outer.doc.recheck()
-        label = outer.doc.undo_label if hasattr(inner, "commit") else None
         app.title = outer.title
         note = f"back from '{outer.node}'" + (f": {label} (u undoes)" if label else "")
         self.editing.expanded = outer.expanded

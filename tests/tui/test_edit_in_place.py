@@ -171,7 +171,8 @@ def test_E_edits_inside_a_network_with_its_own_undo_and_backspace_writes_it_back
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "      layer_norm: {block: layer_norm, in: h}\n" in path.read_text()
-        await pilot.press("backspace")
+        await pilot.press("backspace")  # nothing more to write back: nothing to undo
         assert app.doc is outer and not outer.modified
+        assert "back from 'body'" in status(app) and "u undoes" not in status(app)
 
     drive(path, script, size=(120, 40))
