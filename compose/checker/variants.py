@@ -11,13 +11,18 @@ Only numbers that change neither a shape nor the compiled program may vary:
                                 initialisation scale: it changes only the starting weights)
 
 The keys are those `--set` uses, the train section's without `train.`. Anything else (a
-layer's width, a block, an activation) is refused with the reason.
+layer's width, a block, an activation) is refused with the reason; `compose run --vary`
+trains such settings as a group of populations, one program each (compose.checker.sweep).
+
+Keys joined by commas (`nodes.drop1.rate,nodes.drop2.rate`) are tied: they take each value
+together, as one setting of the grid (`drop1.rate=drop2.rate=0.5`).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -51,13 +56,19 @@ def variants(vary: Mapping[str, Sequence[Any]]) -> list[Variant]:
     ['drop.rate=0,seed=1', 'drop.rate=0.5,seed=1']
     """
     keys = list(vary)
-    short = {k: _short(k, keys) for k in keys}
+    parts = [part for key in keys for part in tied(key)]
+    short = {k: "=".join(_short(p, parts) for p in tied(k)) for k in keys}
     out = []
     for values in itertools.product(*(vary[k] for k in keys)):
-        settings = tuple(zip(keys, values, strict=True))
-        name = ",".join(f"{short[k]}={v}" for k, v in settings)
+        settings = tuple((p, v) for k, v in zip(keys, values, strict=True) for p in tied(k))
+        name = ",".join(f"{short[k]}={v}" for k, v in zip(keys, values, strict=True))
         out.append(Variant(name, settings))
     return out
+
+
+def tied(key: str) -> list[str]:
+    """The keys a vary key sets together: `a,b` sets a and b to each value; `a` only a."""
+    return key.split(",")
 
 
 def _short(key: str, keys: Sequence[str]) -> str:
@@ -99,10 +110,21 @@ def planned(plan: Plan, variant: Variant) -> Plan:
 
 
 def parse_vary(text: str) -> tuple[str, list[Any]]:
-    """`seed=0:20` (a range, end excluded) or `KEY=a,b,c` from the command line."""
+    """`seed=0:20` (a range, end excluded) or `KEY=a,b,c` from the command line; a key
+    may be several joined by commas (tied), each the train section's with or without
+    `train.`, returned without it. A value is a number, or a name (`relu`) for a key that
+    makes a program per value.
+
+    >>> parse_vary("train.seed=0:2")
+    ('seed', [0, 1])
+    >>> parse_vary("nodes.a.rate,nodes.b.rate=0.1,0.5")
+    ('nodes.a.rate,nodes.b.rate', [0.1, 0.5])
+    """
     key, sep, values = text.partition("=")
-    if not sep or not key or not values:
+    parts = [p.strip().removeprefix("train.") for p in key.split(",")]
+    if not sep or not all(parts) or not values:
         raise ValueError(f"expected KEY=VALUES like seed=0:20 or {_LR}=0.01,0.05, got {text!r}")
+    key = ",".join(parts)
     if ":" in values:
         start, _, stop = values.partition(":")
         try:
@@ -117,15 +139,25 @@ def parse_vary(text: str) -> tuple[str, list[Any]]:
     try:
         return key, [_number(v) for v in values.split(",")]
     except ValueError:
-        raise ValueError(f"expected numbers separated by commas, got {values!r}") from None
+        raise ValueError(
+            f"expected numbers (or names like relu) separated by commas, got {values!r}"
+        ) from None
 
 
 _LR = "optimizer.adam.learning_rate"
 
 
-def _number(text: str) -> int | float:
+def _number(text: str) -> int | float | str:
+    """A whole number, a decimal one, or a name of ASCII letters, digits and underscores."""
     digits = text.strip().lstrip("-")
-    return _whole(text) if digits.isascii() and digits.isdigit() else float(text)
+    if digits.isascii() and digits.isdigit():
+        return _whole(text)
+    try:
+        return float(text)  # inf and nan too, which the checks refuse where they matter
+    except ValueError:
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text.strip()):
+            return text.strip()
+        raise
 
 
 def _whole(text: str) -> int:
@@ -141,7 +173,7 @@ def problems(recipe, vary: Mapping[str, Sequence[Any]], where: Where) -> list[Pr
     values that key does not take, or a train section that does not go with it."""
     train = recipe.train
     out = []
-    for key, values in vary.items():
+    for key, values in ((part, v) for k, v in vary.items() for part in tied(k)):
         check, why = _setting(recipe, key)
         if check is None:
             message = (
@@ -209,7 +241,8 @@ def _setting(recipe, key: str) -> tuple[Check | None, str]:
         if not (hyper.traced and hyper.kind is float):
             return None, (
                 f"{block.name}'s {hyper.name} changes a shape or the compiled program; "
-                f"a population varies {_traced_names()}"
+                f"a population varies {_traced_names()}; --vary on the command line "
+                "trains each value as a program of its own"
             )
         return _by(hyper, key), ""
     slot, spec = block.slot(parts[2]), node.weight(parts[2])
@@ -256,3 +289,9 @@ def _known(recipe) -> list[str]:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def in_one_program(recipe, key: str) -> bool:
+    """Whether a population of `recipe` varies `key` (each key it ties) inside one compiled
+    program: a key of the module's docstring's."""
+    return all(_setting(recipe, part)[0] is not None for part in tied(key))

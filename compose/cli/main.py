@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from compose.cli import export_command
+from compose.cli import compare_command, export_command
 from compose.cli.signals import StopOnSignal
 from compose.recipe.problems import RecipeError, did_you_mean, printable
 from compose.runtime.files import UnsafePath
@@ -208,8 +208,11 @@ def _inspect(args: argparse.Namespace, signals: StopOnSignal) -> int:
 
 
 def _run(args: argparse.Namespace, signals: StopOnSignal) -> int:
+    from compose.cli.group_run import grouped, run_group
     from compose.cli.run_command import run
 
+    if grouped(args):  # settings that change the program: a group of populations
+        return run_group(args, signals)
     return run(args, signals)
 
 
@@ -295,6 +298,12 @@ COMMANDS = (
         "write a run's model as StableHLO or ONNX for other programs",
         export_command.add_arguments,
         export_command.export,
+    ),
+    Command(
+        "compare",
+        "compare runs, populations or a group: a metric by setting, as a table and a PNG",
+        compare_command.add_arguments,
+        compare_command.compare,
     ),
 )
 

@@ -9,6 +9,8 @@ checkpoint.ckpt       everything needed to resume (compose.runs.checkpoint), and
 checkpoint.prev.ckpt  before it, kept while the next is written
 data.npz              the arrays a run was given from Python, and val.npz, test.npz
 variants/             a population's variants, each a run folder of its own
+group.json            a group's index: its members, each a run or population folder beside
+                      it (compose.runs.group_folder)
 plots/                what `compose plot` draws, by default
 model.stablehlo       what `compose export` writes, by default, each beside its signature
 model.onnx            (model.stablehlo.json, model.onnx.json): compose.export
@@ -23,5 +25,6 @@ CHECKPOINT = "checkpoint.ckpt"
 PREVIOUS_CHECKPOINT = "checkpoint.prev.ckpt"
 DATA_FILES = {"train": "data.npz", "val": "val.npz", "test": "test.npz"}  # by part
 VARIANTS = "variants"
+GROUP = "group.json"
 PLOTS = "plots"
 EXPORTS = {"stablehlo": "model.stablehlo", "onnx": "model.onnx"}  # by format

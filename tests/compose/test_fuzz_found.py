@@ -281,8 +281,8 @@ def test_a_set_key_with_a_non_ascii_digit_stays_a_name(cli):
 
 def test_a_vary_value_with_a_non_ascii_digit_is_not_a_number(cli):
     code, _, err = cli(XOR, "run", "r.yaml", "--vary", "seed=٣,²")
-    assert (code, err) == (2, ["--vary seed=٣,²: expected numbers separated by commas, got "
-                               "'٣,²'"])  # fmt: skip
+    assert (code, err) == (2, ["--vary seed=٣,²: expected numbers (or names like relu) "
+                               "separated by commas, got '٣,²'"])  # fmt: skip
 
 
 # numbers where they are read -----------------------------------------------------------------

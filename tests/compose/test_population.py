@@ -59,7 +59,8 @@ def test_the_cli_trains_a_population_and_writes_each_variant(cli, tmp_path):
     assert summary["status"] == "finished" and len(summary["variants"]) == 8
     accuracies = [v["metrics"]["accuracy"] for v in summary["variants"].values()]
     assert sum(a == 1.0 for a in accuracies) == 3
-    recipe, model = compose.load_run(tmp_path / "pop" / "variants" / "seed=6")
+    run = compose.load_run(tmp_path / "pop" / "variants" / "seed=6")
+    recipe, model = run.recipe, run.model
     assert recipe.train.seed == 6
     probs = jax.vmap(lambda x: model({"x": x})["prob"][0])(
         np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
@@ -67,15 +68,18 @@ def test_the_cli_trains_a_population_and_writes_each_variant(cli, tmp_path):
     assert list(np.asarray(probs) > 0.5) == [False, True, True, False]
 
 
-def test_what_would_change_a_shape_cannot_vary(cli):
+def test_what_would_change_a_shape_cannot_vary_in_one_population(cli):
+    """A recipe's own train.vary is one population; --vary makes a group (test_group.py)."""
     text = (RECIPES / "xor.yaml").read_text()
-    code, out, err = cli(text, "run", "r.yaml", "--quiet", "--vary", "nodes.hidden.out=2,3")
+    vary = "train.vary={nodes.hidden.out: [2, 3]}"
+    code, out, err = cli(text, "run", "r.yaml", "--quiet", "--set", vary)
     assert code == 2
     assert err == [
-        "--vary nodes.hidden.out=2,3: vary: expected one of seed, optimizer.adam.ARGUMENT, "
+        f"--set {vary}: train.vary: vary: expected one of seed, optimizer.adam.ARGUMENT, "
         "penalty.l1, penalty.l2, nodes.NODE.HYPERPARAMETER or nodes.NODE.WEIGHT.ARGUMENT "
         "(numbers that change no shape), got 'nodes.hidden.out' (linear's out changes a shape "
-        "or the compiled program; a population varies dropout's rate, noise's stddev)"
+        "or the compiled program; a population varies dropout's rate, noise's stddev; --vary "
+        "on the command line trains each value as a program of its own)"
     ]
     code, out, err = cli(text, "run", "r.yaml", "--quiet", "--vary", "seed=a:b")
     assert err == ["--vary seed=a:b: expected a range of whole numbers like 0:20, got 'a:b'"]
@@ -179,7 +183,8 @@ def test_a_variant_folder_holds_its_setting(tmp_path):
     population = make_population(checked, vary, folder=tmp_path / "pop").prepare()
     population.run()
     name = "hidden.weight.stddev=2.0,drop.rate=0.5,l1=0.01"
-    recipe, model = compose.load_run(tmp_path / "pop" / "variants" / name)
+    run = compose.load_run(tmp_path / "pop" / "variants" / name)
+    recipe, model = run.recipe, run.model
     hidden, drop = (next(n for n in recipe.nodes if n.name == k) for k in ("hidden", "drop"))
     assert hidden.weight("weight").init_args == (("stddev", 2.0),)
     assert dict(drop.hypers)["rate"] == 0.5 and recipe.train.penalty == ("l1", 0.01)
