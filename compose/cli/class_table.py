@@ -26,15 +26,18 @@ NAMES = {"": "train", "val_": "val", "test_": "test"}
 LONGEST_NAME = 24  # characters of a class name shown before it is cut
 
 
-def class_tables(confusion: Confusion, part: str, width: int = WIDTH) -> list[str]:
+def class_tables(
+    confusion: Confusion, part: str, width: int = WIDTH, *, name: str | None = None
+) -> list[str]:
     """The lines of the confusion matrix of set `part` ("" training, "val_", "test_") and
-    its by-class table, each at most `width` columns where the class names allow."""
+    its by-class table, each at most `width` columns where the class names allow; `name`
+    says the set in words instead (a file's)."""
     matrix = confusion.matrices[part].tolist()
     count = len(matrix)
     labels = _labels(confusion.classes, width)
     cell = max(len(str(max(max(row) for row in matrix))), len(str(count - 1))) + 2
     label_width = max(len("class"), *(len(x) for x in labels)) + 2
-    name = NAMES[part]
+    name = name or NAMES[part]
     lines = []
     if label_width + cell * count <= width:
         lines.append(

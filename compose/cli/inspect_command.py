@@ -105,7 +105,7 @@ def subject(
 
             folder = Path(spec.init_from)
             folder = folder if folder.is_absolute() else path.parent / folder
-            model = take_weights(model, load_run(folder, notes=notes)[1])[0]
+            model = take_weights(model, load_run(folder, notes=notes).model)[0]
             label += f" and {folder}"
     spec = checked.recipe.train
     names = [i.name for i in checked.recipe.inputs]

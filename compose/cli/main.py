@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from compose.cli import compare_command, export_command
+from compose.cli import compare_command, evaluate_command, export_command, predict_command
 from compose.cli.signals import StopOnSignal
 from compose.recipe.problems import RecipeError, did_you_mean, printable
 from compose.runtime.files import UnsafePath
@@ -298,6 +298,18 @@ COMMANDS = (
         "write a run's model as StableHLO or ONNX for other programs",
         export_command.add_arguments,
         export_command.export,
+    ),
+    Command(
+        "predict",
+        "a run's predictions for a .csv or .npz file, its data transformed as in training",
+        predict_command.add_arguments,
+        predict_command.predict,
+    ),
+    Command(
+        "evaluate",
+        "a run's loss and metrics on labelled data, with a confusion matrix",
+        evaluate_command.add_arguments,
+        evaluate_command.evaluate,
     ),
     Command(
         "compare",

@@ -38,13 +38,14 @@ class Table:
     `not_finite` says, in the same way, the columns holding NaN or infinity (the arrays
     hold them too: whether that stops the data is the data section's `non_finite`);
     `lines` is each row's line in the file; `classes` the class names, in order, of each
-    input that is one one-hot column."""
+    input that is one one-hot column, and `column_classes` of each one-hot column."""
 
     arrays: dict[str, np.ndarray]
     issues: Issues = ()
     not_finite: Issues = ()
     lines: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    column_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 _CACHE: OrderedDict[tuple, Table] = OrderedDict()  # least recently used first
@@ -177,7 +178,7 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
             values.append(row[i].strip())
     issues = _row_issues(ragged, bool(lines), len(header), shown)
     issues += _number_issues(odd, header, columns, shown, ("not a number", "too large"))
-    arrays, named = {}, {}
+    arrays, named, by_column = {}, {}, {}
     for name, listed in columns:
         parts = []
         for i, (column, hot, classes) in enumerate(listed):
@@ -190,13 +191,14 @@ def _read_rows(rows, header: list[str], columns: ColumnsKey, shown: str) -> Tabl
                 issues.append((f"input '{name}': {issue}", name, i))
             if len(listed) == 1:
                 named[name] = tuple(classes)
+            by_column[column] = tuple(classes)
             parts.append(encoded)
         arrays[name] = np.concatenate(parts, axis=1) if parts else np.zeros((len(lines), 0))
         arrays[name].flags.writeable = False  # shared through the cache
     if issues:
         return Table({}, tuple(issues))
     not_finite = _number_issues(odd, header, columns, shown, ("not finite",))
-    return Table(arrays, (), tuple(not_finite), np.asarray(lines, np.int64), named)
+    return Table(arrays, (), tuple(not_finite), np.asarray(lines, np.int64), named, by_column)
 
 
 def _row_issues(ragged: list, has_rows: bool, cells: int, shown: str) -> list:

@@ -14,10 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from compose.data import finite, sizes
+from compose.data import finite, sizes, sources
 from compose.data.generated import DATASETS, Dataset
 from compose.data.sources import Array, Described, describe, label
 from compose.data.sources import load as load_source
+from compose.data.transforms import Transforms, fit
 from compose.recipe.problems import Problem, RecipeError, Where
 from compose.recipe.records import DataSpec, Input, Train
 
@@ -35,6 +36,7 @@ class Split:
     val: Arrays
     test: Arrays
     warnings: tuple[str, ...] = ()
+    transforms: Transforms = Transforms()
 
 
 def problems(train: Train, inputs: tuple[Input, ...], base: Path) -> list[Problem]:
@@ -88,8 +90,12 @@ def array_problems(
     return _fit_problems(described, inputs, None)
 
 
-def load(spec: DataSpec, names: list[str], base: Path) -> Split:
-    """The named arrays, split as the spec says (relative paths start at `base`).
+def load(
+    spec: DataSpec, names: list[str], base: Path, *, transforms: Transforms | None = None
+) -> Split:
+    """The named arrays, split as the spec says (relative paths start at `base`), those
+    named in `standardize` z-scored by the training part's statistics, which the split's
+    `transforms` keeps (given `transforms`, a trained run's, those are applied instead).
 
     Each source is read once (a CSV the check parsed is not parsed again). Raises
     RecipeError when a source cannot give them.
@@ -110,7 +116,10 @@ def load(spec: DataSpec, names: list[str], base: Path) -> Split:
     parts = Split(
         parts.train, held.get("val", parts.val), held.get("test", parts.test), tuple(warnings)
     )
-    return _standardized(parts, [name for name in spec.standardize if name in wanted])
+    columns = tuple((k, c) for k, c in sources.csv_columns(spec, base) if k in wanted)
+    made = transforms or fit(parts.train, [n for n in spec.standardize if n in wanted], columns)
+    scaled = made.scaled
+    return Split(scaled(parts.train), scaled(parts.val), scaled(parts.test), parts.warnings, made)
 
 
 def split(
@@ -167,26 +176,6 @@ def _load(spec: DataSpec, base: Path, names: set[str]) -> Arrays:
         message = f"{label(spec)} has no array named {', '.join(missing)}"
         raise RecipeError([Problem(spec.where, message)])
     return arrays
-
-
-def _standardized(parts: Split, names: list[str]) -> Split:
-    """Each named array z-scored with the training part's mean and standard deviation
-    (per value of an example; a constant value is only centred); warnings kept."""
-    train = dict(parts.train)
-    scales = {}
-    for name in names:
-        if name in train:
-            data = np.asarray(train[name], np.float64)
-            std = data.std(axis=0)
-            scales[name] = (data.mean(axis=0), np.where(std > 0, std, 1.0))
-
-    def scaled(arrays: Arrays) -> Arrays:
-        return {
-            k: ((a - scales[k][0]) / scales[k][1]).astype(np.float32) if k in scales else a
-            for k, a in arrays.items()
-        }
-
-    return Split(scaled(parts.train), scaled(parts.val), scaled(parts.test), parts.warnings)
 
 
 # checks -------------------------------------------------------------------------------

@@ -57,10 +57,11 @@ def _too_big(shown: str, got: str, limit: int) -> str:
     )
 
 
-def open_regular(path: Path, shown: str) -> io.BufferedReader:
+def open_regular(path: Path, shown: str, *, limit: bool = True) -> io.BufferedReader:
     """The file at `path` opened for reading in binary, if it is a regular file that fits
     in memory (a link is followed to what it names); reading past the memory limit (a file
-    that grows, or one of /proc's, whose size says 0) raises FileProblem.
+    that grows, or one of /proc's, whose size says 0) raises FileProblem. With `limit`
+    false, a file read a part at a time, any size is read.
 
     Raises FileProblem, saying what the path is, for anything else.
     """
@@ -71,10 +72,10 @@ def open_regular(path: Path, shown: str) -> io.BufferedReader:
         raise FileProblem(f"cannot read {shown}: {err.strerror or err}") from None
     try:
         seen = os.fstat(fd)
-        _check(seen.st_mode, seen.st_size, shown)
+        _check(seen.st_mode, seen.st_size if limit else 0, shown)
         if _NO_WAIT:
             os.set_blocking(fd, True)  # a regular file reads the same either way
-        return io.BufferedReader(_Capped(fd, sizes.memory_limit(), shown))
+        return io.BufferedReader(_Capped(fd, sizes.memory_limit() if limit else None, shown))
     except BaseException:
         os.close(fd)
         raise

@@ -17,6 +17,7 @@ from compose.data import npz
 from compose.data import sklearn_sets as data_sklearn
 from compose.data.generated import DATASETS, Dataset
 from compose.data.regular import FileProblem
+from compose.data.transforms import CsvColumn
 from compose.recipe.data_section import COMMON
 from compose.recipe.numbers import hyper_problem
 from compose.recipe.problems import Problem, RecipeError, Where, did_you_mean, shown
@@ -285,6 +286,19 @@ def class_names(spec: DataSpec, base: Path, name: str) -> tuple[str, ...] | None
         return columns[0].classes
     table, _ = _read_csv(spec, base)
     return table.classes.get(name)
+
+
+def csv_columns(spec: DataSpec, base: Path) -> tuple[tuple[str, tuple[CsvColumn, ...]], ...]:
+    """A CSV source's columns by input, each one-hot column with its classes in order (the
+    recipe's `classes`, else the values found); empty for other sources."""
+    if spec.kind != "csv":
+        return ()
+    table, _ = _read_csv(spec, base)
+    return tuple(
+        (name, tuple(CsvColumn(c.name, table.column_classes.get(c.name) if c.onehot else None)
+                     for c in columns))
+        for name, columns in spec.columns
+    )  # fmt: skip
 
 
 def _load_csv(spec: DataSpec, base: Path, names: set[str]) -> Arrays:

@@ -24,15 +24,15 @@ import jax
 import numpy as np
 
 from compose.export import onnx_model
-from compose.export.inference import (
+from compose.export.onnx_nodes import culprit
+from compose.export.stablehlo import PLATFORMS, call_stablehlo, to_stablehlo
+from compose.model.composed import Composed
+from compose.model.inference import (
     Signature,
     max_difference,
     sample_inputs,
     signature,
 )
-from compose.export.onnx_nodes import culprit
-from compose.export.stablehlo import PLATFORMS, call_stablehlo, to_stablehlo
-from compose.model.composed import Composed
 from compose.recipe.problems import Problem, RecipeError, Where
 from compose.recipe.records import Recipe
 from compose.runs.names import EXPORTS, RECIPE, VARIANTS, WEIGHTS
@@ -72,7 +72,8 @@ def export_run(folder: str | Path, form: str, *, out: str | Path | None = None) 
         raise FileExistsError(f"{path}: {problem}")
     if form == "onnx":
         onnx_model.require()  # before the model loads: the message comes at once
-    recipe, model = load_run(folder)
+    run = load_run(folder)
+    recipe, model = run.recipe, run.model
     sig = signature(model)
     if not sig.inputs:
         where = Where(recipe.file, path="outputs")

@@ -18,8 +18,8 @@ from typing import Any
 import jax
 import numpy as np
 
-from compose.export.inference import BATCH, Signature, batched, max_difference, sample_inputs
 from compose.model.composed import Composed
+from compose.model.inference import BATCH, Signature, batched, max_difference, sample_inputs
 
 INSTALL = 'pip install "blockcompose[onnx]"'
 OPSET = (

@@ -9,9 +9,9 @@ from typing import Any
 import jax
 
 from compose.checker.plan import Plan, Step, Value
-from compose.export.inference import Signature
 from compose.export.onnx_model import Unconvertible, check, convert
 from compose.model.composed import Extras, Weights, run
+from compose.model.inference import Signature
 
 
 @dataclass(frozen=True)

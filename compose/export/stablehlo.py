@@ -12,8 +12,8 @@ import jax
 import jax.numpy as jnp
 from jax import export
 
-from compose.export.inference import BATCH, Signature, batched
 from compose.model.composed import Composed
+from compose.model.inference import BATCH, Signature, batched
 
 PLATFORMS = ("cpu", "cuda")
 

@@ -61,7 +61,8 @@ def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:
     """Draw the decision and the hidden units of a run folder's model into `out`, when its
     prediction reads a plane: (files written, warnings)."""
     notes: list[str] = []  # a model.eqx without a checksum
-    recipe, model = load_run(folder, notes=notes)
+    run = load_run(folder, notes=notes)
+    recipe, model = run.recipe, run.model
     found = plane(model.plan)
     if found is None:
         return [], notes

@@ -5,6 +5,7 @@ summary.json          where the run stands, rewritten before each metrics line i
 metrics.jsonl         one JSON record per log point
 norms.jsonl           per-node gradient and weight norms (compose.runs.norms_log)
 model.eqx             the weights the summary speaks of
+transforms.json       what training did to the data: CSV columns, classes, standardisation
 checkpoint.ckpt       everything needed to resume (compose.runs.checkpoint), and the one
 checkpoint.prev.ckpt  before it, kept while the next is written
 data.npz              the arrays a run was given from Python, and val.npz, test.npz
@@ -21,6 +22,7 @@ SUMMARY = "summary.json"
 METRICS = "metrics.jsonl"
 NORMS = "norms.jsonl"
 WEIGHTS = "model.eqx"
+TRANSFORMS = "transforms.json"
 CHECKPOINT = "checkpoint.ckpt"
 PREVIOUS_CHECKPOINT = "checkpoint.prev.ckpt"
 DATA_FILES = {"train": "data.npz", "val": "val.npz", "test": "test.npz"}  # by part

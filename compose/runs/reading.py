@@ -34,12 +34,13 @@ from compose.runs.names import (
     PREVIOUS_CHECKPOINT,
     RECIPE,
     SUMMARY,
+    TRANSFORMS,
     VARIANTS,
     WEIGHTS,
 )
 from compose.runtime.files import kind
 
-FILES = {RECIPE, SUMMARY, METRICS, NORMS, WEIGHTS, CHECKPOINT, PREVIOUS_CHECKPOINT}
+FILES = {RECIPE, SUMMARY, METRICS, NORMS, WEIGHTS, CHECKPOINT, PREVIOUS_CHECKPOINT, TRANSFORMS}
 FILES |= set(DATA_FILES.values())
 FOLDERS = {VARIANTS, PLOTS}
 MAX_STEP = 2**53  # a step is a whole number below this (a float64 holds each exactly)

@@ -1,4 +1,5 @@
-"""A trained run read back: its recipe and model, from the files of its run folder.
+"""A trained run read back: its recipe, its model and the transformations training applied
+to the data, from the files of its run folder, ready to predict.
 
 The folder is checked as compose.runs.reading says (no links, each file what its name
 says, paths inside it) and model.eqx against its seal (compose.runs.seal): damage is a
@@ -8,13 +9,15 @@ checksum: it is read, with a note saying that damage to it cannot be found.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import jax
+import numpy as np
 
 from compose.checker.graph import check
+from compose.data.transforms import Transforms
 from compose.model.builder import build
 from compose.model.composed import Composed
 from compose.recipe.loader import load
@@ -24,12 +27,38 @@ from compose.runs.checkpoint import arrays
 from compose.runs.names import RECIPE, WEIGHTS
 from compose.runs.reading import check_folder, outside_paths, read_file
 from compose.runs.seal import Damaged, unseal
+from compose.runs.transforms_file import read_transforms
+
+BATCH = 4096  # examples the model is called on at once when predicting
 
 NO_CHECKSUM = "has no checksum (written by an earlier version): damage to it cannot be found"
 
 
-def load_run(folder: str | Path, *, notes: list[str] | None = None) -> tuple[Recipe, Composed]:
-    """The recipe and trained model saved in a run folder (no code is executed to read it).
+@dataclass(frozen=True)
+class Run:
+    """A trained run: its folder, recipe, model (an equinox.Module) and the transformations
+    training applied to its data (compose.data.transforms)."""
+
+    folder: Path
+    recipe: Recipe
+    model: Composed
+    transforms: Transforms
+
+    def predict(self, data: Any, *, batch: int = BATCH) -> dict[str, np.ndarray]:
+        """The model's outputs by name for `data`: arrays by input name as the data source
+        gave them (examples first), a table of the training file's columns (column name
+        -> array of rows), or a path to a .csv or .npz file. The saved transformations are
+        applied, the model runs jitted in evaluation mode `batch` examples at a time;
+        an output that is a class comes with `NAME.class`, each example's class name.
+        Raises RecipeError for data that does not fit the run."""
+        from compose.runs.predicting import Predictor
+
+        return Predictor(self, batch=batch).predict(data)
+
+
+def load_run(folder: str | Path, *, notes: list[str] | None = None) -> Run:
+    """The recipe, trained model and transformations saved in a run folder (no code is
+    executed to read it).
 
     Raises RecipeError for a folder that is damaged or holds a link; `notes` (a list)
     receives what the caller may say (a model.eqx without a checksum)."""
@@ -41,7 +70,8 @@ def load_run(folder: str | Path, *, notes: list[str] | None = None) -> tuple[Rec
     rewrite = recipe.train is None or recipe.train.rewrite
     checked = check(replace(recipe, train=None), rewrite=rewrite)
     skeleton = build(checked, jax.random.key(0))
-    return recipe, read_weights(folder / WEIGHTS, skeleton, notes=notes)
+    model = read_weights(folder / WEIGHTS, skeleton, notes=notes)
+    return Run(folder, recipe, model, read_transforms(folder, recipe, notes=notes))
 
 
 def run_recipe(folder: Path, overrides: list[str] | tuple[str, ...] = ()) -> Recipe:

@@ -28,6 +28,7 @@ from compose.runs.population_folder import PopulationFolder
 from compose.runs.reading import check_run
 from compose.runs.resuming import folder_document, refuse_changes
 from compose.runs.trained import load_run
+from compose.runs.transforms_file import SavedTransforms
 from compose.trainer.init_check import InitCheck
 from compose.trainer.listener import Listener
 from compose.trainer.population import Population
@@ -112,6 +113,7 @@ def make_session(
             RunFolder(folder, text, resume=resume, given=given),
             Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds),
             NormLog(folder),
+            SavedTransforms(folder),
         ]
     # The initialisation check goes first, so its warnings reach the run folder's summary.
     return Session(checked, listeners=[InitCheck(), *written, *listeners], **options)
@@ -160,6 +162,7 @@ def make_population(
             Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds)
             if train
             else Checkpoints(folder),
+            SavedTransforms(folder),
         ]
     return Population(checked, vary, listeners=[*written, *listeners], **options)
 
@@ -178,4 +181,4 @@ def trained_start(checked: Checked, folder: str | Path | None) -> Composed | Non
         where = spec.where.get("init_from", spec.where["train"])
         message = f"init_from: expected a run folder with {WEIGHTS}, got {path}"
         raise RecipeError([Problem(where, message)])
-    return load_run(path)[1]
+    return load_run(path).model

@@ -125,7 +125,7 @@ class OneModel:
                 f"init_from: expected the trained model of {spec.init_from} given to the "
                 "session, got none (compose.train and compose run read it from the folder)"
             )
-            hint = "Session(..., init_from=compose.load_run(folder)[1])"
+            hint = "Session(..., init_from=compose.load_run(folder).model)"
             raise RecipeError([Problem(where, message, hint)])
         return model, [], []
 

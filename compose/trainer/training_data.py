@@ -14,6 +14,7 @@ import numpy as np
 from compose.checker import set_metrics
 from compose.checker.checked import Checked
 from compose.data import loading, sources
+from compose.data.transforms import Transforms
 from compose.recipe.problems import Problem, RecipeError
 from compose.recipe.records import Train
 from compose.runtime.devices import Placement
@@ -29,7 +30,8 @@ class TrainingData:
     arrays on the devices; eval_sets: the sets measured ("" training, at most EVAL_CAP
     examples, "val_", "test_"), on the devices; chance: chance accuracy, when accuracy
     is a metric; classes: the names of the loss target's classes, where the data names
-    them (a CSV file's one-hot column)."""
+    them (a CSV file's one-hot column); transforms: what loading did to the data (the
+    columns read, the standardisation), which a run folder keeps for prediction."""
 
     spec: Train
     placement: Placement
@@ -39,6 +41,7 @@ class TrainingData:
     eval_sets: dict[str, dict[str, jax.Array]]
     chance: float | None
     classes: tuple[str, ...] | None = None
+    transforms: Transforms = Transforms()
 
     @property
     def steps_per_epoch(self) -> int:
@@ -69,7 +72,9 @@ def training_data(
     split = _split(checked, spec, given)
     warnings.extend(split.warnings)
     if overfit:
-        split = loading.Split({k: v[:overfit] for k, v in split.train.items()}, {}, {})
+        split = replace(
+            split, train={k: v[:overfit] for k, v in split.train.items()}, val={}, test={}
+        )
         spec = replace(spec, batch=min(spec.batch, overfit))
     placement = Placement(spec.devices)
     n = len(next(iter(split.train.values())))
@@ -91,6 +96,7 @@ def training_data(
         eval_sets=eval_sets,
         chance=_chance(checked, spec, split.train),
         classes=_classes(checked, spec) if given["train"] is None else None,
+        transforms=split.transforms,
     )
 
 

@@ -96,7 +96,7 @@ def test_training_keeps_running_statistics_in_the_model_state(tmp_path):
     assert not jnp.allclose(state["norm"]["mean"], 0)
     assert not jnp.allclose(state["body"]["n"]["var"][0], state["body"]["n"]["var"][1])
     assert result.metrics["val_accuracy"] >= 0.8
-    _, loaded = compose.load_run(tmp_path / "run")
+    loaded = compose.load_run(tmp_path / "run").model
     np.testing.assert_array_equal(loaded.state["norm"]["mean"], state["norm"]["mean"])
 
 

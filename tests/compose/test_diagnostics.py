@@ -729,5 +729,5 @@ def test_a_run_trained_without_rewrites_loads_back_without_them(tmp_path):
     for rewrite, loss_block in (("false", "cross_entropy"), ("true", "sigmoid_cross_entropy")):
         recipe = compose.load(xor, overrides=[f"train.rewrite={rewrite}", "train.steps=20"])
         compose.train(recipe, folder=tmp_path / rewrite)
-        _, model = compose.load_run(tmp_path / rewrite)
+        model = compose.load_run(tmp_path / rewrite).model
         assert model.plan.steps[-1].block == loss_block

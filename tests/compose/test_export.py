@@ -164,11 +164,11 @@ def test_stablehlo_is_called_without_compose_and_gives_the_models_outputs(
     inputs = [{"x": x}, {"a": a, "b": b}, {"x": h}]
     got = call_without_compose(tmp_path, [r / "model.stablehlo" for r in runs], inputs)
 
-    _, xor = compose.load_run(xor_run)
+    xor = compose.load_run(xor_run).model
     want_xor = xor_by_hand(xor.weights, x)
-    _, two = compose.load_run(two_inputs_run)
+    two = compose.load_run(two_inputs_run).model
     want_prob, want_score = two_inputs_by_hand(two, a, b)
-    _, hyper = compose.load_run(hypernetwork_run)
+    hyper = compose.load_run(hypernetwork_run).model
     want_hyper = np.asarray(jax.vmap(hyper)({"x": h})["probs"])
     pairs = [
         (got[0]["prob"], want_xor),
@@ -213,7 +213,7 @@ def test_evaluation_is_deterministic_with_dropout_and_noise(two_inputs_run, tmp_
     a, b = np.ones((4, 3), np.float32), np.full((4, 2), -2.0, np.float32)
     first, again = exported.call(a, b), exported.call(a, b)
     np.testing.assert_array_equal(np.asarray(first[0]), np.asarray(again[0]))
-    _, model = compose.load_run(two_inputs_run)
+    model = compose.load_run(two_inputs_run).model
     np.testing.assert_allclose(first[0], two_inputs_by_hand(model, a, b)[0], rtol=1e-5, atol=1e-6)
 
 

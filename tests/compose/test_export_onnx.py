@@ -13,7 +13,7 @@ import pytest
 import compose
 from compose.cli.main import main
 from compose.export.exporting import model_outputs, onnx_artifact
-from compose.export.inference import signature
+from compose.model.inference import signature
 from compose.recipe.problems import RecipeError
 
 EXTRA = 'the ONNX extra is not installed: pip install "blockcompose[onnx]"'
@@ -104,7 +104,7 @@ def test_the_onnx_file_takes_and_gives_arrays_by_name_with_any_batch(xor_run, ca
     (given,) = session.get_inputs()
     assert (given.name, given.shape, given.type) == ("x", ["batch", 2], "tensor(float)")
     assert [o.name for o in session.get_outputs()] == ["prob"]
-    _, model = compose.load_run(xor_run)
+    model = compose.load_run(xor_run).model
     w = {n: {s: np.asarray(a) for s, a in slots.items()} for n, slots in model.weights.items()}
     for batch in (1, 6):
         x = np.random.default_rng(batch).normal(size=(batch, 2)).astype(np.float32)

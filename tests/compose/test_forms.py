@@ -39,7 +39,7 @@ def test_every_command_runs_on_the_form(form, tmp_path, monkeypatch, capsys):
     assert "warnings" not in summary  # the initialisation check ran, and found nothing
 
     shown = command("inspect", "run")
-    _, model = compose.load_run(tmp_path / "run")
+    model = compose.load_run(tmp_path / "run").model
     rows = {line.split()[0] for line in shown.splitlines() if line.strip()}
     assert learned_names(model.weights) <= rows  # each weight, named as `net/node.slot`
 

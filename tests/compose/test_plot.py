@@ -100,7 +100,8 @@ def test_spirals_pictures_have_a_validation_curve_and_32_units_a_node(
 def decision_pixels(folder, png):
     """The colours the grid computed and the PNG's pixels there, at the cell where the model
     is surest of each class (away from the training points, drawn on top)."""
-    recipe, model = compose.load_run(folder)
+    run = compose.load_run(folder)
+    recipe, model = run.recipe, run.model
     found = plot_model.plane(model.plan)
     arrays = datasets.load(recipe.train.data, [found.input, found.label], folder).train
     points, target = arrays[found.input], arrays[found.label]
@@ -143,9 +144,9 @@ def test_decision_picture_shows_each_class_region_in_its_colour(run, request, tm
 
 
 def test_hidden_nodes_are_the_vectors_before_the_output_layer(xor_run, spirals_run):
-    _, xor = compose.load_run(xor_run)
+    xor = compose.load_run(xor_run).model
     assert plot_model.plane(xor.plan).hidden == ("hidden", "bend")
-    _, spirals = compose.load_run(spirals_run)
+    spirals = compose.load_run(spirals_run).model
     found = plot_model.plane(spirals.plan)
     assert (found.input, found.label, found.hidden) == ("x", "y", ("h1", "a1", "h2", "a2"))
 

@@ -107,7 +107,7 @@ def test_a_run_killed_with_sigkill_resumes_bit_for_bit(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     straight = train(xor(*LONG), folder=tmp_path / "straight")
-    _, model = compose.load_run(killed)
+    model = compose.load_run(killed).model
     assert weights_equal(model.weights, straight.model.weights)
     assert metric_lines(killed) == metric_lines(tmp_path / "straight")
     assert json.loads((killed / "summary.json").read_text())["status"] == "finished"
@@ -139,7 +139,7 @@ def test_a_signal_at_any_moment_ends_cleanly(tmp_path, attempt):
         else summary["status"] in ("interrupted", "finished")
     )
     assert all(r["step"] <= summary["steps"] for r in metric_lines(folder))
-    _, model = compose.load_run(folder)  # the weights load back
+    model = compose.load_run(folder).model  # the weights load back
     if summary["status"] == "interrupted":
         said = "Ctrl-C (SIGINT)" if number == signal.SIGINT else "SIGTERM"
         assert summary["stopped"] == f"interrupted by {said}"
@@ -252,7 +252,8 @@ def test_the_run_folder_is_self_contained(tmp_path):
     moved.parent.mkdir()
     os.rename(tmp_path / "run", moved)
     (tmp_path / "parts" / "enc.yaml").unlink()
-    recipe, model = compose.load_run(moved)
+    run = compose.load_run(moved)
+    recipe, model = run.recipe, run.model
     assert recipe.train.steps == 50  # the override is part of the saved recipe
     assert weights_equal(model.weights, result.model.weights)
 
@@ -319,7 +320,7 @@ def test_a_run_given_arrays_keeps_them_for_inspect_and_resume(tmp_path, capsys):
     os.rename(folder, moved)
     assert main(["run", "--resume", str(moved), "--quiet"]) == 0
     straight = train(recipe, data={"x": x, "y": y}, val=val)
-    _, model = compose.load_run(moved)
+    model = compose.load_run(moved).model
     assert weights_equal(model.weights, straight.model.weights)
     summary = json.loads((moved / "summary.json").read_text())
     assert summary["metrics"]["val_loss"] == straight.metrics["val_loss"]
@@ -384,7 +385,7 @@ def test_resuming_may_change_steps_and_early_stopping_and_nothing_that_shaped_th
     summary = json.loads((folder / "summary.json").read_text())
     assert (summary["status"], summary["steps"]) == ("finished", 2000)
     straight = train(xor(), folder=tmp_path / "straight")
-    assert weights_equal(compose.load_run(folder)[1].weights, straight.model.weights)
+    assert weights_equal(compose.load_run(folder).model.weights, straight.model.weights)
     assert metric_lines(folder) == metric_lines(tmp_path / "straight")
     # And turned on again, on a run that ran without it.
     assert main(["run", "--resume", str(folder), "--quiet", "--set", "train.steps=2100",

@@ -305,7 +305,7 @@ def test_model_eqx_loads_with_equinox_alone_and_one_without_a_seal_with_a_warnin
     run_dir, tmp_path
 ):
     folder = copy(run_dir, tmp_path / "run")
-    _, model = compose.load_run(folder)
+    model = compose.load_run(folder).model
     alone = eqx.tree_deserialise_leaves(folder / "model.eqx", model)  # the seal is ignored
     assert all(
         np.array_equal(a, b)

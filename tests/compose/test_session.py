@@ -376,7 +376,7 @@ def test_early_stopping_keeps_the_best_weights(tmp_path):
     assert result.metrics["val_loss"] == pytest.approx(best["val_loss"], rel=1e-5)
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["best_step"] == best["step"]
-    _, saved = compose.load_run(tmp_path / "run")
+    saved = compose.load_run(tmp_path / "run").model
     assert jnp.array_equal(saved.weights["h1"]["weight"], result.model.weights["h1"]["weight"])
 
 
@@ -390,14 +390,14 @@ def test_early_stopping_on_a_metric_that_is_never_logged_is_a_problem():
 def test_init_from_takes_the_weights_that_fit(tmp_path):
     first = train(xor(), folder=tmp_path / "first")
     wider = xor("nodes.hidden.out=3", "train.steps=1")
-    session = Session(wider, init_from=compose.load_run(tmp_path / "first")[1]).prepare()
+    session = Session(wider, init_from=compose.load_run(tmp_path / "first").model).prepare()
     _, taken, kept = session.taken_from
     assert taken == ["logit.bias"]  # spelt as compose inspect spells weights
     assert sorted(kept) == ["hidden.bias", "hidden.weight", "logit.weight"]
     assert jnp.array_equal(
         session.model.weights["logit"]["bias"], first.model.weights["logit"]["bias"]
     )
-    same = Session(xor("train.steps=1"), init_from=compose.load_run(tmp_path / "first")[1])
+    same = Session(xor("train.steps=1"), init_from=compose.load_run(tmp_path / "first").model)
     same.prepare()
     assert same.evaluate(same.model)["accuracy"] == 1.0  # the trained XOR solution
 

@@ -70,7 +70,8 @@ def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
 def test_saved_weights_load_back_without_pickle(xor_run):
     result, folder, _ = xor_run
     assert not (folder / "model.eqx").read_bytes().startswith(b"\x80")  # no pickle header
-    recipe, model = compose.load_run(folder)
+    run = compose.load_run(folder)
+    recipe, model = run.recipe, run.model
     for node, slots in result.model.weights.items():
         for slot, array in slots.items():
             assert jnp.array_equal(model.weights[node][slot], array)
@@ -140,7 +141,7 @@ def test_an_interrupted_run_keeps_its_weights_and_says_so(tmp_path):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["stopped"] == "interrupted by Ctrl-C" and summary["steps"] == result.steps
     assert summary["status"] == "interrupted"
-    _, model = compose.load_run(tmp_path / "run")
+    model = compose.load_run(tmp_path / "run").model
     assert jnp.array_equal(
         model.weights["hidden"]["weight"], result.model.weights["hidden"]["weight"]
     )
@@ -174,7 +175,7 @@ def test_an_interrupt_during_evaluation_leaves_a_consistent_folder(tmp_path, mon
     assert [r["step"] for r in lines] == [2, 4]
     assert summary["steps"] == result.steps == 4
     assert summary["stopped"] == "interrupted by Ctrl-C"
-    _, model = compose.load_run(tmp_path / "run")
+    model = compose.load_run(tmp_path / "run").model
     assert jnp.array_equal(model.weights["h1"]["weight"], result.model.weights["h1"]["weight"])
 
 

@@ -87,7 +87,8 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
     folder = seen["folder"]
     assert folder.parent == Path("runs") and folder.name.startswith("xor-")
     assert f"run folder {folder}" in screen
-    recipe, model = compose.load_run(folder)
+    run = compose.load_run(folder)
+    recipe, model = run.recipe, run.model
     points = jnp.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     predicted = [float(model({"x": p})["prob"][0]) for p in points]
     assert recipe.name == "xor" and [round(p) for p in predicted] == [0, 1, 1, 0]
@@ -95,7 +96,7 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
 
 def test_training_writes_the_run_folder_typed_with_validation_curves():
     async def script(app, pilot):
-        await pilot.press("c", *["tab"] * 6)  # past the train settings to the folder
+        await pilot.press("c", "e", *["tab"] * 6)  # past the train settings to the folder
         await pilot.press(*"mine", "enter", "escape", "t")
         await wait_for(pilot, lambda: not app.training)
         await pilot.pause()
@@ -112,7 +113,7 @@ def test_training_writes_the_run_folder_typed_with_validation_curves():
     assert "run folder mine" in screen
     summary = (Path("mine") / "summary.json").read_text()
     assert '"steps": 100' in summary
-    recipe, _ = compose.load_run("mine")
+    recipe = compose.load_run("mine").recipe
     assert recipe.train.steps == 100
 
 
@@ -126,7 +127,7 @@ def test_a_value_that_stops_being_finite_pauses_on_its_node_until_stopped(tmp_pa
 
     async def script(app, pilot):
         seen = {}
-        await pilot.press("c", "tab", "tab", "tab", "tab")  # to the learning rate
+        await pilot.press("c", "e", "tab", "tab", "tab", "tab")  # to the learning rate
         await answer(pilot, "1e6")  # the most a learning rate may be
         await pilot.press("escape", "t")
         await wait_for(pilot, lambda: train_status(app).startswith("paused after"))

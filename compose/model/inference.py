@@ -1,5 +1,6 @@
-"""The model's inference function, as exported: named inputs in a fixed order, a batch
-axis in front of each, outputs in the recipe's order, evaluation mode.
+"""The model's inference function, as prediction calls it and export writes it: named
+inputs in a fixed order, a batch axis in front of each, outputs in the recipe's order,
+evaluation mode.
 
 Evaluation mode is what `model(example)` computes without a key: random blocks (dropout,
 noise) are the identity, since a block given no key must be deterministic (the block
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import equinox as eqx
 import jax
 import numpy as np
 
@@ -66,6 +68,14 @@ def evaluate(model: Composed, example: dict[str, jax.Array]) -> dict[str, jax.Ar
     converter that traces shapes symbolically cannot take."""
     plan = model.plan
     return run(plan, model.weights, example, plan.outputs, Extras(state=model.state))
+
+
+@eqx.filter_jit
+def batch_outputs(model: Composed, inputs: dict[str, jax.Array]) -> dict[str, jax.Array]:
+    """The outputs of a batch in evaluation mode, compiled once per batch shape: inputs
+    and outputs by name, each (batch, *shape). The model is an argument, not a constant,
+    so one compiled program serves every model of the same structure."""
+    return jax.vmap(lambda example: evaluate(model, example))(inputs)
 
 
 def batched(model: Composed, sig: Signature) -> Callable[..., tuple[jax.Array, ...]]:
