@@ -114,6 +114,20 @@ def _watching() -> dict[str, Schema]:
             "description": "stop when a metric stops improving",
         },
         "checkpoint": _checkpoint(),
+        "log": {
+            "type": "object",
+            "properties": {
+                "tensorboard": {
+                    "type": "string",
+                    "minLength": 1,
+                    "pattern": "^(?!/)(?!(.*/)?\\.\\.(/|$))",
+                    "description": "write TensorBoard event files into this folder, relative "
+                    "to the run folder and inside it (needs the tensorboard extra)",
+                }
+            },
+            "additionalProperties": False,
+            "description": "logs other tools open",
+        },
     }
 
 

@@ -96,6 +96,12 @@ def _add_run(run: argparse.ArgumentParser) -> None:
     )
     run.add_argument("--hosts", type=int, metavar="N", help="how many hosts join the run")
     run.add_argument("--host-id", type=int, metavar="I", help="this host's number, 0 to N-1")
+    run.add_argument(
+        "--tensorboard",
+        metavar="DIR",
+        help="TensorBoard logs into DIR, in a folder named as the run folder (needs the "
+        "tensorboard extra)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
 
 

@@ -103,7 +103,12 @@ def _session(args: argparse.Namespace, checked: Checked, vary: dict, folder: Pat
     """A population of the variants in `vary`, or else one session, reporting to `progress`."""
     if vary:
         return make_population(
-            checked, vary, folder=folder, resume=bool(args.resume), listeners=[progress]
+            checked,
+            vary,
+            folder=folder,
+            resume=bool(args.resume),
+            listeners=[progress],
+            tensorboard=args.tensorboard,
         )
     return make_session(
         checked,
@@ -112,6 +117,7 @@ def _session(args: argparse.Namespace, checked: Checked, vary: dict, folder: Pat
         init_from=args.init_from,
         overfit=args.overfit,
         listeners=[progress],
+        tensorboard=args.tensorboard,
     )
 
 

@@ -172,6 +172,7 @@ class Train:
     init_from: str | None = None  # a run folder whose weights start this run
     vary: tuple[tuple[str, tuple], ...] = ()  # a population: setting -> values (a grid)
     rewrite: bool = True  # the stable rewrites (compose.checker.rewrites); false builds as written
+    tensorboard: str | None = None  # log.tensorboard: a folder inside the run folder
     where: Mapping[str, Where] = field(default_factory=dict, compare=False, hash=False)
 
 

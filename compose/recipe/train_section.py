@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
+from pathlib import PurePosixPath
 from typing import Any
 
 from blocks import Hyper
@@ -29,6 +31,7 @@ TRAIN_KEYS = (
     "init_from",
     "vary",
     "rewrite",
+    "log",
 )
 
 
@@ -62,8 +65,11 @@ class _TrainReader(Reader):
         init_from = self.init_from(spec.get("init_from"), path + ("init_from",))
         rewrite = self.rewrite(spec.get("rewrite", True), path + ("rewrite",))
         vary = self.vary(spec.get("vary", {}), path + ("vary",))
+        tensorboard = self.log(spec.get("log", {}), path + ("log",))
         where = {key: self.at(path + (key,)) for key in spec}
         where["train"] = self.at(path, key=True)
+        if tensorboard is not None:
+            where["log.tensorboard"] = self.at(path + ("log", "tensorboard"))
         if data is None or optimizer is None:
             return None
         number = partial(self.number, spec, path)
@@ -85,6 +91,7 @@ class _TrainReader(Reader):
             init_from=init_from,
             vary=vary,
             rewrite=rewrite,
+            tensorboard=tensorboard,
             log_every=number("log_every", int, None, _positive),
             seed=number("seed", int, 0, lambda v: None if 0 <= v < 2**32 else "0 to 2**32 - 1")
             or 0,
@@ -142,6 +149,27 @@ class _TrainReader(Reader):
             self.expect(path, "true or false", value)
             return True
         return value
+
+    def log(self, value: Any, path: tuple) -> str | None:
+        """The folder of `log: {tensorboard: DIR}`: relative to the run folder and inside it
+        (a recipe from anyone writes nowhere else), "." the run folder itself."""
+        spec = self.mapping(value, path, "{tensorboard: DIR}") or {}
+        self.known_keys(spec, path, ("tensorboard",), "log")
+        folder = spec.get("tensorboard")
+        if folder is None:
+            return None
+        at = path + ("tensorboard",)
+        if not isinstance(folder, str) or not folder.strip() or "\0" in folder:
+            self.expect(
+                at, "a folder inside the run folder, relative to it, like tensorboard", folder
+            )
+            return None
+        if PurePosixPath(folder).is_absolute() or ".." in PurePosixPath(folder).parts:
+            shown = json.dumps(folder)
+            self.bad(at, f"expected a folder inside the run folder, relative to it, got {shown}, "
+                     "which leads outside it")  # fmt: skip
+            return None
+        return folder
 
     def every(self, spec: dict, key: str, path: tuple) -> int | None:
         """N of `key: {every: N}`, or None when the key is absent."""

@@ -20,6 +20,7 @@ from compose.model.composed import Composed
 from compose.recipe.problems import Problem, RecipeError
 from compose.recipe.records import Recipe
 from compose.recipe.source import dump_text
+from compose.recipe.standalone import resolved_document
 from compose.runs.checkpoint import Checkpoints, resume_from
 from compose.runs.folder import RunFolder
 from compose.runs.names import WEIGHTS
@@ -27,6 +28,7 @@ from compose.runs.norms_log import NormLog
 from compose.runs.population_folder import PopulationFolder
 from compose.runs.reading import check_run
 from compose.runs.resuming import folder_document, refuse_changes
+from compose.runs.tensorboard import TensorBoard, log_place, unplaced_note
 from compose.runs.trained import load_run
 from compose.runs.transforms_file import SavedTransforms
 from compose.trainer.init_check import InitCheck
@@ -49,6 +51,7 @@ def train(
     on_log: Callable[[dict[str, Any]], None] | None = None,
     on_start: Callable[[int], None] | None = None,
     on_failure: str = "end",
+    tensorboard: str | Path | None = None,
 ) -> Result:
     """Train the recipe's model as its train section says, and return the result.
 
@@ -59,7 +62,9 @@ def train(
     compose.runs.resuming). on_log receives each logged
     record, on_start the number of steps. on_failure: what a step that is not finite
     does, "end" the run or "pause" it for whoever steers the session from another thread
-    (see Session). Raises RecipeError for a bad recipe.
+    (see Session). tensorboard: a folder for TensorBoard logs, the run's in a subfolder
+    named as its run folder (compose.runs.tensorboard; the recipe's `train.log` asks for
+    them inside the run folder). Raises RecipeError for a bad recipe.
     """
     checked = recipe if isinstance(recipe, Checked) else check(recipe)
     if checked.problems:
@@ -73,6 +78,7 @@ def train(
         resume=resume,
         init_from=init_from,
         on_failure=on_failure,
+        tensorboard=tensorboard,
         listeners=[*listeners, *([Callbacks(on_log, on_start)] if on_log or on_start else [])],
     )
     try:
@@ -91,12 +97,14 @@ def make_session(
     folder: str | Path | None = None,
     resume: bool = False,
     listeners: Sequence[Listener] = (),
+    tensorboard: str | Path | None = None,
     **options: Any,
 ) -> Session:
     """A session whose listeners start with the initialisation check (compose.trainer.init_check),
-    then the run folder and checkpoints (if `folder`); `init_from` (a run folder, else the
-    recipe's `train.init_from`) gives it the trained model it starts from. Resuming, a
-    setting that a resumed run cannot change is a RecipeError."""
+    then the run folder and checkpoints (if `folder`) and the TensorBoard log (if asked:
+    see logs); `init_from` (a run folder, else the recipe's `train.init_from`) gives it the
+    trained model it starts from. Resuming, a setting that a resumed run cannot change is
+    a RecipeError."""
     if checked.recipe.train is None:
         return Session(checked, **options)  # it raises the located problem
     given = {part: options.get(key) for part, key in GIVEN.items()}
@@ -115,8 +123,28 @@ def make_session(
             NormLog(folder),
             SavedTransforms(folder),
         ]
+    written += logs(checked, folder, tensorboard, given)
     # The initialisation check goes first, so its warnings reach the run folder's summary.
-    return Session(checked, listeners=[InitCheck(), *written, *listeners], **options)
+    session = Session(checked, listeners=[InitCheck(), *written, *listeners], **options)
+    if note := unplaced_note(checked, folder, tensorboard):
+        session.warnings.append(note)
+    return session
+
+
+def logs(
+    checked: Checked, folder: str | Path | None, tensorboard: str | Path | None, given=None
+) -> list[Listener]:
+    """The TensorBoard log, when the recipe's `train.log` or `tensorboard` asks for one and
+    there is a place for it (compose.runs.tensorboard), written by the first host."""
+    place = log_place(checked, folder, tensorboard)
+    if place is None or jax.process_index() != 0:
+        return []
+    document = (
+        folder_document(checked.recipe, folder, given)
+        if folder is not None
+        else resolved_document(checked.recipe)
+    )
+    return [TensorBoard(*place, document)]
 
 
 GIVEN = {"train": "data", "val": "val", "test": "test"}  # parts of the data, by option
@@ -144,6 +172,7 @@ def make_population(
     folder: str | Path | None = None,
     resume: bool = False,
     listeners: Sequence[Listener] = (),
+    tensorboard: str | Path | None = None,
     **options: Any,
 ) -> Population:
     """A population of the recipe's variants (compose.trainer.population), writing its folder and
@@ -164,7 +193,11 @@ def make_population(
             else Checkpoints(folder),
             SavedTransforms(folder),
         ]
-    return Population(checked, vary, listeners=[*written, *listeners], **options)
+    written += logs(checked, folder, tensorboard)
+    population = Population(checked, vary, listeners=[*written, *listeners], **options)
+    if note := unplaced_note(checked, folder, tensorboard):
+        population.warnings.append(note)
+    return population
 
 
 def trained_start(checked: Checked, folder: str | Path | None) -> Composed | None:
