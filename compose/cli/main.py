@@ -9,7 +9,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from compose.cli import compare_command, evaluate_command, export_command, predict_command
+from compose.cli import compare_command, evaluate_command, export_command, hosts, predict_command
 from compose.cli.signals import StopOnSignal
 from compose.recipe.problems import RecipeError, did_you_mean, printable
 from compose.runtime.files import UnsafePath
@@ -89,13 +89,7 @@ def _add_run(run: argparse.ArgumentParser) -> None:
         help="train variants at once, e.g. --vary seed=0:20 or --vary "
         "optimizer.adam.learning_rate=0.01,0.05 (several make a grid)",
     )
-    run.add_argument(
-        "--coordinator",
-        metavar="HOST:PORT",
-        help="join a run over several hosts (jax.distributed); give --hosts and --host-id too",
-    )
-    run.add_argument("--hosts", type=int, metavar="N", help="how many hosts join the run")
-    run.add_argument("--host-id", type=int, metavar="I", help="this host's number, 0 to N-1")
+    hosts.add_arguments(run)
     run.add_argument(
         "--tensorboard",
         metavar="DIR",
@@ -217,9 +211,10 @@ def _run(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from compose.cli.group_run import grouped, run_group
     from compose.cli.run_command import run
 
-    if grouped(args):  # settings that change the program: a group of populations
-        return run_group(args, signals)
-    return run(args, signals)
+    with hosts.joined(args):  # over several hosts, if asked (compose.cli.hosts)
+        if grouped(args):  # settings that change the program: a group of populations
+            return run_group(args, signals)
+        return run(args, signals)
 
 
 def _blocks(args: argparse.Namespace, signals: StopOnSignal) -> int:

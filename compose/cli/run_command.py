@@ -28,6 +28,7 @@ from compose.recipe.problems import Problem, RecipeError, Where, printable
 from compose.recipe.records import Recipe
 from compose.runs.checkpoint import CheckpointError, resume_from
 from compose.runs.folder import default_dir, is_run
+from compose.runs.hosts import writes
 from compose.runs.population_folder import resume_population
 from compose.runs.reading import check_folder
 from compose.runs.trained import run_recipe
@@ -43,10 +44,6 @@ def run(args: argparse.Namespace, signals: StopOnSignal) -> int:
         print("compose run: expected a recipe, or --resume RUN_DIR, got "
               f"{'both' if args.recipe else 'neither'}", file=sys.stderr)  # fmt: skip
         return 2
-    if args.coordinator:
-        import jax
-
-        jax.distributed.initialize(args.coordinator, args.hosts, args.host_id)
     recipe = _recipe(args)
     if recipe is None:
         return 2
@@ -179,7 +176,7 @@ def report(name: str, session, result, folder, *, in_all: float | None = None) -
         print(variant_table(session), end="")
     for note in result.notes:
         print(printable(f"note: {note}"))
-    print(f"run folder: {folder}")
+    print(f"run folder: {folder}" + ("" if writes() else " (host 0 writes it)"))
 
 
 def run_lines(head: str, sets: dict[str, list[str]]) -> str:

@@ -12,8 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import jax
-
 from compose.checker.checked import Checked
 from compose.checker.graph import check
 from compose.model.composed import Composed
@@ -23,6 +21,7 @@ from compose.recipe.source import dump_text
 from compose.recipe.standalone import resolved_document
 from compose.runs.checkpoint import Checkpoints, resume_from
 from compose.runs.folder import RunFolder
+from compose.runs.hosts import Unwritten, pause, writes
 from compose.runs.names import WEIGHTS
 from compose.runs.norms_log import NormLog
 from compose.runs.population_folder import PopulationFolder
@@ -114,15 +113,17 @@ def make_session(
         refuse_changes(checked.recipe, folder, given)
     options["init_from"] = trained_start(checked, options.get("init_from"))
     written: list[Listener] = []
-    if folder is not None and jax.process_index() == 0:  # one host writes the run folder
+    train = checked.recipe.train
+    if folder is not None and writes():  # one host writes the run folder
         text = dump_text(folder_document(checked.recipe, folder, given))
-        train = checked.recipe.train
         written = [
             RunFolder(folder, text, resume=resume, given=given),
-            Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds),
+            Checkpoints(folder, train.checkpoint_every, pause=pause(train)),
             NormLog(folder),
             SavedTransforms(folder),
         ]
+    elif folder is not None:  # the other hosts make the same calls (compose.runs.hosts)
+        written = [Unwritten(train.checkpoint_every, norms=True)]
     written += logs(checked, folder, tensorboard, given)
     # The initialisation check goes first, so its warnings reach the run folder's summary.
     session = Session(checked, listeners=[InitCheck(), *written, *listeners], **options)
@@ -137,7 +138,7 @@ def logs(
     """The TensorBoard log, when the recipe's `train.log` or `tensorboard` asks for one and
     there is a place for it (compose.runs.tensorboard), written by the first host."""
     place = log_place(checked, folder, tensorboard)
-    if place is None or jax.process_index() != 0:
+    if place is None or not writes():
         return []
     document = (
         folder_document(checked.recipe, folder, given)
@@ -182,17 +183,20 @@ def make_population(
         check_run(Path(folder))
         refuse_changes(checked.recipe, folder)
     written: list[Listener] = []
-    if folder is not None and jax.process_index() == 0:
-        document, train = folder_document(checked.recipe, folder), checked.recipe.train
+    train = checked.recipe.train
+    if folder is not None and writes():
+        document = folder_document(checked.recipe, folder)
         if isinstance(document.get("train"), dict):
             document["train"]["vary"] = {key: list(values) for key, values in vary.items()}
         written = [
             PopulationFolder(folder, document, resume=resume),
-            Checkpoints(folder, train.checkpoint_every, pause=train.checkpoint_seconds)
+            Checkpoints(folder, train.checkpoint_every, pause=pause(train))
             if train
             else Checkpoints(folder),
             SavedTransforms(folder),
         ]
+    elif folder is not None and train is not None:
+        written = [Unwritten(train.checkpoint_every, norms=False)]
     written += logs(checked, folder, tensorboard)
     population = Population(checked, vary, listeners=[*written, *listeners], **options)
     if note := unplaced_note(checked, folder, tensorboard):
