@@ -29,6 +29,7 @@ from tui.palette import Palette
 from tui.problems import ProblemList
 from tui.scene import Scene, empty_scene, scene_of
 from tui.screens import Confirm, HelpScreen, Prompt
+from tui.status import status_line
 from tui.training import TrainPanel
 from tui.training_control import TrainingController
 
@@ -77,7 +78,9 @@ class EditorApp(App[int]):
         Binding("plus", "edit('add_input')", "Add or reshape an input", show=False),
         Binding("r", "edit('rename')", "Rename the selected box", show=False),
         Binding("d,delete", "edit('delete')", "Delete the selected box", show=False),
-        Binding("e", "edit_field", "Edit the selected node's first field", show=False),
+        Binding(
+            "e", "edit_field", "Edit the first field of the Node or Train tab shown", show=False
+        ),
         Binding("w", "edit('wire')", "Wire an input or weight of the selected node", show=False),
         Binding("o", "edit('output')", "Make the selected node an output, or not", show=False),
         Binding("m", "edit('loss')", "Make the selected node the loss", show=False),
@@ -104,6 +107,8 @@ class EditorApp(App[int]):
         self.trainer = TrainingController(self)
         self._inspector_behind = False  # the selection moved while another tab was shown
         self._inspect_due = False  # the inspector follows the selection after the graph
+        self._note = ""  # what the status line says the last key did
+        self._shown_selection: str | None = None  # the selection the last scene shown made
 
     @property
     def dirty(self) -> bool:
@@ -145,9 +150,24 @@ class EditorApp(App[int]):
         self.doc, scene = open_document(self.path)
         self.show(scene)
         self.query_one(GraphView).focus()
+        self.watch(self.screen, "focused", self._focus_moved)
         # What start-up made stays: once the first screen is drawn, collect and freeze
         # it, so that no later collection need walk it again (tui/collector.py)
         self.call_after_refresh(freeze_long_lived, collect=True)
+
+    def _focus_moved(self, widget: Any) -> None:
+        """Keys always go somewhere visible: a focused widget that was removed (the
+        inspector remade after an edit) hands the focus to the graph, not to nothing; a
+        field focused says so on the status line."""
+        if widget is None:
+            self.call_after_refresh(self._focus_graph_if_lost)
+        elif isinstance(widget, Field):  # say where the keys go now, and how to leave
+            name = (widget.id or "").partition("-")[2]
+            self.update_status(f"typing {name}: enter sets, tab next, escape puts it back")
+
+    def _focus_graph_if_lost(self) -> None:
+        if self.screen is self.screen_stack[0] and self.screen.focused is None:
+            self.query_one(GraphView).focus()
 
     # -- showing -------------------------------------------------------------------------------
 
@@ -168,6 +188,7 @@ class EditorApp(App[int]):
         graph.states, graph.failed = run.states(), run.failed_box(scene)
         graph.show(scene, keep=keep)
         self._inspect(graph.selected)
+        self._shown_selection = graph.selected
         self.update_status(note)
 
     def _inspect(self, name: str | None) -> None:
@@ -184,19 +205,21 @@ class EditorApp(App[int]):
     def update_status(self, note: str = "") -> None:
         """Say `note` (else the failure training stopped or paused on, if any), the
         problems and the selection on the status line, and whether the file is modified."""
-        count = len(self.scene.problems)
-        problems = f"{count} problem{'s' * (count != 1)} (p lists)" if count else "no problems"
         selected = self.query_one(GraphView).selected
-        note = note or self.trainer.note()
-        parts = [note, problems, f"selected: {selected}" if selected else ""]
+        self._note = note = note or self.trainer.note()
+        status = self.query_one("#status", Static)
+        width = status.content_size.width or self.size.width - 2
+        line = status_line(note, len(self.scene.problems), selected, width)
         # One row, always (editor.tcss): a new line needs no layout of the whole screen,
         # which while training costs a key press several milliseconds more
-        self.query_one("#status", Static).update("  ".join(p for p in parts if p), layout=False)
+        status.update(line, layout=False)
         self.sub_title = f"{self.path}{' (modified)' if self.dirty else ''}"
 
     @on(GraphView.Selected)
     def _selected(self, event: GraphView.Selected) -> None:
-        self.update_status()
+        # a selection an edit made (the box after a deleted one) keeps the edit's words
+        self.update_status(self._note if event.name == self._shown_selection else "")
+        self._shown_selection = None
         if not self._inspect_due:  # presses faster than the inspector is made: the last
             self._inspect_due = True
             self.call_after_refresh(self._inspect_selected)
@@ -235,6 +258,8 @@ class EditorApp(App[int]):
     @on(TrainPanel.Setting)
     def _train_setting(self, event: TrainPanel.Setting) -> None:
         self.editing.train_setting(event)
+        # a refused setting: its field shows the value in force again
+        self.query_one(TrainPanel).show_settings(self.doc.data.get("train") if self.doc else None)
 
     # -- the keys -----------------------------------------------------------------------------
 
@@ -250,14 +275,15 @@ class EditorApp(App[int]):
         self.query_one(GraphView).focus()
 
     def action_tab(self, name: str) -> None:
-        """Show tab `name` and focus where its keys go."""
+        """Show tab `name`; the problems list takes the focus (Enter there selects a
+        problem's node), the palette's filter takes it (typing filters the blocks), and
+        the Node and Train tabs leave it where it is, so that the next letter is a
+        command and never lands in a text field (`e` edits the tab's fields)."""
         self.show_tab(name)
         if name == "problems":
             self.query_one(ProblemList).focus()
-        elif name == "blocks":
+        elif name == "blocks":  # the palette: typing filters it
             self.query_one("#palette-filter", Input).focus()
-        elif name == "train":
-            self.query_one("#train-dataset", Input).focus()
 
     def show_tab(self, name: str) -> None:
         """Show tab `name` (one of TABS), the focus staying where it is."""
@@ -276,6 +302,11 @@ class EditorApp(App[int]):
         self.action_filter()
 
     def action_edit_field(self) -> None:
+        """Type into the first field of the tab shown: the train settings' on the Train
+        tab, else the selected node's (the Node tab shown)."""
+        if self.tab_shown("train"):
+            self.query_one("#train-dataset", Input).focus()
+            return
         behind = self._inspector_behind
         self.action_tab("node")
         if behind:  # its fields are being made: focus the first once they are
@@ -300,7 +331,13 @@ class EditorApp(App[int]):
         ]
 
     async def action_quit(self) -> None:
-        if not self.dirty:
+        """Quit; with unsaved changes or a run training (paused included), ask first."""
+        worries = []
+        if self.training:
+            worries.append("A training run is under way: quitting stops it.")
+        if self.dirty:
+            worries.append("The recipe has unsaved changes.")
+        if not worries:
             self._leave()
             return
 
@@ -308,8 +345,12 @@ class EditorApp(App[int]):
             if leave:
                 self._leave()
 
-        question = "The recipe has unsaved changes."
-        self.push_screen(Confirm(question, "quit without saving", "stay (ctrl+s saves)"), answered)
+        yes = "quit" + (" without saving" if self.dirty else "")
+        no = "stay" + (" (ctrl+s saves)" if self.dirty else "")
+        self.push_screen(Confirm("\n".join(worries), yes, no), answered)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.update_status, self._note)
 
     def _leave(self) -> None:
         self.trainer.close()

@@ -59,10 +59,16 @@ class EditingController:
         return scene_of(doc, self.expanded)
 
     def edit(
-        self, operation: Callable[..., Any], *args: Any, select: str | None = None, **kwargs: Any
+        self,
+        operation: Callable[..., Any],
+        *args: Any,
+        select: str | None = None,
+        note: str = "",
+        **kwargs: Any,
     ) -> bool:
         """Apply `operation` (a `compose.Document` method) to the document, re-check and
-        show; a refused edit changes nothing and says why. True when the edit was made."""
+        show, saying `note` (else the document's name for the edit); a refused edit
+        changes nothing and says why. True when the edit was made."""
         doc = self.app.doc
         if doc is None:
             self.refused("the file is not a recipe that can be edited: fix it as text first")
@@ -75,7 +81,7 @@ class EditingController:
         except Exception as err:  # a bug in an operation must not take the editor down
             self.refused(f"{operation.__name__} failed: {type(err).__name__}: {err}")
             return False
-        label = doc.undo_label or operation.__name__
+        label = note or doc.undo_label or operation.__name__
         self.app.show(self.scene(), keep=select, note=label)
         return True
 
@@ -214,10 +220,9 @@ class EditingController:
         box = self._selected_box()
         if box is None:
             return
-        if box.kind == "input":
-            self.edit(compose.Document.remove_input, box.name)
-        else:
-            self.edit(compose.Document.delete_node, box.name)
+        kind = "input" if box.kind == "input" else "node"
+        remove = compose.Document.remove_input if kind == "input" else compose.Document.delete_node
+        self.edit(remove, box.name, note=f"deleted {kind} '{box.name}' (u undoes)")
 
     def wire(self) -> None:
         """Ask which input or weight of the selected node to wire, and where from."""
@@ -309,4 +314,4 @@ class EditingController:
         except OSError as err:
             self.refused(f"cannot save {app.path}: {err.strerror or err}")
             return
-        app.update_status(f"saved {saved}")
+        app.update_status(f"saved {saved.name}")

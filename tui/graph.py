@@ -51,11 +51,14 @@ class GraphView(ScrollView, can_focus=True):
     def show(self, scene: Scene, *, keep: str | None = None) -> None:
         """Draw a new scene, keeping the selection on `keep` (or the current one) if it
         is still there, else on the first node."""
+        before = [b.name for b in self.scene.boxes]
         self.scene = scene
         self._arrangement = lay_out(scene)
         self._picture = None
         names = [b.name for b in scene.boxes]
         wanted = keep if keep is not None else self.selected
+        if wanted not in names:
+            wanted = _neighbour(wanted, before, names)
         if wanted not in names:
             nodes = [b.name for b in scene.boxes if b.kind != "input"]
             wanted = (nodes or names or [None])[0]
@@ -157,3 +160,15 @@ class GraphView(ScrollView, can_focus=True):
             if place.x <= x < place.x + place.w and place.y <= y < place.y + place.h:
                 self.select(name)
                 return
+
+
+def _neighbour(gone: str | None, before: list[str], now: list[str]) -> str | None:
+    """The box to select when box `gone` (of the order `before`) is no longer drawn: the
+    first after it that still is, else the last before it (as a list keeps the cursor in
+    place when its line is deleted)."""
+    if gone not in before:
+        return None
+    at = before.index(gone)
+    after = [n for n in before[at + 1 :] if n in now]
+    earlier = [n for n in before[:at] if n in now]
+    return (after or earlier[-1:] or [None])[0]

@@ -71,7 +71,7 @@ async def _shot(
                 await pilot.pause(0.1)
 
 
-RATE = ["c", "tab", "tab", "tab", "tab", "1", "e", "6", "enter", "escape"]  # learning rate 1e6
+RATE = ["c", "e", "tab", "tab", "tab", "tab", "1", "e", "6", "enter", "escape"]  # learning rate 1e6
 # Each picture: the recipe (from the scratch folder), the keys pressed, the file, the
 # terminal's size, how far to train, the keys pressed after, and what to scroll to the top.
 SHOTS = [

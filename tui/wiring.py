@@ -54,7 +54,8 @@ def ask_source(editing: EditingController, node: str, port: str) -> None:
         if ref.startswith("network:"):
             ask_instance(editing, node, port, ref[8:], choices)
         else:
-            editing.edit(compose.Document.wire, node, port, ref or None, select=node)
+            said = f"wired {node}.{port} <- {ref}" if ref else f"unwired {node}.{port}"
+            editing.edit(compose.Document.wire, node, port, ref or None, select=node, note=said)
 
     editing.app.push_screen(Pick(f"Wire {node}.{port} to:", options), chosen)
 
@@ -73,7 +74,10 @@ def ask_instance(
     def ask_next() -> None:
         if len(wires) == len(inputs):
             wire = compose.Document.wire_instance
-            editing.edit(wire, node, slot, name, network, wires=wires or None, select=node)
+            said = f"wired {node}.{slot} <- a new instance '{name}' of {network}"
+            editing.edit(
+                wire, node, slot, name, network, wires=wires or None, select=node, note=said
+            )
             return
         wanted = inputs[len(wires)]
         question = f"New instance '{name}' of {network}: its input '{wanted}' from:"

@@ -53,17 +53,19 @@ def test_build_xor_from_an_empty_file_by_keystrokes_save_and_run_it(tmp_path):
         await pilot.press("m", "w")  # the loss; wire its target:
         await answer(pilot, "target")
         await answer(pilot, "y")
-        await pilot.press("c")
+        await pilot.press("c", "e")  # the Train tab's first field: tab sets each, to the next
         for value in ("xor", "4", "2000", "adam", "0.05", "accuracy"):
-            await answer(pilot, value)
+            await type_in(pilot, value)
             await pilot.press("tab")
+            await pilot.pause()
+        await pilot.press("escape")
         await pilot.press("ctrl+s")
         await pilot.pause()
         return app.scene.problems, app.query_one(GraphView).text(), screen_text(app)
 
     problems, diagram, screen = drive(path, script, size=(100, 40))
     assert problems == ()
-    assert f"saved {path}" in screen
+    assert f"saved {path.name}" in screen
     for text in (" hidden ", " linear (2,)", " bend ", " logit ", " prob ", " cross_entropy ()"):
         assert text in diagram
     assert path.read_text().startswith("name: xor\ninputs:\n  x: [2]\n  y: [1]\nnodes:\n")
@@ -195,7 +197,7 @@ def test_a_hand_written_recipe_keeps_every_byte_outside_the_edit(tmp_path):
         return screen_text(app)
 
     screen = drive(path, script, size=(100, 40))
-    assert f"saved {path}" in screen
+    assert f"saved {path.name}" in screen
     before, after = HANDWRITTEN.splitlines(keepends=True), path.read_text().splitlines(True)
     changed = [i for i, (a, b) in enumerate(zip(before, after, strict=True)) if a != b]
     assert [after[i] for i in changed] == ["    out: 3              # two units are enough\n"]
