@@ -48,7 +48,8 @@ def evaluate(args: argparse.Namespace, signals: StopOnSignal) -> int:
     if args.json:
         doc = {"data": found.label, "examples": found.examples, "metrics": values}
         if found.confusion is not None:
-            doc["confusion"] = found.confusion.summary()
+            summary = found.confusion.summary()  # its one set keyed as training's is
+            doc["confusion"] = {"classes": summary["classes"], **summary["train"]}
         print(to_json(doc, indent=2))
         return 0
     shown = "  ".join(f"{k} {number(v)}" for k, v in values.items())
