@@ -58,8 +58,16 @@ def _add_edit(edit: argparse.ArgumentParser) -> None:
 
 
 def _add_plot(plot: argparse.ArgumentParser) -> None:
-    plot.add_argument("run_dir", metavar="RUN_DIR", help="a run folder")
-    plot.add_argument("--out", help="folder for the pictures (default: RUN_DIR/plots)")
+    plot.add_argument(
+        "run_dir", metavar="RUN_DIR|RECIPE", help="a run folder, or a recipe (its initial model)"
+    )
+    plot.add_argument(
+        "--out", help="folder for the pictures (default: RUN_DIR/plots, or plots/NAME for a recipe)"
+    )
+    plot.add_argument(
+        "--range", metavar="LO:HI", help="the input range drawn (X0:X1,Y0:Y1 for a plane)"
+    )
+    _add_set(plot)
 
 
 def _add_set(command: argparse.ArgumentParser) -> None:
@@ -260,6 +268,10 @@ def _plot(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from compose.runs.reading import check_folder
 
     folder = Path(args.run_dir)
+    if folder.is_file() and folder.suffix in (".yaml", ".yml"):
+        from compose.cli.plot_recipe import plot_recipe_command
+
+        return plot_recipe_command(args)
     check_folder(folder)  # no links, no pipes, before anything of it is read
     got = not_a_run(folder)
     if got:
@@ -267,7 +279,7 @@ def _plot(args: argparse.Namespace, signals: StopOnSignal) -> int:
               f"summary.json), got {got}", file=sys.stderr)  # fmt: skip
         return 2
     try:
-        plotted = plot_run(folder, out=args.out)
+        plotted = plot_run(folder, out=args.out, view=_range(args.range))
     except MissingMatplotlib as err:
         print(f"compose plot: {err}", file=sys.stderr)
         return 2
@@ -276,6 +288,12 @@ def _plot(args: argparse.Namespace, signals: StopOnSignal) -> int:
     for path in plotted.files:
         print(path)
     return 0
+
+
+def _range(text: str | None) -> tuple[float, ...] | None:
+    from compose.cli.ranges import parse_range
+
+    return None if text is None else parse_range(text)
 
 
 def _no_arguments(parser: argparse.ArgumentParser) -> None:

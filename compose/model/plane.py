@@ -1,4 +1,5 @@
-"""A model of a 2-D input seen over the plane: which input is the plane, and its values there.
+"""A model of a 2-D input seen over the plane (and of a 1-D input along its line): which
+input is the plane, and its values there.
 
 The numbers behind compose/plot/model_pictures.py's pictures (and the editor's decision picture),
 without matplotlib: how a model reads the plane (`plane`), a square around the training
@@ -61,6 +62,18 @@ class Grid:
 
 def plane(plan: Plan) -> Plane | None:
     """How the model reads the plane, or None when its prediction does not read one."""
+    return reader(plan, (2,))
+
+
+def line(plan: Plan) -> Plane | None:
+    """How a model of one number per example (an input of shape [1]) reads it, as a Plane
+    record whose input is that line; None when its prediction does not read one."""
+    return reader(plan, (1,))
+
+
+def reader(plan: Plan, shape: tuple[int, ...]) -> Plane | None:
+    """How the model's prediction reads its one input of `shape`, or None when it reads
+    another shape or more than one input."""
     loss_step = next((s for s in plan.steps if plan.loss and s.name == plan.loss.name), None)
     if loss_step is not None and loss_step.block and loss_step.args[0].kind == "node":
         prediction, classifies = loss_step.args[0], BLOCKS[loss_step.block].classifies
@@ -75,12 +88,35 @@ def plane(plan: Plan) -> Plane | None:
         v.name for s in needed for v in (*s.args, *(w for _, w in s.weights)) if v.kind == "input"
     }
     shapes = dict(plan.inputs)
-    if len(read) != 1 or shapes[next(iter(read))] != (2,):
+    if len(read) != 1 or shapes[next(iter(read))] != shape:
         return None
     layers = [s.name for s in needed if s.weights or s.sub is not None]
     before = plan.needed((Value("node", layers[-1]),)) if layers else ()
     hidden = tuple(s.name for s in before if s.name != layers[-1] and len(s.out_shape) == 1)
     return Plane(next(iter(read)), replace(prediction, reshape=None), classifies, label, hidden)
+
+
+def span(values: np.ndarray, margin: float = 0.15) -> tuple[float, float]:
+    """An interval (low, high) around `values` with a margin on each side.
+
+    >>> span(np.array([0.0, 1.0]))
+    (-0.15, 1.15)
+    """
+    values = np.asarray(values, np.float64)
+    lo, hi = float(values.min()), float(values.max())
+    half = max((hi - lo) / 2, 1e-3) * (1 + 2 * margin)
+    return round((lo + hi) / 2 - half, 6), round((lo + hi) / 2 + half, 6)
+
+
+def line_values(
+    model: Composed, reads: Plane, interval: tuple[float, float], n: int = GRID * 4
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """(xs (n,), {name: (n, *shape)}): the prediction and every hidden node at n points
+    evenly spaced over `interval` of a model's one-number input."""
+    xs = np.linspace(interval[0], interval[1], n, dtype=np.float32)
+    wanted = (reads.prediction, *(Value("node", name) for name in reads.hidden))
+    got = jax.device_get(_evaluate(model, jnp.asarray(xs[:, None]), reads.input, wanted))
+    return xs, {k: np.asarray(v) for k, v in got.items()}
 
 
 def square(points: np.ndarray, margin: float = 0.15) -> tuple[float, float, float, float]:

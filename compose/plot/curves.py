@@ -13,13 +13,15 @@ from typing import Any
 import numpy as np
 from matplotlib import colormaps
 
-from compose.plot.figures import BLUE, ORANGE, figure
+from compose.plot.figures import BLUE, ORANGE, figure, title_lines
 
 PANEL = (4.2, 3.2)  # inches per panel of curves
 COLUMNS = 3  # panels per row at most
 LEGEND_CAP = 12  # more curves than this in a panel are told apart by colour only
 LEGEND_ROW = 0.17  # inches a row of a population's legend adds under its panels
 LEGEND_ENTRY = 2.8  # inches across one entry of it takes, at most
+FAILED = "#c0392b"  # the step where a run stopped being finite
+FEW = 20  # a curve of at most this many points shows each point as a dot
 SPREAD = "0.25"  # a population's mean and band: dark grey, apart from the variants' hues
 # Record keys that are not curves; `stopped_at` marks a population variant's records
 # after it stopped (compose.trainer.population), which older folders logged as lines.
@@ -64,7 +66,12 @@ def log_scale(name: str, values: np.ndarray) -> bool:
     return bool(np.max(values) / np.min(values) >= 10)
 
 
-def curves_figure(series: Sequence[tuple[str, Records]], *, title: str = "") -> Any:
+def curves_figure(
+    series: Sequence[tuple[str, Records]],
+    *,
+    title: str = "",
+    failure: tuple[int, str] | None = None,
+) -> Any:
     """One panel per logged quantity (loss with val_loss, accuracy with val_accuracy, ...).
 
     series: (name, records) pairs. The run's own is named "", drawn with training and
@@ -74,8 +81,14 @@ def curves_figure(series: Sequence[tuple[str, Records]], *, title: str = "") -> 
     named in a legend under the panels (at the end of its line when there are more than
     LEGEND_CAP); and, at each step that every variant reached, their mean (bold) and the
     band from the lowest to the highest, as the legend's title says.
+
+    failure: (step, why) of a run that stopped because a value stopped being finite: a red
+    line at that step in each panel, and `why` under them (a loss panel is drawn even with
+    no log point before it).
     """
     names = quantities(r for _, records in series for r in records)
+    if failure is not None and not names:
+        names = ["loss"]
     columns = min(len(names), COLUMNS) or 1
     rows = math.ceil(len(names) / columns) or 1
     variants = [(name, records) for name, records in series if name]
@@ -89,10 +102,17 @@ def curves_figure(series: Sequence[tuple[str, Records]], *, title: str = "") -> 
             ax.set_yscale("log")
         ax.set(title=name, xlabel="step", ylabel=name)
         ax.grid(alpha=0.3)
+        if failure is not None:
+            ax.axvline(failure[0], color=FAILED, linestyle="--", linewidth=1.2,
+                       label=f"not finite at step {failure[0]}")  # fmt: skip
+            ax.set_xlim(0, max(ax.get_xlim()[1], failure[0] + 1))
         if not variants and ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize="small")
     if variants and fig.axes:
         _population_legend(fig, [name for name, _ in variants], entries[0])
+    if failure is not None:
+        # a figure's x label takes its room in the constrained layout, as free text does not
+        fig.supxlabel(title_lines(failure[1], PANEL[0] * columns), fontsize="small", color=FAILED)
     if title:
         fig.suptitle(title)
     return fig
@@ -109,7 +129,9 @@ def _run(ax: Any, records: Records, name: str) -> list[np.ndarray]:
     for key, colour, label in ((name, BLUE, "training"), (f"val_{name}", ORANGE, "validation")):
         steps, values = curve(records, key)
         if values.size:
-            ax.plot(steps, values, color=colour, linewidth=1.6, label=label)
+            marker = "o" if values.size <= FEW else None
+            ax.plot(steps, values, color=colour, linewidth=1.6, label=label, marker=marker,
+                    markersize=3)  # fmt: skip
             drawn.append(values)
     return drawn
 

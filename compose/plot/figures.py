@@ -26,6 +26,20 @@ def figure(width: float, height: float, *, layout: str | None = "constrained") -
     return fig
 
 
+CHARACTER = 0.075  # inches an average character of a medium (10 point) title takes
+
+
+def title_lines(text: str, width: float) -> str:
+    """`text` broken into lines that fit a figure `width` inches wide, at word boundaries.
+
+    >>> title_lines("a picture: each unit over the plane", 2.0)
+    'a picture: each unit\\nover the plane'
+    """
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, max(12, int(width / CHARACTER) - 2)))
+
+
 MADE_BY = "blockcompose plot"  # the PNG's Software text: the pictures `compose plot` may replace
 
 

@@ -15,7 +15,7 @@ input is the plane, the values over a grid) are compose/model/plane.py's; this m
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +23,8 @@ import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap, Normalize, to_rgb
 from matplotlib.lines import Line2D
 
-from compose.data import loading as datasets
 from compose.model.colours import class_shading
+from compose.model.composed import Composed
 from compose.model.plane import (
     Grid,
     Plane,
@@ -34,11 +34,11 @@ from compose.model.plane import (
     plane,
     square,
 )
-from compose.plot.figures import BLUE, CLASS_COLOURS, ORANGE, figure, save
-from compose.recipe.problems import RecipeError
+from compose.plot.figures import BLUE, CLASS_COLOURS, ORANGE, figure, save, title_lines
+from compose.plot.points import training_points
+from compose.recipe.records import Recipe
 from compose.runs.trained import load_run
 
-MAX_POINTS = 1000  # training points drawn at most (evenly spaced through the data)
 MAX_UNITS = 32  # panels in a hidden node's picture at most
 BOUNDARY = (5.8, 4.8)  # inches: the plane, a colour bar and a legend
 EDGE = "#333333"  # the training points' outline
@@ -57,40 +57,56 @@ def class_colours(probabilities: np.ndarray) -> np.ndarray:
     return 1 - shade[..., None] * (1 - palette[winner])
 
 
-def model_pictures(folder: Path, out: Path) -> tuple[list[Path], list[str]]:
-    """Draw the decision and the hidden units of a run folder's model into `out`, when its
-    prediction reads a plane: (files written, warnings)."""
+def model_pictures(
+    folder: Path, out: Path, *, view: tuple[float, ...] | None = None
+) -> tuple[list[Path], list[str]]:
+    """Draw a run folder's model into `out` (`draw_model`): (files written, warnings)."""
     notes: list[str] = []  # a model.eqx without a checksum
     run = load_run(folder, notes=notes)
-    recipe, model = run.recipe, run.model
+    files, warnings = draw_model(run.recipe, run.model, out, base=folder, view=view)
+    return files, notes + warnings
+
+
+def draw_model(
+    recipe: Recipe,
+    model: Composed,
+    out: Path,
+    *,
+    base: Path,
+    view: tuple[float, ...] | None = None,
+    title: str = "",
+) -> tuple[list[Path], list[str]]:
+    """Draw the decision and the hidden units of a model whose prediction reads a plane,
+    or its prediction against its input when it reads one number (compose.plot.line_pictures),
+    into `out`: (files written, warnings). `view`: (left, right, bottom, top) of the plane,
+    or (low, high) of the line (default: around the training data, whose paths are taken
+    from `base`)."""
+    title = title or recipe.name
     found = plane(model.plan)
     if found is None:
-        return [], notes
-    if recipe.train is None:
-        return [], [*notes, "no pictures over the plane: the recipe has no training data to cover"]
-    names = [found.input] + ([found.label] if found.label else [])
-    try:
-        arrays = datasets.load(recipe.train.data, names, folder).train
-    except (RecipeError, OSError, ValueError) as err:
-        why = "; ".join(map(str, err.problems)) if isinstance(err, RecipeError) else str(err)
-        return [], [*notes, f"no pictures over the plane: the training data cannot be read: {why}"]
-    n = len(arrays[found.input])
-    keep = np.unique(np.linspace(0, n - 1, min(n, MAX_POINTS)).astype(np.int64))
-    points = np.asarray(arrays[found.input], np.float32)[keep]
-    target = np.asarray(arrays[found.label])[keep] if found.label else None
-    grid = grid_values(model, found, square(points))
+        from compose.plot.line_pictures import line_pictures
+
+        return line_pictures(recipe, model, out, base=base, view=view, title=title)
+    if view is not None and len(view) == 2:  # LO:HI: the same range on both axes
+        view = (*view, *view)
+    points, target, why = training_points(recipe, found, base)
+    if points is None and view is None:
+        return [], [f"no pictures over the plane: {why}"]
+    grid = grid_values(model, found, view or square(points))
+    if points is None:
+        points, target = np.zeros((0, 2), np.float32), None
     files = []
     shape = grid.values[str(found.prediction)].shape[2:]
     if found.classifies or shape == (1,):
-        fig = boundary_figure(grid, found, points, target, title=recipe.name)
+        fig = boundary_figure(grid, found, points, target, title=title)
         name = "boundary.png" if found.classifies else "prediction.png"
         files.append(save(fig, out / name))
     for node in found.hidden:
         block = next(s.block or "network" for s in model.plan.steps if s.name == node)
-        fig = units_figure(grid, found.input, node, title=f"{recipe.name}: {node} ({block})")
+        fig = units_figure(grid, found.input, node, title=f"{title}: {node} ({block})")
         # a network made for a weight slot is named `node/slot`: one file, not a folder
         files.append(save(fig, out / f"units-{node.replace('/', '-')}.png"))
-    return files, notes
+    return files, []
 
 
 def boundary_figure(
@@ -131,7 +147,8 @@ def boundary_figure(
     ax.set(xlabel=f"{plane.input}[0]", ylabel=f"{plane.input}[1]")
     ax.set_xlim(grid.extent[:2])
     ax.set_ylim(grid.extent[2:])
-    ax.set_title(f"{title}: {heading}" if title else heading, fontsize="medium")
+    text = f"{title}: {heading}" if title else heading
+    ax.set_title(title_lines(text, BOUNDARY[0]), fontsize="medium")
     return fig
 
 
@@ -170,7 +187,10 @@ def units_figure(grid: Grid, input: str, node: str, *, title: str = "") -> Any:
     values = grid.values[node]
     units = values.shape[-1]
     shown = min(units, MAX_UNITS)
-    layout = units_layout(units)
+    more = f", the first {shown} of {units}" if shown < units else ""
+    heading = f"each unit over the plane{more}"
+    text = title_lines(f"{title}: {heading}" if title else heading, units_layout(units).size[0])
+    layout = replace(units_layout(units), top=0.15 + 0.22 * text.count("\n") + 0.2)
     width, height = layout.size
     fig = figure(width, height, layout=None)
     cmap, norm = _response_scale(values[..., :shown])
@@ -195,11 +215,7 @@ def units_figure(grid: Grid, input: str, node: str, *, title: str = "") -> Any:
         )
     )
     fig.colorbar(_mappable(cmap, norm), cax=bar).set_label("unit's output")
-    more = f", the first {shown} of {units}" if shown < units else ""
-    heading = f"each unit over the plane{more}"
-    fig.suptitle(
-        f"{title}: {heading}" if title else heading, fontsize="medium", y=1 - 0.1 / height, va="top"
-    )
+    fig.suptitle(text, fontsize="medium", y=1 - 0.1 / height, va="top")
     fig.text(0.5 * (layout.left + layout.columns * layout.panel) / width, 0.1 / height,
              f"{input}[0] across, {input}[1] up", ha="center", fontsize="small")  # fmt: skip
     return fig

@@ -29,11 +29,12 @@ nothing global (pyplot's current figure, the backend of a notebook) is touched.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from compose.recipe.problems import Problem, RecipeError, Where
+from compose.recipe.problems import Problem, RecipeError, Where, printable
 from compose.runs.names import METRICS, NORMS, PLOTS, RECIPE, SUMMARY, VARIANTS, WEIGHTS
 from compose.runs.reading import check_folder, read_log
 from compose.runtime.files import make_folder, not_a_folder
@@ -84,8 +85,11 @@ def require_matplotlib() -> None:
         raise MissingMatplotlib() from err
 
 
-def plot_run(folder: str | Path, *, out: str | Path | None = None) -> Plotted:
-    """Draw every picture the run folder allows into `out` (default: FOLDER/plots).
+def plot_run(
+    folder: str | Path, *, out: str | Path | None = None, view: tuple[float, ...] | None = None
+) -> Plotted:
+    """Draw every picture the run folder allows into `out` (default: FOLDER/plots); `view`
+    is the range of the model's input drawn (`--range`, compose.plot.model_pictures).
 
     Raises MissingMatplotlib without matplotlib. A picture the folder lacks the files for
     (no log points yet, no weights, data that cannot be read) is left out with a warning;
@@ -104,8 +108,9 @@ def plot_run(folder: str | Path, *, out: str | Path | None = None) -> Plotted:
     title = run_name(folder)
     files: list[Path] = []
     warnings: list[str] = []
-    if series:
-        fig = plot_curves.curves_figure(series, title=f"{title}: training curves")
+    failed = failure(folder)
+    if series or failed:
+        fig = plot_curves.curves_figure(series, title=f"{title}: training curves", failure=failed)
         files.append(save(fig, out / "curves.png"))
     else:
         warnings.append(f"no curves: {folder / METRICS} holds no log points yet")
@@ -123,10 +128,50 @@ def plot_run(folder: str | Path, *, out: str | Path | None = None) -> Plotted:
             why = f"{folder} has no {WEIGHTS} (yet)"
         warnings.append(f"no pictures of the model: {why}")
         return Plotted(files, warnings)
-    drawn, why = plot_model.model_pictures(folder, out)  # it reads model.eqx: damage is raised
+    drawn, why = plot_model.model_pictures(folder, out, view=view)  # damage to model.eqx: raised
     files.extend(drawn)
     warnings.extend(why)
     return Plotted(files, warnings)
+
+
+def failure(folder: Path) -> tuple[int, str] | None:
+    """(step, what stopped it) of a run that stopped because a value was not finite (its
+    summary.json's `failure`), else None."""
+    from compose.runs.reading import read_summary
+
+    summary = read_summary(folder)
+    found = summary.get("failure")
+    if not isinstance(found, dict) or not isinstance(found.get("step"), int):
+        return None
+    stopped = summary.get("stopped")
+    why = stopped if isinstance(stopped, str) else f"not finite at step {found['step']}"
+    return found["step"], printable(f"stopped: {why}")
+
+
+def plot_recipe(
+    path: str | Path,
+    *,
+    out: str | Path,
+    overrides: Sequence[str] = (),
+    view: tuple[float, ...] | None = None,
+) -> Plotted:
+    """Draw a recipe's model as training initialises it (weights the recipe fixes with
+    `{init: constant, ...}` as written; compose.runs.initialised) into `out`: no run folder,
+    no training."""
+    require_matplotlib()
+    from compose.plot import model_pictures as plot_model
+    from compose.runs.initialised import initialised
+
+    notes: list[str] = []
+    checked, model, label = initialised(path, overrides=overrides, notes=notes)
+    recipe = checked.recipe
+    title = f"{recipe.name} ({label})"
+    drawn, why = plot_model.draw_model(
+        recipe, model, picture_folder(Path(out)), base=Path(path).parent, view=view, title=title
+    )
+    if not drawn and not why:
+        why = ["no pictures of the model: its prediction reads neither one number nor a plane"]
+    return Plotted(drawn, notes + why)
 
 
 def run_name(folder: Path) -> str:

@@ -169,8 +169,11 @@ train:
 """
 
 
-def test_a_model_that_does_not_read_a_plane_gets_curves_only(tmp_path, capsys):
-    result = compose.train(compose.loads(SINE), folder=tmp_path / "run")
+def test_a_model_that_reads_neither_a_line_nor_a_plane_gets_curves_only(tmp_path, capsys):
+    text = SINE.replace("x: [1]", "x: [3]").replace(
+        "dataset: sine, n: 64", "dataset: parity, n: 64, length: 3"
+    )
+    result = compose.train(compose.loads(text), folder=tmp_path / "run")
     assert plot_model.plane(result.model.plan) is None
     code, lines, err = plot_cli(capsys, tmp_path / "run", "--out", tmp_path / "out")
     assert (code, err) == (0, [])
