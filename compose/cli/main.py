@@ -320,13 +320,13 @@ COMMANDS = (
     ),
     Command(
         "predict",
-        "a run's predictions for a .csv or .npz file, its data transformed as in training",
+        "a run's predictions for a CSV or NPZ file of new data",
         predict_command.add_arguments,
         predict_command.predict,
     ),
     Command(
         "evaluate",
-        "a run's loss and metrics on labelled data, with a confusion matrix",
+        "score a run on labelled data: loss, metrics, confusion matrix",
         evaluate_command.add_arguments,
         evaluate_command.evaluate,
     ),
