@@ -25,10 +25,11 @@ from tui.editing import EditingController
 from tui.field import Field
 from tui.graph import GraphView
 from tui.inspector import Inspector
+from tui.keys import key_groups
 from tui.palette import Palette
 from tui.problems import ProblemList
 from tui.scene import Scene, empty_scene, scene_of
-from tui.screens import Confirm, HelpScreen, Prompt
+from tui.screens import Confirm, HelpScreen
 from tui.status import status_line
 from tui.training import TrainPanel
 from tui.training_control import TrainingController
@@ -161,7 +162,8 @@ class EditorApp(App[int]):
         field focused says so on the status line."""
         if widget is None:
             self.call_after_refresh(self._focus_graph_if_lost)
-        elif isinstance(widget, Field):  # say where the keys go now, and how to leave
+        elif isinstance(widget, Field) and not self._note.startswith("refused"):
+            # say where the keys go now, and how to leave (a refusal is said first)
             name = (widget.id or "").partition("-")[2]
             self.update_status(f"typing {name}: enter sets, tab next, escape puts it back")
 
@@ -317,18 +319,7 @@ class EditorApp(App[int]):
             fields[0].focus()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.key_groups()))
-
-    def key_groups(self) -> list[tuple[str, list[Binding]]]:
-        """Every key, by where it works: each place's own BINDINGS (what the help lists)."""
-        return [
-            ("everywhere (outside a text field)", _bindings(self.BINDINGS)),
-            ("in the graph", _bindings(GraphView.BINDINGS)),
-            ("in the palette", _bindings(Palette.BINDINGS)),
-            ("in the inspector and train settings", _bindings(Field.BINDINGS)),
-            ("in the problems list", _bindings(ProblemList.BINDINGS)),
-            ("in a question", _bindings([*Confirm.BINDINGS, *Prompt.BINDINGS])),
-        ]
+        self.push_screen(HelpScreen(key_groups(self.BINDINGS)))
 
     async def action_quit(self) -> None:
         """Quit; with unsaved changes or a run training (paused included), ask first."""
@@ -355,19 +346,6 @@ class EditorApp(App[int]):
     def _leave(self) -> None:
         self.trainer.close()
         self.exit(0)
-
-
-def _bindings(declared: Sequence[Any]) -> list[Binding]:
-    """The Binding records of BINDINGS lists (which may also hold plain tuples), each but
-    those whose keys an earlier one has all taken (the screens share Escape)."""
-    found: list[Binding] = []
-    taken: set[str] = set()
-    for binding in declared:
-        keys = set(binding.key.split(",")) if isinstance(binding, Binding) else set()
-        if keys - taken:
-            found.append(binding)
-            taken |= keys
-    return found
 
 
 def run(path: str | Path, *, overrides: Sequence[str] = ()) -> int:

@@ -45,14 +45,22 @@ def kind_name(hyper: Any) -> str:
     return names.get(hyper.kind, hyper.kind.__name__)
 
 
-def matches(text: str) -> list[str]:
-    """Block names that match a filter: names starting with it first, then names or docs
-    containing it (case does not matter)."""
+def matches(text: str, networks: tuple[str, ...] | list[str] = ()) -> list[str]:
+    """What a filter offers, best first: block names and, as `network:NAME`, the recipe's
+    own `networks`. A name equal to the text comes first, then names that start with it,
+    then names that contain it, then blocks whose doc does (a network's doc is the word
+    "network"); case does not matter, and each group keeps the registry's order, the
+    networks after the blocks. With no text: every block, then every network."""
     text = text.strip().lower()
+    offered = [(n, n, BLOCKS[n].doc) for n in BLOCKS]
+    offered += [(f"network:{n}", n, "network") for n in networks]
     if not text:
-        return names()
-    first = [n for n in BLOCKS if n.lower().startswith(text)]
-    rest = [
-        n for n in BLOCKS if n not in first and (text in n.lower() or text in BLOCKS[n].doc.lower())
-    ]
-    return first + rest
+        return [key for key, _, _ in offered]
+
+    def rank(name: str, doc: str) -> int | None:
+        name = name.lower()
+        tests = (name == text, name.startswith(text), text in name, text in doc.lower())
+        return next((i for i, hit in enumerate(tests) if hit), None)
+
+    ranked = [(rank(name, doc), i, key) for i, (key, name, doc) in enumerate(offered)]
+    return [key for r, _, key in sorted(x for x in ranked if x[0] is not None)]

@@ -63,14 +63,10 @@ class Palette(Vertical):
         listing = self.query_one("#palette-list", OptionList)
         listing.clear_options()
         options = [
-            Option(_line((name, "bold"), catalog.one_line(name)), id=name)
-            for name in catalog.matches(text)
-        ]
-        wanted = text.strip().lower()
-        options += [
-            Option(_line((name, "bold yellow"), "a network of this recipe"), id=f"network:{name}")
-            for name in self.networks
-            if wanted in name.lower() or wanted in "network"
+            Option(_line((key[8:], "bold yellow"), "a network of this recipe"), id=key)
+            if key.startswith("network:")
+            else Option(_line((key, "bold"), catalog.one_line(key)), id=key)
+            for key in catalog.matches(text, self.networks)
         ]
         listing.add_options(options)
         if options:

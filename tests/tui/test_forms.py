@@ -61,7 +61,7 @@ def test_numbers_with_an_exponent_in_the_file_and_typed_in_a_field(tmp_path):
     (problems, rate), problems_after, typed, screen = drive(path, script, size=(100, 40))
     assert problems == () and rate == 0.5
     assert problems_after == () and typed == 0.001
-    assert f"saved {path}" in screen
+    assert f"saved {path.name}" in screen
     before, after = EXPONENTS.splitlines(), path.read_text().splitlines()
     assert [(a, b) for a, b in zip(before, after, strict=True) if a != b] == [
         (
