@@ -4,6 +4,10 @@ Weights, optimizer state and the training data are replicated on every device; e
 step's batch is split along its first axis, so every device computes the gradient of its
 share and XLA sums them. One device is the same code with no mesh at all. Several hosts
 join through `jax.distributed.initialize` before the mesh is made (see docs/training.md).
+
+A population (many variants of a model stacked on a leading axis) is split the other way,
+by `Spread`: each device holds and trains its share of the variants on whole batches, and
+only the data is replicated.
 """
 
 from __future__ import annotations
@@ -41,9 +45,38 @@ class Placement:
             return jax.device_put(tree)
         return jax.device_put(tree, NamedSharding(self.mesh, PartitionSpec()))
 
+    def weights(self, tree: Any) -> Any:
+        """A model's (or its optimizer state's) arrays where the run keeps them: on every
+        device of the run."""
+        return self.replicated(tree)
+
     def indices(self, indices: np.ndarray) -> Any:
         """A chunk's example indices (..., steps, batch), split along the batch axis."""
         if self.mesh is None:
             return jax.device_put(indices)
         spec = PartitionSpec(*([None] * (indices.ndim - 1)), AXIS)
         return jax.device_put(indices, NamedSharding(self.mesh, spec))
+
+
+class Spread(Placement):
+    """Where a population's arrays live on `count` devices: its variants (the leading axis
+    of its weights, optimizer states, settings and example indices) split evenly over them,
+    the data replicated. `count` must divide the variants."""
+
+    def weights(self, tree: Any) -> Any:
+        """`tree`'s arrays split along their leading axis (of variants); scalars replicated."""
+        if self.mesh is None:
+            return jax.device_put(tree)
+        split, whole = (NamedSharding(self.mesh, PartitionSpec(*s)) for s in ((AXIS,), ()))
+        return jax.tree_util.tree_map(
+            lambda a: jax.device_put(a, split if np.ndim(a) else whole), tree
+        )
+
+    def indices(self, indices: np.ndarray) -> Any:
+        """A chunk's example indices (variants, steps, batch), split by variant."""
+        return self.weights(indices)
+
+    @property
+    def batch(self) -> None:
+        """Each variant's batch is whole, on the device that holds the variant."""
+        return None

@@ -37,6 +37,7 @@ from compose.runtime.shown import number
 from compose.trainer.batches import Batches
 from compose.trainer.early_stop import EachEarlyStopping, each_where
 from compose.trainer.one_model import Outcome, Start, validation
+from compose.trainer.population_devices import spread
 from compose.trainer.records import Tally, ordered
 from compose.trainer.result import EARLY_STOP, Result
 from compose.trainer.schedule import intervals_per_call
@@ -107,7 +108,7 @@ class Variants:
         self.tallies = [Tally() for _ in self.variants]
 
     def start(self, session: Session) -> Start:
-        spec, plan, placement = session.spec, session.checked.plan, session.data.placement
+        spec, plan, placement = session.spec, session.checked.plan, spread(session, self)
         self.spec, self.plan, self.placement = spec, plan, placement
         seeds = [v.setting("seed", spec.seed) for v in self.variants]
         keys = [jax.random.key(s) for s in seeds]
@@ -121,15 +122,15 @@ class Variants:
         rates = self._rates()  # held per variant in the state; the rest as a run's own
         optimizer = optimizers.make(spec, inject=rates)
         stacked = jax.tree_util.tree_map(lambda *xs: jnp.stack(xs), *models)
-        model = placement.replicated(stacked)
+        model = placement.weights(stacked)
         opt_state = jax.vmap(optimizer.init)(model.weights)
-        opt_state = placement.replicated(optimizers.with_hyperparams(opt_state, rates))
+        opt_state = placement.weights(optimizers.with_hyperparams(opt_state, rates))
         noise = None
         if plan.random:
             noise = jnp.stack([jax.random.key_data(jax.random.fold_in(k, 1)) for k in keys])
-            noise = jax.random.wrap_key_data(noise)
+            noise = placement.weights(jax.random.wrap_key_data(noise))
         _, static = eqx.partition(models[0], eqx.is_array)
-        settings = placement.replicated(self._numbers())
+        settings = placement.weights(self._numbers())
         step = make_step(optimizer, self._penalty(), spec.metrics)
         one = evaluator(plan, spec.metrics)
 
@@ -195,7 +196,7 @@ class Variants:
         ahead, which began with the old answer)."""
         active, calls = ~self._stopped(), self.session.calls
         if (np.asarray(calls.settings["active"]) != active).any():
-            given = self.placement.replicated(jnp.asarray(active))
+            given = self.placement.weights(jnp.asarray(active))
             calls.settings = {**calls.settings, "active": given}
             calls.drop_ahead()
 

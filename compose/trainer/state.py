@@ -57,8 +57,8 @@ def restore(session: Session, tree: dict[str, Any], header: dict[str, Any]) -> l
     """Continue `session` from a checkpoint's tree and header (made by the same recipe);
     return what to warn of (early stopping that starts again)."""
     placement = session.data.placement
-    session.model = placement.replicated(tree["model"])
-    session.opt_state = placement.replicated(tree["opt_state"])
+    session.model = placement.weights(tree["model"])
+    session.opt_state = placement.weights(tree["opt_state"])
     session.step, session.seconds = header["step"], header["seconds"]
     session.record = header.get("record") or {}
     session.first_loss = header.get("first_loss")
