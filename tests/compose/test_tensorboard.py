@@ -3,9 +3,7 @@ number of metrics.jsonl as a scalar at its step, per-node histograms at the norm
 steps that agree with its norms, the recipe's text, and a population's variants as runs
 with their settings as hyperparameters.
 
-Two readers: TensorBoard's own (its EventAccumulator, when the `tensorboard` package is
-installed) and the event files' framing read here with tensorboardX's record types (what
-CI, which installs tensorboardX only, checks); each test runs with both where it can."""
+Read with TensorBoard's own reader (its EventAccumulator; the `test` extra installs it)."""
 
 from __future__ import annotations
 
@@ -15,7 +13,6 @@ import json
 import math
 import os
 import shutil
-import struct
 import sys
 import textwrap
 from pathlib import Path
@@ -23,6 +20,9 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
+from tensorboard.backend.event_processing import event_accumulator as accumulator
+from tensorboardX import summary as tensorboard_summary
+from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
 
 import compose
 from compose.checker.schema import recipe_schema
@@ -30,11 +30,6 @@ from compose.cli.main import main
 from compose.recipe.source import load_file
 from compose.runs.tensorboard import RECIPE_TAG, Events, TensorBoard
 from compose.runs.training import make_session
-
-tensorboardX = pytest.importorskip("tensorboardX")
-from tensorboardX.proto import event_pb2  # noqa: E402
-from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData  # noqa: E402
-from tensorboardX.record_writer import masked_crc32c  # noqa: E402
 
 RECIPE = """
 name: circle
@@ -57,7 +52,6 @@ train:
   optimizer: {adam: {learning_rate: 0.05}}
 """
 BATCH = 16
-READERS = ["tensorboard", "framing"]
 
 
 def run(*args) -> tuple[int, str]:
@@ -90,54 +84,10 @@ def population(tmp_path_factory):
     return root / "pop", root / "logs" / "pop"
 
 
-class Framing:
-    """An event folder read here: each record is its length, the length's masked CRC-32C,
-    the Event, the Event's masked CRC-32C (both checked)."""
-
-    def __init__(self, folder: Path):
-        self.events = []
-        for path in sorted(folder.glob("events.out.tfevents.*")):
-            data = path.read_bytes()
-            at = 0
-            while at < len(data):
-                header = data[at : at + 8]
-                (size,) = struct.unpack("<Q", header)
-                assert struct.unpack("<I", data[at + 8 : at + 12])[0] == masked_crc32c(header)
-                body = data[at + 12 : at + 12 + size]
-                assert struct.unpack("<I", data[at + 12 + size : at + 16 + size])[0] == (
-                    masked_crc32c(body)
-                )
-                self.events.append(event_pb2.Event.FromString(body))
-                at += 16 + size
-
-    def _values(self, tag):
-        return [(e.step, v) for e in self.events for v in e.summary.value if v.tag == tag]
-
-    def tags(self, kind: str) -> set[str]:
-        field = {"scalars": "simple_value", "histograms": "histo"}[kind]
-        return {
-            v.tag for e in self.events for v in e.summary.value if v.WhichOneof("value") == field
-        }
-
-    def scalars(self, tag):
-        return [(step, v.simple_value) for step, v in self._values(tag)]
-
-    def histograms(self, tag):
-        return [(step, v.histo) for step, v in self._values(tag)]
-
-    def text(self, tag):
-        return [(step, v.tensor.string_val[0].decode()) for step, v in self._values(tag)]
-
-    def hparams(self) -> dict[str, bytes]:
-        found = [(v.tag, v.metadata.plugin_data) for e in self.events for v in e.summary.value]
-        return {tag: data.content for tag, data in found if data.plugin_name == "hparams"}
-
-
 class Accumulated:
     """An event folder read by TensorBoard's EventAccumulator, keeping every event."""
 
     def __init__(self, folder: Path):
-        accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
         keep = {"scalars": 0, "histograms": 0, "tensors": 0}
         self.acc = accumulator.EventAccumulator(str(folder), size_guidance=keep)
         self.acc.Reload()
@@ -158,8 +108,8 @@ class Accumulated:
         return dict(self.acc.PluginTagToContent("hparams"))
 
 
-def read(kind: str, folder: Path):
-    return Accumulated(folder) if kind == "tensorboard" else Framing(folder)
+def read(folder: Path) -> Accumulated:
+    return Accumulated(folder)
 
 
 def lines(path: Path) -> list[dict]:
@@ -170,9 +120,8 @@ def numbers(record: dict) -> dict[str, float]:
     return {k: v for k, v in record.items() if k != "step" and isinstance(v, (int, float))}
 
 
-@pytest.mark.parametrize("reader", READERS)
-def test_every_number_of_the_metrics_log_is_a_scalar_at_its_step(made, reader):
-    log = read(reader, made / "tb")
+def test_every_number_of_the_metrics_log_is_a_scalar_at_its_step(made):
+    log = read(made / "tb")
     metrics = lines(made / "metrics.jsonl")
     expected: dict[str, list] = {}
     for record in metrics:
@@ -185,9 +134,8 @@ def test_every_number_of_the_metrics_log_is_a_scalar_at_its_step(made, reader):
     assert [s for s, _ in log.scalars("val_loss")] == [20, 40, 60, 80, 100]
 
 
-@pytest.mark.parametrize("reader", READERS)
-def test_histograms_for_each_node_agree_with_the_norms_log(made, reader):
-    log = read(reader, made / "tb")
+def test_histograms_for_each_node_agree_with_the_norms_log(made):
+    log = read(made / "tb")
     norms = lines(made / "norms.jsonl")
     assert [n["step"] for n in norms] == [50, 100]  # five log intervals
     graded = ["hidden", "bend", "logit"]  # prob is fused into the loss, the loss is left out
@@ -219,16 +167,14 @@ def test_histograms_for_each_node_agree_with_the_norms_log(made, reader):
     assert last.sum == pytest.approx(trained.sum(), abs=1e-6)
 
 
-@pytest.mark.parametrize("reader", READERS)
-def test_the_recipe_text_is_the_run_folders(made, reader):
-    ((step, text),) = read(reader, made / "tb").text(f"{RECIPE_TAG}/text_summary")
+def test_the_recipe_text_is_the_run_folders(made):
+    ((step, text),) = read(made / "tb").text(f"{RECIPE_TAG}/text_summary")
     assert step == 0
     assert text.startswith("    ")  # a code block, as TensorBoard's Markdown shows it
     assert textwrap.dedent(text) + "\n" == (made / "recipe.yaml").read_text()
 
 
-@pytest.mark.parametrize("reader", READERS)
-def test_each_variant_is_a_run_with_its_settings_as_hyperparameters(population, reader):
+def test_each_variant_is_a_run_with_its_settings_as_hyperparameters(population):
     folder, logs = population
     summary = json.loads((folder / "summary.json").read_text())
     assert sorted(p.name for p in logs.iterdir()) == sorted(
@@ -236,7 +182,7 @@ def test_each_variant_is_a_run_with_its_settings_as_hyperparameters(population, 
     )
     for name, variant in summary["variants"].items():
         own = folder / variant["folder"]
-        log = read(reader, logs / Path(variant["folder"]).name)
+        log = read(logs / Path(variant["folder"]).name)
         found = {
             tag: HParamsPluginData.FromString(content) for tag, content in log.hparams().items()
         }
@@ -269,7 +215,7 @@ def test_python_train_writes_below_the_folder_given(tmp_path):
     compose.train(recipe, tensorboard=tmp_path / "logs")
     (own,) = (tmp_path / "logs").iterdir()
     assert own.name == "circle"  # no run folder: the recipe's name
-    assert Framing(own).scalars("loss")[-1][0] == 20
+    assert Accumulated(own).scalars("loss")[-1][0] == 20
 
 
 def test_a_recipe_log_without_a_run_folder_is_said_not_written(tmp_path):
@@ -330,10 +276,9 @@ def test_a_link_put_where_the_log_goes_is_refused_on_resume(made, tmp_path):
 
 
 def test_a_resumed_run_has_tensorboard_drop_what_was_logged_after_its_checkpoint(made, tmp_path):
-    accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
     folder = Path(shutil.copytree(made, tmp_path / "run", symlinks=True))
     late = Events(folder / "tb")  # what a run killed after its checkpoint (at 100) logged
-    late.add(110, tensorboardX.summary.scalar("loss", 999.0))
+    late.add(110, tensorboard_summary.scalar("loss", 999.0))
     late.close()
     code, err = run("run", "--resume", folder, "--set", "train.steps=120", "--quiet")
     assert code == 0, err
