@@ -199,6 +199,7 @@ def test_tied_keys_take_each_value_together():
         "nodes.drop1.rate,nodes.drop2.rate",
         [0, 0.5],
     )
+    assert parse_vary("nodes.act.block=relu,tanh") == ("nodes.act.block", ["relu", "tanh"])
     tied = {"nodes.drop1.rate,nodes.drop2.rate": [0.0, 0.5], "seed": [3]}
     assert [(v.name, v.settings) for v in variants(tied)] == [
         ("drop1.rate=drop2.rate=0.0,seed=3",
