@@ -20,10 +20,11 @@ from rich.text import Text
 from textual import on
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Label, Sparkline, Static
+from textual.widgets import Input, Label, Static
 
 import compose
 from tui.collector import freeze_long_lived
+from tui.curves import Curve, step_axis
 from tui.field import Field
 from tui.health import Look
 from tui.healthview import HealthTable, legend
@@ -163,12 +164,11 @@ class TrainPanel(VerticalScroll):
 
     def compose(self):
         yield Static("t trains the recipe as its train section says", id="train-status")
-        yield Label("loss", id="loss-label")
-        yield Sparkline([], id="loss-curve")
-        yield Sparkline([], id="val-loss-curve", classes="val")
-        yield Label("", id="metric-label")
-        yield Sparkline([], id="metric-curve")
-        yield Sparkline([], id="val-metric-curve", classes="val")
+        for part in ("loss", "metric"):
+            yield Label("loss" if part == "loss" else "", id=f"{part}-label")
+            yield Curve(3, id=f"{part}-curve")
+            yield Curve(2, id=f"val-{part}-curve", classes="val")
+            yield Static(step_axis(None, None, 0), id=f"{part}-steps", classes="steps")
         yield Static("", id="train-final")
         yield Static("", id="plane-caption", classes="section")
         yield PictureView(id="plane")
@@ -266,10 +266,15 @@ class TrainPanel(VerticalScroll):
         self.metric = metric
         self.values: list[float] = []
         self.val: dict[str, list[float]] = {"loss": [], "metric": []}  # validation curves
+        self.steps: list[int] = []  # the steps logged, for the step axes
         for name in ("loss-curve", "metric-curve", "val-loss-curve", "val-metric-curve"):
-            self.query_one(f"#{name}", Sparkline).data = []
+            self.query_one(f"#{name}", Curve).data = []
         for name in ("val-loss-curve", "val-metric-curve"):
-            self.query_one(f"#{name}", Sparkline).display = False
+            self.query_one(f"#{name}", Curve).display = False
+        for part in ("loss", "metric"):
+            self.query_one(f"#{part}-steps", Static).update(step_axis(None, None, 0))
+        for name in ("metric-curve", "metric-steps"):  # no metric: no curve for it
+            self.query_one(f"#{name}").display = metric is not None
         self.query_one("#metric-label", Label).update(metric or "")
         self.query_one("#loss-label", Label).update("loss")
         self.query_one("#train-final", Static).update("")
@@ -280,21 +285,26 @@ class TrainPanel(VerticalScroll):
 
     def logged(self, records: list[dict[str, Any]], total: int) -> None:
         """Add log points (in order) to the curves; say where the last one stands."""
+        self.steps.extend(r["step"] for r in records if "step" in r)
         losses = _finite(records, "loss")
         if losses:
             self.losses.extend(losses)
-            self.query_one("#loss-curve", Sparkline).data = list(self.losses)
+            self.query_one("#loss-curve", Curve).data = self.losses
         values = _finite(records, self.metric) if self.metric else []
         if values:
             self.values.extend(values)
-            self.query_one("#metric-curve", Sparkline).data = list(self.values)
+            self.query_one("#metric-curve", Curve).data = self.values
         for part, key in (("loss", "val_loss"), ("metric", f"val_{self.metric}")):
             found = _finite(records, key) if part == "loss" or self.metric else []
             if found:
                 self.val[part].extend(found)
-                curve = self.query_one(f"#val-{part}-curve", Sparkline)
-                curve.data = list(self.val[part])
+                curve = self.query_one(f"#val-{part}-curve", Curve)
+                curve.data = self.val[part]
                 curve.display = True
+        for part in ("loss", "metric") if self.metric else ("loss",):
+            width = self.query_one(f"#{part}-curve", Curve).line_width() or 24
+            axis = step_axis(self.steps[0], self.steps[-1], width) if self.steps else ""
+            self.query_one(f"#{part}-steps", Static).update(axis, layout=False)
         self._label("loss", "loss", self.losses)
         if self.metric:
             self._label("metric", self.metric, self.values)

@@ -14,6 +14,7 @@ from textual.widgets import Sparkline, Static
 import compose
 from tests.tui.conftest import RECIPES, drive, screen_text, wait_for
 from tests.tui.test_editing import answer
+from tui.curves import Curve
 from tui.graph import GraphView
 from tui.healthview import HealthTable
 from tui.pictureview import PictureView
@@ -35,6 +36,7 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
         seen = {
             "screen": screen_text(app),
             "losses": app.query_one(TrainPanel).losses,
+            "steps": app.query_one(TrainPanel).steps,
             "colours": {n: graph.drawing.colour_of(n) for n in ("hidden", "bend", "prob", "loss")},
             "rows": {p: table.cells(p) for p in ("hidden", "bend", "prob")},
             "plane": app.query_one("#plane", PictureView).text,
@@ -52,6 +54,11 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
     assert "finished 2000 steps" in screen
     assert re.search(r"^\s*accuracy 1\.0000\b", screen.replace("│", "\n"), re.M), screen
     assert len(seen["losses"]) > 10 and seen["losses"][-1] < seen["losses"][0]
+    # The loss curve's axes: its highest and lowest value beside it, the steps below it
+    high, low = (compose.number(v)[:7] for v in (max(seen["losses"]), min(seen["losses"])))
+    assert re.search(rf"│ *{re.escape(high)}┤", screen) and re.search(rf"{re.escape(low)}┤", screen)
+    first, last = seen["steps"][0], seen["steps"][-1]
+    assert last == 2000 and re.search(rf"│ +{first} +2000 step", screen), screen
     # Trained XOR pushes its hidden sigmoids into their flat ends: saturated, so yellow;
     # prob is fused into the loss (no gradient of its own), so grey.
     assert seen["colours"] == {
@@ -101,7 +108,7 @@ def test_training_writes_the_run_folder_typed_with_validation_curves():
         await wait_for(pilot, lambda: not app.training)
         await pilot.pause()
         panel = app.query_one(TrainPanel)
-        val = app.query_one("#val-loss-curve", Sparkline)
+        val = app.query_one("#val-loss-curve", Curve)
         label = str(app.query_one("#loss-label").content)
         return panel.val, val.display, label, screen_text(app)
 
