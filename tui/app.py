@@ -20,6 +20,7 @@ from textual.containers import Horizontal
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 
 import compose
+from tui import wiring
 from tui.collector import freeze_long_lived
 from tui.editing import EditingController
 from tui.field import Field
@@ -252,6 +253,10 @@ class EditorApp(App[int]):
     @on(Palette.Picked)
     def _picked(self, event: Palette.Picked) -> None:
         self.editing.picked(event)
+
+    @on(GraphView.Wiring)
+    def _wiring(self, event: GraphView.Wiring) -> None:
+        wiring.wire_clicked(self.editing, event.source, event.target)
 
     @on(Inspector.Changed)
     def _changed(self, event: Inspector.Changed) -> None:

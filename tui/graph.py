@@ -154,12 +154,45 @@ class GraphView(ScrollView, can_focus=True):
         if names:
             self.select(names[-1])
 
+    # -- the mouse -------------------------------------------------------------------------
+
+    wiring_from: str | None = None  # the box whose output was clicked, to wire from
+
+    class Wiring(Message):
+        """A click asked to wire: `source`'s output was clicked (`target` None: waiting for
+        the box it feeds), then `target`; `source` None: the wiring was given up."""
+
+        def __init__(self, source: str | None, target: str | None) -> None:
+            self.source, self.target = source, target
+            super().__init__()
+
     def on_click(self, event: events.Click) -> None:
-        x, y = event.x + int(self.scroll_x), event.y + int(self.scroll_y)
-        for name, place in self.drawing.boxes.items():
-            if place.x <= x < place.x + place.w and place.y <= y < place.y + place.h:
-                self.select(name)
-                return
+        """A click on a box selects it; on its bottom row (its output) it waits for a
+        click on the box that output should feed, then asks to wire them."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        x, y = offset.x + int(self.scroll_x), offset.y + int(self.scroll_y)
+        hit = next(
+            (
+                (name, place)
+                for name, place in self.drawing.boxes.items()
+                if place.x <= x < place.x + place.w and place.y <= y < place.y + place.h
+            ),
+            None,
+        )
+        source, self.wiring_from = self.wiring_from, None
+        if hit is None:
+            if source is not None:
+                self.post_message(self.Wiring(None, None))
+            return
+        name, place = hit
+        self.select(name)
+        if source is not None and source != name:
+            self.post_message(self.Wiring(source, name))
+        elif y == place.y + place.h - 1 and source is None:
+            self.wiring_from = name
+            self.post_message(self.Wiring(name, None))
 
 
 def _neighbour(gone: str | None, before: list[str], now: list[str]) -> str | None:

@@ -96,3 +96,30 @@ def source_option(choice: Any) -> tuple[str, str]:
     choice): its reference, then what it is and its shape."""
     shape = shape_text(choice.shape) if choice.shape is not None else ""
     return choice.ref, f"{choice.ref}  {choice.kind} {shape}"
+
+
+def wire_clicked(editing: EditingController, source: str | None, target: str | None) -> None:
+    """The mouse's wiring (tui/graph.py): `source`'s output clicked, then box `target`:
+    wire `target`'s input from it (asking which, when it has several)."""
+    app = editing.app
+    if source is None or target is None:
+        said = f"wiring from {source}: click the box it should feed" if source else ""
+        app.update_status(said or "wiring given up")
+        return
+    box = app.scene.box(target)
+    ports = list(box.record.ports) if box is not None and box.record is not None else []
+    inputs = [p for p in ports if p.kind == "input"]
+    if box is None or box.kind not in ("block", "network", "broken") or not inputs:
+        editing.refused(f"'{target}' has no input to wire from {source}")
+        return
+
+    def chosen(port: str | None) -> None:
+        if port is not None:
+            said = f"wired {target}.{port} <- {source}"
+            editing.edit(compose.Document.wire, target, port, source, select=target, note=said)
+
+    if len(inputs) == 1:
+        chosen(inputs[0].name)
+        return
+    items = [(p.name, f"{p.name} <- {p.ref or 'not wired'}") for p in inputs]
+    app.push_screen(Pick(f"Which input of '{target}' does {source} feed?", items), chosen)
