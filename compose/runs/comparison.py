@@ -4,7 +4,8 @@ A run folder is one sample of one setting; a population's folder gives a setting
 combination of its varied keys other than the seed, the seeds its samples; a group's
 folder (compose.runs.group_folder) gives its members', each named by its own settings
 first (`hidden.out=2`, `hidden.out=2,learning_rate=0.1`). With several folders, each
-setting is named by its folder too.
+setting is named by its folder too (`a:learning_rate=0.1`); a setting that is all of its
+folder (a run, a population of seeds) by the folder's name alone.
 """
 
 from __future__ import annotations
@@ -93,8 +94,9 @@ def gather(folders: list[Path]) -> list[Setting]:
             raise RecipeError([Problem(Where(str(folder)), message)])
         for name, own in parts:
             for label, sample in _samples(own):
-                label = ",".join(p for p in (name, label) if p) or folder.name
-                settings.setdefault(prefix + label, Setting(prefix + label)).samples.append(sample)
+                label = ",".join(p for p in (name, label) if p)
+                label = prefix + label if label else folder.name
+                settings.setdefault(label, Setting(label)).samples.append(sample)
     return list(settings.values())
 
 

@@ -85,6 +85,13 @@ def test_compare_counts_the_seeds_that_reach_the_threshold(group, tmp_path):
         assert row["median"] == pytest.approx(np.median(losses), rel=1e-12)
         assert (row["lowest"], row["highest"]) == (min(losses), max(losses))
     assert out.splitlines()[-1] == str(folder / "plots" / "compare.png")
+    members = [folder / f"hidden.out={w}" for w in (1, 8)]  # two populations of seeds
+    code, out, err = command("compare", *members, "--out", tmp_path / "two.png")
+    assert code == 0, err
+    assert [line.split()[:2] for line in out.splitlines()[2:4]] == [
+        ["hidden.out=1", "4"],
+        ["hidden.out=8", "4"],
+    ]
 
 
 def test_compare_refuses_a_metric_the_runs_lack(group):
