@@ -7,7 +7,7 @@ from textual import events
 from textual.widgets import Tabs
 
 import compose
-from tests.tui.conftest import RECIPES, drive
+from tests.tui.conftest import drive
 from tests.tui.test_editing import copy_of
 from tui.graph import GraphView
 from tui.problems import ProblemList
