@@ -130,6 +130,10 @@ def test_a_group_resumes_the_members_that_have_not_ended(group, tmp_path):
         2,
         ["--vary: expected no --vary with --resume: the group's folder keeps its settings"],
     )
+    (folder / "group.json").write_text('{"members": 3}')
+    code, _, err = command("run", "--resume", folder)
+    assert (code, err) == (2, [f"{folder / 'group.json'}: damaged: expected a group's index "
+                               "(members, each with its folder and status)"])  # fmt: skip
 
 
 def test_a_bad_setting_stops_the_group_before_it_starts(tmp_path):
