@@ -332,7 +332,7 @@ COMMANDS = (
     ),
     Command(
         "compare",
-        "compare runs, populations or a group: a metric by setting, as a table and a PNG",
+        "a metric by setting over runs or a group: a table and a PNG",
         compare_command.add_arguments,
         compare_command.compare,
     ),
