@@ -9,7 +9,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from compose.cli import compare_command, evaluate_command, export_command, hosts, predict_command
+from compose.cli import (
+    compare_command,
+    evaluate_command,
+    export_command,
+    hosts,
+    predict_command,
+    regions_command,
+)
 from compose.cli.signals import StopOnSignal
 from compose.recipe.problems import RecipeError, did_you_mean, printable
 from compose.runtime.files import UnsafePath
@@ -136,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return signals.exit_code()
 
 
-COMPILING = ("run", "edit", "inspect", "plot")  # commands that compile: they reuse programs
+# commands that compile: they reuse programs
+COMPILING = ("run", "edit", "inspect", "plot", "regions")
 
 
 def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
@@ -312,6 +320,12 @@ COMMANDS = (
     ),
     Command("edit", "open a recipe in the terminal editor", _add_edit, _edit),
     Command("plot", "draw a run folder's curves and its model as PNG files", _add_plot, _plot),
+    Command(
+        "regions",
+        "count a network's linear regions along a segment and over a grid, and draw them",
+        regions_command.add_arguments,
+        regions_command.regions,
+    ),
     Command(
         "export",
         "write a run's model as StableHLO or ONNX for other programs",
