@@ -142,3 +142,30 @@ def test_smooth_nodes_are_named_as_making_the_count_an_estimate(tmp_path, capsys
 def test_a_segment_it_cannot_take_exits_2(sawtooth, tmp_path, capsys, args, message):
     assert main(["regions", str(sawtooth), *args, "--out", str(tmp_path)]) == 2
     assert capsys.readouterr().err.strip().endswith(message)
+
+
+MAX_AND_GATE = """\
+name: max_and_gate
+inputs: {x: [1]}
+nodes:
+  up: {block: linear, in: x, out: 1, weight: {init: constant, value: 1.0}}
+  down: {block: linear, in: x, out: 1, weight: {init: constant, value: -1.0},
+         bias: {init: constant, value: 1.0}}
+  both: {block: concat, in: [up, down]}
+  top: {block: max, in: both}
+  top1: {block: reshape, in: top, shape: [1]}
+  cond: {block: linear, in: x, out: 1, weight: {init: constant, value: 1.0},
+         bias: {init: constant, value: -0.25}}
+  gate: {block: where, in: {cond: cond, a: top1, b: up}}
+outputs: [gate]
+"""
+
+
+def test_a_max_and_a_hard_gate_each_cut_where_their_piece_changes(tmp_path, capsys):
+    path = tmp_path / "gate.yaml"
+    path.write_text(MAX_AND_GATE)
+    # max(x, 1 - x) changes its selected element at 0.5; the gate its branch at x = 0.25
+    found, _ = regions(capsys, path, "--segment", "0:1", "--out", tmp_path)
+    assert found["piecewise"] == ["top", "gate"]
+    assert found["segment"]["regions"] == 3
+    np.testing.assert_allclose(found["segment"]["breakpoints"], [0.25, 0.5], atol=1e-6)
