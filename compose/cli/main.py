@@ -319,10 +319,10 @@ COMMANDS = (
         "schema", "print the JSON Schema of recipes, for YAML-aware editors", _no_arguments, _schema
     ),
     Command("edit", "open a recipe in the terminal editor", _add_edit, _edit),
-    Command("plot", "draw a run folder's curves and its model as PNG files", _add_plot, _plot),
+    Command("plot", "draw a run's curves and model, or a recipe's model", _add_plot, _plot),
     Command(
         "regions",
-        "count a network's linear regions along a segment and over a grid, and draw them",
+        "count and draw the linear regions of a network of relus",
         regions_command.add_arguments,
         regions_command.regions,
     ),
