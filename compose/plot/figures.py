@@ -50,7 +50,7 @@ def save(fig: Any, path: Path) -> Path:
     picture is replaced: any other file at `path`, or a link, raises UnsafePath."""
     buffer = io.BytesIO()
     metadata = {"Software": MADE_BY}
-    fig.savefig(buffer, dpi=DPI, format="png", metadata=metadata, pil_kwargs={"optimize": True})
+    fig.savefig(buffer, dpi=DPI, format="png", metadata=metadata)  # zlib default, not optimize
     got = what_is(path)
     if got == "a file" and not drawn_here(path):
         raise UnsafePath(
