@@ -7,13 +7,18 @@ included, because that is what a user waits for. Prints steps/s per variant and 
 Also the cost of the per-node norms log (compose.runs.norms_log.NormLog) at its default
 frequency, as a ratio of training time with and without it, and what it adds to prepare()
 and to the whole run (the compiling of what measures the norms), on XOR and the digits CNN.
+And a population's variants per second on one device and on all of them (its variants
+split over the devices, compose.trainer.population_devices): on a CPU with one device the
+part runs again in a child process with `--host-devices` (default 4) forced host devices.
 
-    python bench/population_speed.py [--seeds 20] [--steps 2000] [--only populations|norms]
+    python bench/population_speed.py [--seeds 20] [--steps 2000]
+        [--only populations|norms|devices] [--variants 16] [--host-devices 4]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -109,26 +114,74 @@ def fresh(name: str, log: bool) -> None:
         print(prepared, time.perf_counter() - start)
 
 
+# The devices part's recipes: the spiral MLP as it is (2-32-32-2) and 256 units wide.
+WIDTHS = {"spirals": [], "spirals-256": ["nodes.h1.out=256", "nodes.h2.out=256"]}
+
+
+def devices_speed(name: str, variants: int, steps: int, rounds: int) -> None:
+    """Variants trained per second (variant-steps per second over `steps`) by a population
+    of `variants` seeds on one device and on every device JAX sees: its training time
+    after prepare() (compiling excluded), best of `rounds`."""
+    seen = jax.device_count()
+    rates = {}
+    for count in sorted({1, seen}):
+        overrides = [*WIDTHS[name], f"train.steps={steps}", f"train.devices={count}"]
+        recipe = compose.load(RECIPES / "spirals.yaml", overrides=overrides)
+        best = float("inf")
+        for _ in range(rounds):
+            session = Population(recipe, {"seed": list(range(variants))}).prepare()
+            start = time.perf_counter()
+            session.run()
+            best = min(best, time.perf_counter() - start)
+        rates[count] = variants * steps / best
+        print(f"{name}: {variants} variants x {steps} steps on {count} device(s): {best:.3f} s, "
+              f"{rates[count]:,.0f} variant-steps/s")  # fmt: skip
+    print(f"{name}: {seen} devices / 1 device: {rates[seen] / rates[1]:.2f}x variant-steps/s")
+
+
+def devices_part(args: argparse.Namespace) -> None:
+    """The devices part, here, or in a child process with forced host devices when this
+    one has a single CPU device."""
+    if jax.device_count() == 1 and jax.default_backend() == "cpu" and args.host_devices > 1:
+        flags = f"{os.environ.get('XLA_FLAGS', '')} "
+        flags += f"--xla_force_host_platform_device_count={args.host_devices}"
+        command = [sys.executable, __file__, "--only", "devices"]
+        for flag in ("variants", "steps", "rounds"):
+            command += [f"--{flag}", str(getattr(args, flag))]
+        subprocess.run(command, check=True, env={**os.environ, "XLA_FLAGS": flags})
+        return
+    for name in WIDTHS:
+        devices_speed(name, args.variants, args.steps, args.rounds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--only", choices=("populations", "norms"), help="run one part only")
+    parser.add_argument("--variants", type=int, default=16, help="the devices part's variants")
+    parser.add_argument("--host-devices", type=int, default=4, help="forced on a one-device CPU")
+    parser.add_argument(
+        "--only", choices=("populations", "norms", "devices"), help="run one part only"
+    )
     parser.add_argument("--fresh", help=argparse.SUPPRESS)  # norms_compile's child process
     parser.add_argument("--log", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.fresh:
         return fresh(args.fresh, args.log)
-    print(f"device: {jax.devices()[0].device_kind}, jax {jax.__version__}")
-    if args.only != "norms":
+    print(f"device: {jax.devices()[0].device_kind} x {jax.device_count()}, jax {jax.__version__}")
+    if args.only == "devices":
+        return devices_part(args)
+    if args.only not in ("norms", "devices"):
         for name in ("xor", "spirals"):
             population_vs_separate(name, args.seeds, args.steps)
-    if args.only != "populations":
+    if args.only not in ("populations", "devices"):
         for name in ("xor", "spirals"):
             norms_overhead(name, args.steps, args.rounds)
         for name in ("xor", "digits_cnn"):
             norms_compile(name, args.rounds)
+    if args.only is None:
+        devices_part(args)
 
 
 if __name__ == "__main__":

@@ -122,3 +122,21 @@ def test_a_host_killed_ends_the_other_with_a_message(tmp_path):
         or "another host stopped, or cannot be reached" in said[0]
     ), err
     assert "Traceback" not in err and "Check failure" not in err
+
+
+def test_the_host_options_go_together(tmp_path, capsys):
+    recipe = tmp_path / "tiny.yaml"
+    recipe.write_text(RECIPE)
+    join = ["--coordinator", "127.0.0.1:1", "--hosts", "2"]
+    for args, said in (
+        (["--coordinator", "127.0.0.1:1"], "--hosts: expected --coordinator HOST:PORT, "
+         "--hosts N and --host-id I together, got no --hosts"),
+        (["--host-id", "0"], "--coordinator: expected --coordinator HOST:PORT, --hosts N and "
+         "--host-id I together, got no --coordinator"),
+        ([*join, "--host-id", "2"], "--host-id: expected a number from 0 to 1, got 2"),
+        ([*join, "--host-id", "1", "--host-timeout", "0"],
+         "--host-timeout: expected 1 or more seconds, got 0"),
+    ):  # fmt: skip
+        assert main(["run", str(recipe), "--out", str(tmp_path / "run"), *args]) == 2
+        assert capsys.readouterr().err == said + "\n"
+    assert not (tmp_path / "run").exists()
