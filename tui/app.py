@@ -23,14 +23,14 @@ import compose
 from tui import wiring
 from tui.collector import freeze_long_lived
 from tui.editing import EditingController
-from tui.field import Field
+from tui.focus import focus_moved, quit_question
 from tui.graph import GraphView
 from tui.inspector import Inspector
 from tui.keys import key_groups
 from tui.palette import Palette
 from tui.problems import ProblemList
 from tui.scene import Scene, empty_scene, scene_of
-from tui.screens import Confirm, HelpScreen
+from tui.screens import HelpScreen
 from tui.status import status_line
 from tui.training import TrainPanel
 from tui.training_control import TrainingController
@@ -73,6 +73,9 @@ class EditorApp(App[int]):
         Binding(
             "f", "edit('fold')", "Open/fold", tooltip="Open or fold the selected network instance"
         ),
+        Binding(
+            "z", "overview", "Overview", tooltip="The whole graph, one line a box (z again: boxes)"
+        ),
         Binding("space", "train('pause')", "Pause", tooltip="Pause or resume training"),
         Binding("n", "train('step')", "Step one training step (paused)", show=False),
         Binding("x", "train('stop')", "Stop training", show=False),
@@ -109,7 +112,7 @@ class EditorApp(App[int]):
         self.trainer = TrainingController(self)
         self._inspector_behind = False  # the selection moved while another tab was shown
         self._inspect_due = False  # the inspector follows the selection after the graph
-        self._note = ""  # what the status line says the last key did
+        self.status_note = ""  # what the status line says the last key did
         self._shown_selection: str | None = None  # the selection the last scene shown made
 
     @property
@@ -152,25 +155,10 @@ class EditorApp(App[int]):
         self.doc, scene = open_document(self.path)
         self.show(scene)
         self.query_one(GraphView).focus()
-        self.watch(self.screen, "focused", self._focus_moved)
+        self.watch(self.screen, "focused", lambda widget: focus_moved(self, widget))
         # What start-up made stays: once the first screen is drawn, collect and freeze
         # it, so that no later collection need walk it again (tui/collector.py)
         self.call_after_refresh(freeze_long_lived, collect=True)
-
-    def _focus_moved(self, widget: Any) -> None:
-        """Keys always go somewhere visible: a focused widget that was removed (the
-        inspector remade after an edit) hands the focus to the graph, not to nothing; a
-        field focused says so on the status line."""
-        if widget is None:
-            self.call_after_refresh(self._focus_graph_if_lost)
-        elif isinstance(widget, Field) and not self._note.startswith("refused"):
-            # say where the keys go now, and how to leave (a refusal is said first)
-            name = (widget.id or "").partition("-")[2]
-            self.update_status(f"typing {name}: enter sets, tab next, escape puts it back")
-
-    def _focus_graph_if_lost(self) -> None:
-        if self.screen is self.screen_stack[0] and self.screen.focused is None:
-            self.query_one(GraphView).focus()
 
     # -- showing -------------------------------------------------------------------------------
 
@@ -209,7 +197,7 @@ class EditorApp(App[int]):
         """Say `note` (else the failure training stopped or paused on, if any), the
         problems and the selection on the status line, and whether the file is modified."""
         selected = self.query_one(GraphView).selected
-        self._note = note = note or self.trainer.note()
+        self.status_note = note = note or self.trainer.note()
         status = self.query_one("#status", Static)
         width = status.content_size.width or self.size.width - 2
         line = status_line(note, len(self.scene.problems), selected, width)
@@ -221,7 +209,7 @@ class EditorApp(App[int]):
     @on(GraphView.Selected)
     def _selected(self, event: GraphView.Selected) -> None:
         # a selection an edit made (the box after a deleted one) keeps the edit's words
-        self.update_status(self._note if event.name == self._shown_selection else "")
+        self.update_status(self.status_note if event.name == self._shown_selection else "")
         self._shown_selection = None
         if not self._inspect_due:  # presses faster than the inspector is made: the last
             self._inspect_due = True
@@ -278,6 +266,16 @@ class EditorApp(App[int]):
         """Run the training controller's action `name` (a binding's `train('NAME')`)."""
         self.trainer.actions()[name]()
 
+    def action_overview(self) -> None:
+        """Toggle the overview: the graph zoomed out to one line a box, over the whole
+        width (the side panel comes back with z, or with a tab's key)."""
+        graph = self.query_one(GraphView)
+        on = not graph.overview
+        self.query_one("#side").display = not on
+        graph.focus()
+        self.call_after_refresh(graph.set_overview, on)
+        self.update_status("overview: one line a box (z: boxes)" if on else "boxes (z: overview)")
+
     def action_focus_graph(self) -> None:
         self.query_one(GraphView).focus()
 
@@ -294,6 +292,7 @@ class EditorApp(App[int]):
 
     def show_tab(self, name: str) -> None:
         """Show tab `name` (one of TABS), the focus staying where it is."""
+        self.query_one("#side").display = True  # hidden by the overview
         self.query_one(TabbedContent).active = TABS[name]
         if name == "node" and self._inspector_behind:
             self._inspect(self.query_one(GraphView).selected)
@@ -328,25 +327,14 @@ class EditorApp(App[int]):
 
     async def action_quit(self) -> None:
         """Quit; with unsaved changes or a run training (paused included), ask first."""
-        worries = []
-        if self.training:
-            worries.append("A training run is under way: quitting stops it.")
-        if self.dirty:
-            worries.append("The recipe has unsaved changes.")
-        if not worries:
+        question = quit_question(training=self.training, dirty=self.dirty)
+        if question is None:
             self._leave()
-            return
-
-        def answered(leave: bool | None) -> None:
-            if leave:
-                self._leave()
-
-        yes = "quit" + (" without saving" if self.dirty else "")
-        no = "stay" + (" (ctrl+s saves)" if self.dirty else "")
-        self.push_screen(Confirm("\n".join(worries), yes, no), answered)
+        else:
+            self.push_screen(question, lambda leave: self._leave() if leave else None)
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self.update_status, self._note)
+        self.call_after_refresh(self.update_status, self.status_note)
 
     def _leave(self) -> None:
         self.trainer.close()

@@ -9,6 +9,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui import overview
 from tui.drawing import Drawing, Picture, lay_out
 from tui.layout import Arrangement
 from tui.scene import Scene, empty_scene
@@ -53,7 +54,7 @@ class GraphView(ScrollView, can_focus=True):
         is still there, else on the first node."""
         before = [b.name for b in self.scene.boxes]
         self.scene = scene
-        self._arrangement = lay_out(scene)
+        self._arrangement = self._lay_out(scene)
         self._picture = None
         names = [b.name for b in scene.boxes]
         wanted = keep if keep is not None else self.selected
@@ -64,6 +65,29 @@ class GraphView(ScrollView, can_focus=True):
             wanted = (nodes or names or [None])[0]
         self.selected = None
         self.select(wanted)
+
+    # -- the overview --------------------------------------------------------------------
+
+    overview = False  # the whole graph, one line a box (tui/overview.py)
+    across = False  # the overview runs from left to right
+
+    def _lay_out(self, scene: Scene) -> Arrangement | str:
+        if not self.overview:
+            self.across = False
+            return lay_out(scene)
+        width, height = self.size.width or 76, self.size.height or 19
+        kind, arrangement = overview.choose(scene, width, height)
+        self.across = kind.startswith("across")
+        return arrangement
+
+    def set_overview(self, on: bool) -> None:
+        """Draw the whole graph zoomed out (one line a box), or the boxes again."""
+        self.overview = on
+        self.show(self.scene)
+
+    def on_resize(self) -> None:
+        if self.overview:  # which overview fits depends on the size
+            self.show(self.scene)
 
     def set_health(self, states: dict[str, str], failed: str | None = None) -> None:
         """Colour each box by its health (tui/health.py's states, by name) and mark the
@@ -94,7 +118,12 @@ class GraphView(ScrollView, can_focus=True):
         """Draw the selection over the picture of the scene (drawn again only when the
         scene or the health changed): only the selected box's rows are new strips."""
         if self._picture is None:
-            self._picture = Picture(
+            drawn = (
+                overview.ChipPicture
+                if self.overview and not isinstance(self._arrangement, str)
+                else Picture
+            )
+            self._picture = drawn(
                 self.scene, self._arrangement, states=self.states, failed=self.failed
             )
             self._base = [Strip(row) for row in self._picture.rows]
@@ -124,6 +153,8 @@ class GraphView(ScrollView, can_focus=True):
     # -- moving the selection --------------------------------------------------------------
 
     def action_move(self, dx: int, dy: int) -> None:
+        if self.across:  # ranks run from left to right: the keys turn with them
+            dx, dy = dy, dx
         ranks = [r for r in self.drawing.ranks if r]
         if not ranks:
             return
@@ -141,8 +172,9 @@ class GraphView(ScrollView, can_focus=True):
         k = max(0, min(len(ranks) - 1, i + dy))
         if k == i:
             return
-        here = self.drawing.boxes[self.selected].centre[0]
-        self.select(min(ranks[k], key=lambda n: abs(self.drawing.boxes[n].centre[0] - here)))
+        axis = 1 if self.across else 0  # along a rank
+        here = self.drawing.boxes[self.selected].centre[axis]
+        self.select(min(ranks[k], key=lambda n: abs(self.drawing.boxes[n].centre[axis] - here)))
 
     def action_first(self) -> None:
         names = [b.name for b in self.scene.boxes]

@@ -56,15 +56,18 @@ class _View:
         self.w, self.h, self.xy = w, h, (0.0, 0.0)
 
 
-def arrange(sizes: dict[str, tuple[int, int]], edges: Sequence[tuple[str, str]]) -> Arrangement:
+def arrange(
+    sizes: dict[str, tuple[int, int]], edges: Sequence[tuple[str, str]], *, gap: int = BOX_GAP
+) -> Arrangement:
     """Lay out boxes of the given (width, height) joined by directed edges (source, target).
 
     Boxes keep the order of `sizes` where the layout leaves a choice; unconnected parts of
-    the graph sit side by side. Self-loops and repeated edges are drawn once or not at all.
+    the graph sit side by side, `gap` columns between two boxes of a rank. Self-loops and
+    repeated edges are drawn once or not at all.
     """
     vertices = {name: Vertex(name) for name in sizes}
     for name, (w, h) in sizes.items():
-        vertices[name].view = _View(w + BOX_GAP, h)
+        vertices[name].view = _View(w + gap, h)
     unique = list(dict.fromkeys((s, t) for s, t in edges if s != t and s in sizes and t in sizes))
     graph_edges = {pair: Edge(vertices[pair[0]], vertices[pair[1]]) for pair in unique}
     graph = Graph(list(vertices.values()), list(graph_edges.values()))
@@ -72,16 +75,16 @@ def arrange(sizes: dict[str, tuple[int, int]], edges: Sequence[tuple[str, str]])
     offset = 0
     parts = sorted(graph.C, key=lambda c: min(list(sizes).index(v.data) for v in c.sV))
     for part in parts:
-        width = _arrange_part(part, sizes, graph_edges, offset, result)
+        width = _arrange_part(part, sizes, graph_edges, offset, result, gap)
         offset += width + COMPONENT_GAP
     result.width = max(0, offset - COMPONENT_GAP)
     return result
 
 
-def _arrange_part(part, sizes, graph_edges, offset: int, result: Arrangement) -> int:
+def _arrange_part(part, sizes, graph_edges, offset: int, result: Arrangement, gap: int) -> int:
     """Lay out one connected part at column `offset`; return its width."""
     layout = SugiyamaLayout(part)
-    layout.xspace, layout.yspace = BOX_GAP, 1
+    layout.xspace, layout.yspace = gap, 1
     order = list(sizes)
     sources = [v for v in part.sV if not v.e_in()]
     roots = sorted(sources, key=lambda v: order.index(v.data))
@@ -89,11 +92,11 @@ def _arrange_part(part, sizes, graph_edges, offset: int, result: Arrangement) ->
     for layer in layout.layers:
         for v in layer:
             if isinstance(v, DummyVertex):
-                v.view.w = 1 + BOX_GAP
+                v.view.w = 1 + gap
     layout.draw(3)
     layers = [sorted(layer, key=lambda v: v.view.xy[0]) for layer in layout.layers]
     width = {v: 1 if _dummy(v) else sizes[v.data][0] for layer in layers for v in layer}
-    columns = _columns(layers, width, offset)
+    columns = _columns(layers, width, offset, gap)
     rank_of = {v: r for r, layer in enumerate(layers) for v in layer}
     chains = {pair: _chain(layout, e) for pair, e in graph_edges.items() if e in part.sE}
     ports = _ports(chains, columns, width)
@@ -138,7 +141,7 @@ def _dummy(v) -> bool:
     return isinstance(v, DummyVertex)
 
 
-def _columns(layers, width, offset: int) -> dict:
+def _columns(layers, width, offset: int, gap: int) -> dict:
     """Whole-cell left columns from grandalf's centres, never overlapping in a rank."""
     columns = {}
     for layer in layers:
@@ -146,7 +149,7 @@ def _columns(layers, width, offset: int) -> dict:
         for v in layer:
             left = round(v.view.xy[0] - width[v] / 2)
             if right is not None:
-                left = max(left, right + (1 if _dummy(v) else BOX_GAP))
+                left = max(left, right + (min(1, gap) if _dummy(v) else gap))
             columns[v] = left
             right = left + width[v]
     shift = offset - min(columns.values())
@@ -180,7 +183,12 @@ def _ports(chains, columns, width) -> dict:
         items.sort()
         inner = max(1, width[v] - 2)
         for k, (_, pair) in enumerate(items):
-            ports[(pair, kind)] = columns[v] + 1 + (k + 1) * inner // (len(items) + 1)
+            along = (k + 1) * inner // (len(items) + 1)
+            # a box too narrow for a border (an overview's one-cell box) takes its wires
+            # on its own cells
+            ports[(pair, kind)] = columns[v] + (
+                min(along, width[v] - 1) if width[v] < 3 else 1 + along
+            )
     return ports
 
 
