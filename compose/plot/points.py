@@ -27,7 +27,7 @@ def training_points(
     except (RecipeError, OSError, ValueError) as err:
         why = "; ".join(map(str, err.problems)) if isinstance(err, RecipeError) else str(err)
         return None, None, f"the training data cannot be read: {why}"
-    n = len(arrays[found.input])
+    n = len(arrays.get(found.input, ()))  # a part the data does not have is empty
     if n == 0:
         return None, None, f"the data has no {part} part"
     keep = np.unique(np.linspace(0, n - 1, min(n, MAX_POINTS)).astype(np.int64))

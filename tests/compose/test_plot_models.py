@@ -120,6 +120,15 @@ def test_a_1d_model_is_drawn_against_its_input_over_the_range(tmp_path, capsys, 
     assert low < left and high > right and high - low < 3
 
 
+def test_a_1d_model_without_a_test_set_is_drawn_with_its_training_targets(tmp_path, capsys, drawn):
+    recipe = tmp_path / "line.yaml"
+    recipe.write_text(LINE.replace(", test: 0.25", ""))
+    code, files, err = plot(capsys, recipe, "--out", tmp_path / "out")
+    assert (code, files, err) == (0, ["prediction.png", "units-hidden.png", "units-act.png"], "")
+    labels = [c.get_label() for c in drawn["prediction.png"].axes[0].collections]
+    assert labels == ["training targets"]
+
+
 def test_a_plane_takes_a_range_for_both_axes(tmp_path, capsys, drawn):
     recipe = tmp_path / "fixed.yaml"
     recipe.write_text(LOGISTIC)
