@@ -2,7 +2,7 @@
 without training running, on a 10-node and a 100-node recipe; and from starting the app to
 its first drawn graph.
 
-    python bench/editor_latency.py [--presses 40] [--starts 3] [--node-tab]
+    python bench/editor_latency.py [--presses 40] [--starts 3] [--node-tab] [--compete]
 
 The app runs headless (`App.run_test`, the Pilot the tests use). A key press is timed from
 the moment it is sent until the compositor asks the graph widget for a line drawn with the
@@ -20,13 +20,16 @@ Python's lock for as long as it takes, which says how the editor starts a run, n
 answers once running. Start-up is timed in a fresh interpreter, imports included: from the
 process's start to the first line of the graph, and from making the app (imports done) to
 the same point. The load average (`os.getloadavg`) before and after is printed with the
-figures: on a machine with few cores, other work shows in them.
+figures: on a machine with few cores, other work shows in them. With --compete the presses
+while training are timed again with one other CPU-bound process running (a Python loop in
+a process of its own, for as long as those presses take), as on a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -164,6 +167,7 @@ def render_line(self, y):
     return original(self, y)
 GraphView.render_line = render_line
 import asyncio
+import contextlib
 async def main():
     async with EditorApp({path!r}).run_test(size=(120, 40)) as pilot:
         await pilot.pause(30)
@@ -180,6 +184,20 @@ def startup(path: Path) -> tuple[float, float]:
     )
     whole = time.time() - began  # the child's clock has its own origin: time it from here
     return whole, float(out.stdout.split()[0])
+
+
+@contextlib.contextmanager
+def competing(on: bool):
+    """With `on`: one other process keeps a core busy (a Python loop) meanwhile."""
+    if not on:
+        yield
+        return
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        busy.kill()
+        busy.wait()
 
 
 def summary(values: list[float]) -> dict[str, float]:
@@ -201,6 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also press while training with the Node tab shown (the inspector follows)",
     )
+    parser.add_argument(
+        "--compete",
+        action="store_true",
+        help="also press while training with one other CPU-bound process running",
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args(argv)
     load_before = os.getloadavg()
@@ -209,11 +232,14 @@ def main(argv: list[str] | None = None) -> int:
         for nodes in (10, 100):
             path = Path(tmp) / f"chain{nodes}.yaml"
             path.write_text(chain(nodes))
-            runs = [(False, False), (True, False)] + [(True, True)] * args.node_tab
-            for train, node_tab in runs:
+            runs = [(False, False, False), (True, False, False)]
+            runs += [(True, True, False)] * args.node_tab + [(True, False, True)] * args.compete
+            for train, node_tab, compete in runs:
                 label = f"{nodes} nodes, {'training' if train else 'idle'}"
                 label += ", Node tab" if node_tab else ""
-                timed = asyncio.run(presses(path, args.presses, train=train, node_tab=node_tab))
+                label += ", another process busy" if compete else ""
+                with competing(compete):
+                    timed = asyncio.run(presses(path, args.presses, train=train, node_tab=node_tab))
                 results[label] = summary([ms for ms, compiling in timed if not compiling])
                 during = [ms for ms, compiling in timed if compiling]
                 if during:

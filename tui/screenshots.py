@@ -71,7 +71,8 @@ async def _shot(
                 await pilot.pause(0.1)
 
 
-RATE = ["c", "e", "tab", "tab", "tab", "tab", "1", "e", "6", "enter", "escape"]  # learning rate 1e6
+# the Train tab, e to its fields, tab to the learning rate: 1e6
+RATE = ["c", "e", "tab", "tab", "tab", "tab", "1", "e", "6", "enter"]
 # Each picture: the recipe (from the scratch folder), the keys pressed, the file, the
 # terminal's size, how far to train, the keys pressed after, and what to scroll to the top.
 SHOTS = [
@@ -108,6 +109,7 @@ SHOTS = [
     ("xor.yaml", [], "editor-health.svg", (120, 36), "end", ("escape", "down", "i"), ""),
     ("recipes/spirals.yaml", [], "editor-plane.svg", (120, 36), "end", (), "plane-caption"),
     ("xor_log.yaml", RATE, "editor-failure.svg", (120, 30), "failure", ("i",), ""),
+    ("recipes/sorted_transformer.yaml", ["z"], "editor-overview.svg", (80, 24), "", (), ""),
 ]
 
 
