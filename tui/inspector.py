@@ -43,8 +43,11 @@ class Inspector(VerticalScroll):
             view.show(report)
 
     async def recompose(self) -> None:
+        focused = self.screen.focused
+        # a field of ours focused (Tab set the one before it): the same field, remade
+        within = focused is not None and focused.id and self in focused.ancestors
         await super().recompose()
-        wanted, self.focus_field = self.focus_field, False
+        wanted, self.focus_field = self.focus_field or (within and focused.id), False
         fields = [f for f in self.fields() if wanted is True or f.id == wanted]
         if wanted and fields:
             fields[0].focus()

@@ -142,3 +142,17 @@ def test_escape_in_a_field_restores_its_value_and_returns_to_the_graph(tmp_path)
     assert out == "2"
     assert seen["dataset"] == "xor" and seen["text"] == before
     assert seen["focus"] == "graph" and seen["selected"] == "bend"
+
+
+def test_tab_in_a_node_field_sets_it_and_goes_to_the_next_field(tmp_path):
+    path = copy_of(tmp_path)
+
+    async def script(app, pilot):
+        await pilot.press("e", "backspace", "3", "tab")
+        await pilot.pause()
+        return app.focused.id, where(app)
+
+    focused, seen = drive(path, script)
+    hidden = next(n for n in compose.loads(seen["text"]).nodes if n.name == "hidden")
+    assert dict(hidden.hypers)["out"] == 3
+    assert focused == "field-use_bias" and seen["selected"] == "hidden"
