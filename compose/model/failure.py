@@ -75,12 +75,16 @@ def _why(step: Step, activations: Mapping[str, jax.Array], batch, model: Compose
         return "one of its inputs was already not finite"
     if step.block == "log":
         low = float(np.min(args[0]))
-        return "its input reached 0" if low == 0 else f"its input went below 0 (to {low:.3g})"
+        if low == 0:
+            return "its input reached 0, and the log of 0 is -inf"
+        return f"its input went below 0 (to {low:.3g})"
     if step.block == "cross_entropy":
         low, high = float(np.min(args[0])), float(np.max(args[0]))
         if low < 0 or high > 1:
             reach = low if low < 0 else high
             return f"its prediction left [0, 1] (to {reach:.3g}), where probabilities live"
+        if said := _log_of_zero(*args[:2]):
+            return said
     largest = max(float(np.max(np.abs(a))) for a in args)
     weights = model.weights.get(step.name, {})
     heaviest = max((float(np.max(np.abs(w))) for w in weights.values()), default=0.0)
@@ -88,6 +92,20 @@ def _why(step: Step, activations: Mapping[str, jax.Array], batch, model: Compose
     if heaviest > 1e4:
         said += f", its weights up to {heaviest:.3g}: try a lower learning rate, or train.clip"
     return said
+
+
+def _log_of_zero(p: np.ndarray, t: np.ndarray) -> str:
+    """Why a textbook cross-entropy of probabilities `p` against targets `t` (batch, k) is
+    infinite: a probability rounded to exactly 0 (or, for one output, 1) where the target
+    needs its log; "" when none is."""
+    fixed = "the rewritten form on the logits (train.rewrite: true) stays finite"
+    if p.shape[-1] == 1 and np.any((p == 1) & (t != 1)):
+        said = "so log(1 - p) is the log of 0, -inf"
+        return f"its prediction reached exactly 1 where the target is not, {said}; {fixed}"
+    if np.any((p == 0) & (t != 0)):
+        said = "and the log of 0 is -inf"
+        return f"its prediction reached exactly 0 where the target is not, {said}; {fixed}"
+    return ""
 
 
 def _value(value, activations, batch, model: Composed):

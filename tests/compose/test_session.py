@@ -220,7 +220,9 @@ train: {data: {dataset: xor}, batch: 4, steps: 10, optimizer: {adam: {learning_r
 """
     )
     result = train(recipe)
-    assert result.stopped == "node 'logged' (log) gave -inf at step 1: its input reached 0"
+    assert result.stopped == (
+        "node 'logged' (log) gave -inf at step 1: its input reached 0, and the log of 0 is -inf"
+    )
     assert result.failure.node == "logged" and result.steps == 0
     start = compose.build(recipe, jax.random.fold_in(jax.random.key(0), 0))
     for node, slots in start.weights.items():
