@@ -70,8 +70,7 @@ def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
 def test_saved_weights_load_back_without_pickle(xor_run):
     result, folder, _ = xor_run
     assert not (folder / "model.eqx").read_bytes().startswith(b"\x80")  # no pickle header
-    run = compose.load_run(folder)
-    recipe, model = run.recipe, run.model
+    model = compose.load_run(folder).model
     for node, slots in result.model.weights.items():
         for slot, array in slots.items():
             assert jnp.array_equal(model.weights[node][slot], array)
