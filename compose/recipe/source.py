@@ -359,6 +359,8 @@ def override(source: Source, assignment: str) -> list[Problem]:
     parent = source.data
     for i, part in enumerate(path[:-1]):
         child = parent.get(part) if isinstance(parent, dict) else None
+        if child is None and value is None:  # unsetting a key below one that is not set
+            return []
         if child is None and isinstance(parent, dict):
             child = parent[part] = {}
             source.overrides[path[: i + 1]] = origin.file  # made here, so located here

@@ -2,6 +2,7 @@
 
 import pytest
 
+import compose
 from tests.conftest import XOR
 
 NET = """\
@@ -292,6 +293,17 @@ def test_null_unsets_an_optional_train_key(cli):
     text = XOR.replace("  metrics: [accuracy]\n", "  metrics: [accuracy]\n  penalty: {l2: 0.1}\n")
     code, _, err = cli(text, "check", "r.yaml", "--set", "train.penalty=null")
     assert (code, err) == (0, [])
+
+
+def test_null_below_a_key_that_is_not_set_leaves_the_recipe_as_it_is(tmp_path):
+    # `--vary early_stop.patience=null,20` trains one member without early stopping
+    path = tmp_path / "r.yaml"
+    path.write_text(XOR)
+    recipe = compose.load(path, overrides=["train.early_stop.patience=null"])
+    assert recipe.train.early_stop is None and "early_stop" not in recipe.data["train"]
+    assert compose.check(recipe).problems == ()
+    patient = compose.load(path, overrides=["train.early_stop.patience=20"])
+    assert (patient.train.early_stop.metric, patient.train.early_stop.patience) == ("val_loss", 20)
 
 
 def test_undecodable_and_control_characters(tmp_path, monkeypatch, capsys):
