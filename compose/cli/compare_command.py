@@ -11,18 +11,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compose.recipe.problems import Problem, RecipeError, Where, did_you_mean
-from compose.runs.comparison import (
-    Setting,
-    Threshold,
-    figures,
-    gather,
-    metric_names,
-    parse_threshold,
-)
 from compose.runs.names import PLOTS
 from compose.runtime.shown import number
+
+if TYPE_CHECKING:
+    from compose.runs.comparison import Setting, Threshold
 
 GAP = "  "
 
@@ -44,6 +40,9 @@ def add_arguments(compare: argparse.ArgumentParser) -> None:
 
 
 def compare(args: argparse.Namespace, signals) -> int:
+    # Imported here: run folders bring JAX, which `compose --help` never waits for.
+    from compose.runs.comparison import gather, metric_names, parse_threshold
+
     """Print the table and draw the picture; 2 for a bad argument or folder."""
     threshold = None
     if args.solved:
@@ -85,6 +84,8 @@ def _default_out(folders: list[Path]) -> Path:
 
 def compare_rows(settings: list[Setting], metric: str, threshold: Threshold | None) -> list[dict]:
     """The table as plain data: one object per setting."""
+    from compose.runs.comparison import figures
+
     rows = []
     for setting in settings:
         got = figures(setting, metric, threshold)
@@ -100,6 +101,8 @@ def compare_rows(settings: list[Setting], metric: str, threshold: Threshold | No
 def compare_table(settings: list[Setting], metric: str, threshold: Threshold | None) -> str:
     """One line per setting: seeds, the metric's median, lowest and highest, and how many
     seeds reached `threshold` (k/n and the fraction); ends in a newline."""
+    from compose.runs.comparison import figures
+
     head = ["setting", "seeds", "median", "lowest", "highest"]
     if threshold is not None:
         head.append(str(threshold))

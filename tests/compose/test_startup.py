@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).parents[2]
-COMMANDS = ["run", "check", "inspect", "blocks", "schema", "edit", "plot", "export"]
+COMMANDS = [
+    "run", "check", "inspect", "blocks", "schema", "edit", "plot", "regions", "export", "predict",
+    "evaluate", "compare",
+]  # fmt: skip
 
 SCRIPT = """
 import contextlib, io, json, sys
