@@ -33,6 +33,11 @@ class Scale:
         training computes it, so that prediction gives training's numbers exactly."""
         return ((values - self.mean) / self.deviation).astype(np.float32)
 
+    def restored(self, values: np.ndarray) -> np.ndarray:
+        """Standardised `values` back in the units of the data: a prediction of a target
+        that training standardised, as float32."""
+        return (values * self.deviation + self.mean).astype(np.float32)
+
 
 @dataclass(frozen=True)
 class CsvColumn:

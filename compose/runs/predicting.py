@@ -22,6 +22,7 @@ from blocks import BLOCKS
 from compose.data import npz, table
 from compose.data.csv_chunks import CsvChunks
 from compose.data.regular import FileProblem
+from compose.data.transforms import Scale
 from compose.model.inference import Signature, batch_outputs, signature
 from compose.recipe.problems import Problem, RecipeError, Where
 from compose.recipe.records import Recipe
@@ -70,6 +71,24 @@ def output_classes(recipe: Recipe, run_classes: Callable, sig: Signature) -> dic
     return {pred: Classes(tuple(names), 0.5 if kind == "probability" else 0.0)}
 
 
+def output_units(recipe: Recipe, scales: Mapping[str, Scale], sig: Signature) -> dict:
+    """The outputs a regression loss compares with a target training standardised, each
+    with that target's Scale: the model learned the standardised values, a prediction is
+    given back in the data's units."""
+    node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)
+    if node is None or not node.block or len(node.wires) < 2 or node.block not in BLOCKS:
+        return {}
+    if BLOCKS[node.block].classifies is not None:
+        return {}
+    pred = node.wires[0].ref
+    target = next((w.ref for w in node.wires if w.port == "target"), node.wires[1].ref)
+    scale = scales.get(target)
+    shapes = dict(sig.outputs)
+    if scale is None or pred not in shapes or tuple(shapes[pred]) != scale.mean.shape:
+        return {}
+    return {pred: scale}
+
+
 class Predictor:
     """A run made ready to predict: its signature, the outputs that are classes, and the
     model compiled for batches of `batch` examples."""
@@ -79,6 +98,7 @@ class Predictor:
         self.sig = signature(run.model)
         self.shapes = dict(self.sig.inputs)
         self.classes = output_classes(run.recipe, run.transforms.classes, self.sig)
+        self.units = output_units(run.recipe, dict(run.transforms.scales), self.sig)
 
     # what a prediction reads ----------------------------------------------------------
 
@@ -179,6 +199,8 @@ class Predictor:
             else np.zeros((0, *shape), np.float32)
             for name, shape in self.sig.outputs
         }
+        for name, scale in self.units.items():
+            out[name] = scale.restored(out[name])
         for name, classes in self.classes.items():
             out[f"{name}.{CLASS}"] = classes.of(out[name].reshape(len(out[name]), -1))
         return out

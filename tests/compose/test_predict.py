@@ -157,3 +157,41 @@ def test_predict_reads_and_writes_a_million_rows_in_bounded_memory(blobs, tmp_pa
     assert peak_mib < CEILING_MIB, f"peak {peak_mib:.0f} MiB"
     with open(tmp_path / "big.predictions.csv") as f:
         assert sum(1 for _ in f) == 1_000_001
+
+
+HOUSES = """\
+name: houses
+inputs: {x: [2], y: [1]}
+nodes:
+  fit: {block: linear, in: x, out: 1}
+  loss: {block: mse, in: {pred: fit, target: y}}
+outputs: [fit]
+loss: loss
+train:
+  data: {csv: houses.csv, columns: {x: [rooms, age], y: [price]}, standardize: [x, y]}
+  batch: 16
+  steps: 5
+  optimizer: {adam: {learning_rate: 0.01}}
+"""
+
+
+def test_a_standardised_target_is_predicted_in_the_datas_units(tmp_path):
+    rng = np.random.default_rng(1)
+    x = np.round(rng.normal([4.0, 30.0], [1.0, 10.0], (64, 2)), 3)
+    price = np.round(50_000 * x[:, :1] - 800 * x[:, 1:] + 20_000, 1)
+    rows_text = [f"{a},{b},{p}" for (a, b), (p,) in zip(x, price, strict=True)]
+    (tmp_path / "houses.csv").write_text("rooms,age,price\n" + "\n".join(rows_text) + "\n")
+    (tmp_path / "houses.yaml").write_text(HOUSES)
+    assert main(["run", str(tmp_path / "houses.yaml"), "--out", str(tmp_path / "run"),
+                 "--quiet"]) == 0  # fmt: skip
+    run = compose.load_run(tmp_path / "run")
+    got = run.predict({"x": x})["fit"]
+    # the reference: standardise x and y by the rows' own statistics (numpy), call the
+    # model, and undo y's standardisation
+    xs = x.astype(np.float32).astype(np.float64)
+    ys = price.astype(np.float32).astype(np.float64)
+    scaled = ((x.astype(np.float32) - xs.mean(0)) / xs.std(0)).astype(np.float32)
+    fit = np.asarray(jax.vmap(run.model)({"x": scaled})["fit"], np.float64)
+    expected = fit * ys.std(0) + ys.mean(0)
+    np.testing.assert_allclose(got, expected, rtol=1e-5)
+    assert abs(float(np.median(got))) > 1_000  # in the price's units, not near zero
