@@ -50,3 +50,65 @@ if claim 2 "universal approximation"; then
     done
     keep $RUNS/2/plots-4 units-bend 02-width-4
 fi
+
+if claim 7 "conditional execution: hard and soft gates"; then
+    compose inspect $R/07_hard_gate.yaml --values a --example 0
+    compose inspect $R/07_hard_gate.yaml --values b --example 0
+    compose run $R/07_hard_gate.yaml --vary seed=0:8 --out $RUNS/7/hard --quiet
+    compose run $R/07_soft_gate.yaml --vary seed=0:8 --out $RUNS/7/soft --quiet
+    compose compare $RUNS/7/hard $RUNS/7/soft --solved 'val_accuracy>=0.99' \
+        --out $IMAGES/07-gates.png
+    for gate in hard soft; do
+        compose plot $RUNS/7/$gate/variants/seed=0 --out $RUNS/7/$gate-plots
+        keep $RUNS/7/$gate-plots boundary 07-$gate
+    done
+fi
+
+if claim 8 "multiplicative interactions"; then
+    for model in multiplicative mlp; do
+        compose check $R/08_$model.yaml | grep 'total parameters'
+        compose run $R/08_$model.yaml --out $RUNS/8/$model --quiet
+        for ring in 1_2 2_3; do
+            compose evaluate $RUNS/8/$model --data $R/data/08_products_$ring.npz
+        done
+        compose plot $RUNS/8/$model --out $RUNS/8/$model-plots --range=-3:3
+        keep $RUNS/8/$model-plots prediction 08-$model
+    done
+fi
+
+if claim 9 "regularisation"; then
+    compose run $R/09_regularise.yaml --vary early_stop.patience=null,20 \
+        --vary nodes.jitter.stddev=0,0.3 --vary nodes.drop1.rate,nodes.drop2.rate=0,0.5 \
+        --vary penalty.l2=0,0.003 --out $RUNS/9/group --quiet
+    for member in patience=null patience=20; do
+        compose plot "$RUNS/9/group/$member" --out "$RUNS/9/plots-$member"
+        keep "$RUNS/9/plots-$member" curves "09-$member"
+    done
+fi
+
+if claim 10 "the debugging checklist"; then
+    compose run $R/10_zero_init.yaml --out $RUNS/10/zero_init-full --quiet
+    for name in checklist zero_init squashed_logits; do
+        compose run $R/10_$name.yaml --overfit 8 --out $RUNS/10/$name --quiet
+    done
+    compose compare $RUNS/10/checklist $RUNS/10/zero_init $RUNS/10/squashed_logits \
+        --metric loss --out $IMAGES/10-overfit.png
+fi
+
+if claim 11 "sparse outputs"; then
+    compose run $R/11_sparse_outputs.yaml --vary nodes.probs.block=softmax,sparsemax \
+        --out $RUNS/11/group --quiet
+    for block in softmax sparsemax; do
+        compose inspect "$RUNS/11/group/probs.block=$block" --values probs --example 0
+        compose plot "$RUNS/11/group/probs.block=$block" --out $RUNS/11/plots-$block
+        keep $RUNS/11/plots-$block prediction 11-$block
+    done
+fi
+
+if claim 12 "a weight that is another network"; then
+    for name in shared hypernetwork; do
+        compose run $R/12_$name.yaml --vary seed=0:4 --out $RUNS/12/$name --quiet
+    done
+    compose compare $RUNS/12/shared $RUNS/12/hypernetwork --metric val_loss \
+        --out $IMAGES/12-tasks.png
+fi
