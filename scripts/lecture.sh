@@ -112,3 +112,25 @@ if claim 12 "a weight that is another network"; then
     compose compare $RUNS/12/shared $RUNS/12/hypernetwork --metric val_loss \
         --out $IMAGES/12-tasks.png
 fi
+
+if claim 3 "depth: linear regions"; then
+    compose regions $R/03_sawtooth.yaml --segment 0:1 --set params.depth=4 --out $RUNS/3/sawtooth
+    keep $RUNS/3/sawtooth regions-segment 03-sawtooth-depth-4
+    compose regions $R/03_one_layer.yaml --segment=-2,-2:2,2 --grid=-2:2 --set params.width=8 \
+        --out $RUNS/3/one-layer
+    keep $RUNS/3/one-layer regions-grid 03-one-layer-8
+    count() {  # count RECIPE ARGS...: the regions along the segment (and over the grid)
+        compose regions "$@" --json 2>/dev/null | "${PYTHON:-python}" -c 'import json, sys
+found = json.load(sys.stdin)
+print(found["segment"]["regions"], found["grid"]["regions"] if found["grid"] else "")'
+    }
+    echo "units  sawtooth (depth units/2) on [0, 1]  one layer: on a line, over [-2, 2]^2  bound"
+    for units in 2 4 6 8 12 16 24; do
+        saw=$(count $R/03_sawtooth.yaml --segment 0:1 --set params.depth=$((units / 2)) \
+            --out $RUNS/3/counted)
+        one=$(count $R/03_one_layer.yaml --segment=-2,-2:2,2 --grid=-2:2 \
+            --set params.width=$units --out $RUNS/3/counted)
+        printf '%5d  %33d  %12s %20s  %5d\n' $units $saw ${one% *} ${one#* } \
+            $((1 + units + units * (units - 1) / 2))
+    done
+fi
