@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from compose.plot.figures import BLUE, ORANGE, figure, save
+from compose.plot.figures import BLUE, ORANGE, figure, save, title_lines
 from compose.runs.comparison import Setting, Threshold, figures, values
 
 WIDE = 0.9  # inches per setting on the horizontal axis
@@ -30,6 +30,8 @@ def compare_picture(
     _values(axes[0], settings, metric, threshold)
     if threshold is not None:
         _reached(axes[1], settings, metric, threshold)
+    for ax in axes:  # two panels of two settings are narrower than their titles
+        ax.set_title(title_lines(ax.get_title(), width / panels - 0.6))
     fig.suptitle(f"{title}: {metric} by setting", fontsize="medium")
     return save(fig, path)
 

@@ -12,7 +12,9 @@ import compose
 from compose.cli.main import main
 from compose.model.plane import grid_values, line, line_values, plane
 from compose.plot import figures
+from compose.plot.compare import compare_picture
 from compose.plot.model_pictures import units_figure
+from compose.runs.comparison import Sample, Setting, Threshold
 from compose.runs.initialised import initialised
 
 LOGISTIC = """\
@@ -207,6 +209,19 @@ def test_the_title_of_a_single_unit_picture_fits(tmp_path):
     grid = grid_values(model, plane(model.plan), (0.0, 1.0, 0.0, 1.0), n=8)
     title = "a_rather_long_recipe_name (as initialised from seed 0): logit (linear)"
     assert fits(units_figure(grid, "x", "logit", title=title))
+
+
+def test_two_settings_compared_keep_their_panel_titles_apart(tmp_path, drawn, monkeypatch):
+    monkeypatch.setattr("compose.plot.compare.save", figures.save)
+    samples = [Sample(f"seed={i}", "finished", 10, {"val_accuracy": i / 4}) for i in range(4)]
+    settings = [Setting("hard", samples), Setting("soft", samples)]
+    compare_picture(settings, "val_accuracy", Threshold("val_accuracy", ">=", 0.99),
+                    tmp_path / "c.png", title="hard, soft")  # fmt: skip
+    fig = drawn["c.png"]
+    assert fits(fig)
+    fig.canvas.draw()
+    left, right = (ax.title.get_window_extent(fig.canvas.get_renderer()) for ax in fig.axes)
+    assert left.x1 < right.x0
 
 
 def test_line_values_are_the_model_at_evenly_spaced_points(tmp_path):
