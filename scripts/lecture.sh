@@ -134,3 +134,19 @@ print(found["segment"]["regions"], found["grid"]["regions"] if found["grid"] els
             $((1 + units + units * (units - 1) / 2))
     done
 fi
+
+if claim 5 "saturated sigmoids and dead ReLUs"; then
+    for stddev in 0.5 5 50; do
+        echo "--- params.stddev=$stddev"
+        compose inspect $R/05_saturation.yaml --set params.stddev=$stddev | grep -E '^(node|h1|s1|weight|h1.weight) '
+    done
+    compose run $R/05_saturation.yaml --vary nodes.h1.weight.stddev=0.5,5,50 \
+        --out $RUNS/5/saturation --quiet
+    compose plot $RUNS/5/saturation --out $RUNS/5/saturation-plots
+    keep $RUNS/5/saturation-plots curves 05-saturation
+    compose inspect $R/05_dead_relu.yaml --set nodes.hidden.bias.value=-3
+    compose run $R/05_dead_relu.yaml --vary nodes.hidden.bias.value=0,-1,-3 --out $RUNS/5/dead \
+        --quiet
+    compose plot $RUNS/5/dead --out $RUNS/5/dead-plots
+    keep $RUNS/5/dead-plots curves 05-dead
+fi
