@@ -150,3 +150,11 @@ if claim 5 "saturated sigmoids and dead ReLUs"; then
     compose plot $RUNS/5/dead --out $RUNS/5/dead-plots
     keep $RUNS/5/dead-plots curves 05-dead
 fi
+
+if claim 6 "max's gradient"; then
+    for example in 0 1 2 3; do
+        compose inspect $R/06_max.yaml --values h --example $example
+    done
+    compose regions $R/06_max.yaml --grid=-0.5:1.5 --out $RUNS/6/regions
+    keep $RUNS/6/regions regions-grid 06-max
+fi
