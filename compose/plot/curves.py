@@ -20,6 +20,8 @@ COLUMNS = 3  # panels per row at most
 LEGEND_CAP = 12  # more curves than this in a panel are told apart by colour only
 LEGEND_ROW = 0.17  # inches a row of a population's legend adds under its panels
 LEGEND_ENTRY = 2.8  # inches across one entry of it takes, at most
+LEGEND_HANDLE = 0.6  # inches an entry's line and the space around it take
+LEGEND_CHARACTER = 0.05  # inches an average x-small character takes
 FAILED = "#c0392b"  # the step where a run stopped being finite
 FEW = 20  # a curve of at most this many points shows each point as a dot
 SPREAD = "0.25"  # a population's mean and band: dark grey, apart from the variants' hues
@@ -189,8 +191,11 @@ def _legend_columns(columns: int, variants: list) -> tuple[int, int]:
     variant (unless they are named at their lines' ends) and four for means and bands."""
     if not variants:
         return 0, 0
-    entries = (len(variants) if len(variants) <= LEGEND_CAP else 0) + 4
-    across = max(1, min(entries, int(PANEL[0] * columns // LEGEND_ENTRY)))
+    named = len(variants) <= LEGEND_CAP
+    entries = (len(variants) if named else 0) + 4
+    longest = max((len(name) for name, _ in variants), default=0) if named else 0
+    entry = max(LEGEND_ENTRY, LEGEND_HANDLE + LEGEND_CHARACTER * longest)  # long names
+    across = max(1, min(entries, int(PANEL[0] * columns // entry)))
     return across, math.ceil(entries / across) + 1  # and a row for the space around it
 
 

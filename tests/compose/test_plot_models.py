@@ -13,6 +13,7 @@ from compose.cli.main import main
 from compose.model.plane import grid_values, line, line_values, plane
 from compose.plot import figures
 from compose.plot.compare import compare_picture
+from compose.plot.curves import curves_figure
 from compose.plot.model_pictures import units_figure
 from compose.runs.comparison import Sample, Setting, Threshold
 from compose.runs.initialised import initialised
@@ -222,6 +223,17 @@ def test_two_settings_compared_keep_their_panel_titles_apart(tmp_path, drawn, mo
     fig.canvas.draw()
     left, right = (ax.title.get_window_extent(fig.canvas.get_renderer()) for ax in fig.axes)
     assert left.x1 < right.x0
+
+
+def test_a_populations_legend_of_long_variant_names_fits_its_picture():
+    names = [f"jitter.stddev={a},drop1.rate=drop2.rate={b},l2=0.003" for a in (0, 0.3)
+             for b in (0, 0.5)]  # fmt: skip
+    records = [{"step": s, "loss": 1 / s, "accuracy": 1 - 1 / s} for s in (10, 20, 30)]
+    fig = curves_figure([(name, records) for name in names])
+    fig.canvas.draw()
+    [legend] = fig.legends
+    box = legend.get_window_extent(fig.canvas.get_renderer())
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width
 
 
 def test_line_values_are_the_model_at_evenly_spaced_points(tmp_path):
