@@ -158,3 +158,17 @@ if claim 6 "max's gradient"; then
     compose regions $R/06_max.yaml --grid=-0.5:1.5 --out $RUNS/6/regions
     keep $RUNS/6/regions regions-grid 06-max
 fi
+
+if claim 4 "stable combinations"; then
+    for name in softmax_cross_entropy sigmoid_cross_entropy log_softmax; do
+        status=0
+        compose run $R/04_$name.yaml --set train.rewrite=false --out $RUNS/4/$name-as-written \
+            --quiet || status=$?
+        echo "exit status $status (1: the run failed, as the claim says)"
+        compose run $R/04_$name.yaml --out $RUNS/4/$name-rewritten --quiet
+    done
+    compose plot $RUNS/4/softmax_cross_entropy-as-written --out $RUNS/4/as-written-plots
+    keep $RUNS/4/as-written-plots curves 04-as-written
+    compose plot $RUNS/4/softmax_cross_entropy-rewritten --out $RUNS/4/rewritten-plots
+    keep $RUNS/4/rewritten-plots curves 04-rewritten
+fi
