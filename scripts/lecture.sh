@@ -80,10 +80,10 @@ if claim 9 "regularisation"; then
     compose run $R/09_regularise.yaml --vary early_stop.patience=null,20 \
         --vary nodes.jitter.stddev=0,0.3 --vary nodes.drop1.rate,nodes.drop2.rate=0,0.5 \
         --vary penalty.l2=0,0.003 --out $RUNS/9/group --quiet
-    for member in patience=null patience=20; do
-        compose plot "$RUNS/9/group/$member" --out "$RUNS/9/plots-$member"
-        keep "$RUNS/9/plots-$member" curves "09-$member"
-    done
+    compose plot "$RUNS/9/group/patience=null" --out $RUNS/9/plots-all-steps
+    keep $RUNS/9/plots-all-steps curves 09-all-steps
+    compose plot "$RUNS/9/group/patience=20" --out $RUNS/9/plots-early-stop
+    keep $RUNS/9/plots-early-stop curves 09-early-stop
 fi
 
 if claim 10 "the debugging checklist"; then
