@@ -34,7 +34,7 @@ if claim 1 "XOR: a line cannot, one hidden layer can"; then
     keep $RUNS/1/linear-plots boundary 01-linear
     compose run $R/01_xor_hidden.yaml --out $RUNS/1/hidden --quiet
     compose plot $RUNS/1/hidden --out $RUNS/1/hidden-plots
-    keep $RUNS/1/hidden-plots boundary units-hidden units-bend 01-hidden
+    keep $RUNS/1/hidden-plots boundary units-bend 01-hidden
     compose run $R/01_xor_hidden.yaml --vary nodes.hidden.out=1,2,3,4,8 --vary seed=0:20 \
         --out $RUNS/1/widths --quiet
     compose compare $RUNS/1/widths --solved 'accuracy>=1' --out $IMAGES/01-widths.png
