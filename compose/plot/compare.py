@@ -74,9 +74,11 @@ def _reached(ax: Any, settings: list[Setting], metric: str, threshold: Threshold
 
 
 def _categories(ax: Any, settings: list[Setting]) -> None:
-    """The settings' labels under the horizontal axis, slanted when they are long."""
+    """The settings' labels under the horizontal axis, slanted when they would not fit side
+    by side in the panel's width (about 15 characters of the small font an inch)."""
     labels = [s.label for s in settings]
-    slant = max(map(len, labels), default=0) * len(labels) > 60
+    inches = ax.get_position().width * ax.figure.get_figwidth()
+    slant = sum(len(label) + 2 for label in labels) > 15 * inches  # 2: the gap
     ax.set_xticks(range(len(settings)), labels, rotation=30 if slant else 0,
                   ha="right" if slant else "center", fontsize="small")  # fmt: skip
     ax.set_xlim(-0.6, len(settings) - 0.4)

@@ -245,3 +245,17 @@ def test_line_values_are_the_model_at_evenly_spaced_points(tmp_path):
     np.testing.assert_allclose(values["pred"][:, 0], 3 - np.maximum(2 * xs + 1, 0), atol=1e-5)
     np.testing.assert_allclose(values["hidden"][:, 0], 2 * xs + 1, atol=1e-6)
     assert jax.tree_util.tree_leaves(model.weights)  # the constants are weights, as written
+
+
+@pytest.mark.parametrize("widths", [(2, 8), (1, 2, 3, 4, 8)])
+def test_compared_settings_labels_never_overlap(tmp_path, drawn, monkeypatch, widths):
+    monkeypatch.setattr("compose.plot.compare.save", figures.save)
+    samples = [Sample(f"seed={i}", "finished", 10, {"accuracy": i / 4}) for i in range(4)]
+    settings = [Setting(f"hidden.out={w}", samples) for w in widths]
+    compare_picture(settings, "accuracy", Threshold("accuracy", ">=", 1.0), tmp_path / "c.png",
+                    title="widths")  # fmt: skip
+    fig = drawn["c.png"]
+    fig.canvas.draw()
+    for ax in fig.axes:
+        boxes = [t.get_window_extent(fig.canvas.get_renderer()) for t in ax.get_xticklabels()]
+        assert all(a.x1 < b.x0 or a.y0 > b.y1 for a, b in zip(boxes, boxes[1:], strict=False))
