@@ -63,7 +63,9 @@ class Curve(Horizontal):
     def data(self, values: list[float]) -> None:
         """Draw `values`: the curve and its value axis."""
         self.query_one(Sparkline).data = list(values)
-        self.query_one(".axis-values", Static).update(value_labels(values, self.rows))
+        # the axis keeps its size: redraw it without laying the panel out again
+        axis = value_labels(values, self.rows)
+        self.query_one(".axis-values", Static).update(axis, layout=False)
 
     def line_width(self) -> int:
         """How many cells wide the curve itself is drawn."""
