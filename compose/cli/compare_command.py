@@ -73,7 +73,8 @@ def compare(args: argparse.Namespace, signals) -> int:
         return 2
     out.parent.mkdir(parents=True, exist_ok=True)
     title = ", ".join(f.name for f in folders)
-    print(compare_picture(settings, metric, threshold, out, title=title))
+    drawn = compare_picture(settings, metric, threshold, out, title=title)
+    print(drawn, file=sys.stderr if args.json else sys.stdout)  # --json: stdout is JSON only
     return 0
 
 

@@ -78,13 +78,13 @@ def test_compare_counts_the_seeds_that_reach_the_threshold(group, tmp_path):
     assert lines[5:] == [str(picture)]
     assert picture.read_bytes().startswith(b"\x89PNG")
     code, out, err = command("compare", folder, "--metric", "loss", "--json")
-    rows = json.loads(out[: out.rindex("]") + 1])
+    rows = json.loads(out)  # the JSON alone: the picture's path goes to stderr
     for width, row in zip(WIDTHS, rows, strict=True):
         losses = [s["metrics"]["loss"] for s in variant_summaries(folder, width).values()]
         assert row["setting"] == f"hidden.out={width}"
         assert row["median"] == pytest.approx(np.median(losses), rel=1e-12)
         assert (row["lowest"], row["highest"]) == (min(losses), max(losses))
-    assert out.splitlines()[-1] == str(folder / "plots" / "compare.png")
+    assert err[-1] == str(folder / "plots" / "compare.png")
     members = [folder / f"hidden.out={w}" for w in (1, 8)]  # two populations of seeds
     code, out, err = command("compare", *members, "--out", tmp_path / "two.png")
     assert code == 0, err

@@ -22,8 +22,7 @@ def compose(*args: str | Path) -> tuple[int, str, str]:
 
 
 def compose_json(*args: str | Path):
-    """`compose ARGS --json`'s JSON, read (compare prints its picture's path after it); the
-    command must succeed."""
+    """`compose ARGS --json`'s JSON, read; the command must succeed."""
     code, out, err = compose(*args, "--json")
     assert code == 0, err
-    return json.JSONDecoder().raw_decode(out)[0]
+    return json.loads(out)
