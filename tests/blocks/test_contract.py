@@ -64,15 +64,18 @@ def test_block_contract(name):
         drawn = block(args, weights, hypers, state=state, key=jax.random.key(1))
         assert drawn.shape == out.shape and jnp.all(jnp.isfinite(drawn))
 
-    # axis_size: a block without inputs (parameter) still has a batch to vmap over
-    batched = jax.vmap(lambda a: block(a, weights, hypers, state=state), axis_size=2)(
+    # axis_size: a block without inputs (parameter) still has a batch to vmap over. The
+    # vmap and the grad are compiled whole (jit), as the trainer runs them: one program
+    # each instead of one per operation.
+    batched = jax.jit(jax.vmap(lambda a: block(a, weights, hypers, state=state), axis_size=2))(
         [jnp.stack([a, a]) for a in args]
     )
     assert batched.shape == (2, *out.shape)
 
-    grads = jax.grad(lambda a, w: jnp.sum(block(a, w, hypers, state=state)), argnums=(0, 1))(
-        args, weights
-    )
+    def loss(a, w):
+        return jnp.sum(block(a, w, hypers, state=state))
+
+    grads = jax.jit(jax.grad(loss, argnums=(0, 1)))(args, weights)
     for g in jax.tree_util.tree_leaves(grads):
         assert jnp.all(jnp.isfinite(g))
 

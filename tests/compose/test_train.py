@@ -50,7 +50,11 @@ def test_run_folder_holds_recipe_metrics_summary_and_weights(xor_run):
         "norms.jsonl",
         "recipe.yaml",
         "summary.json",
+        "transforms.json",
     ]
+    # generated data, nothing standardised: nothing for a prediction to redo
+    transforms = json.loads((folder / "transforms.json").read_text())
+    assert (transforms["columns"], transforms["standardize"]) == ({}, {})
     lines = [json.loads(line) for line in (folder / "metrics.jsonl").read_text().splitlines()]
     assert lines == logged
     assert [r["step"] for r in lines] == list(range(20, 2001, 20))
