@@ -89,7 +89,9 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
         "gradients",
     ):
         assert words in inspector, words
-    assert len(seen["history"]) > 20  # one value a look: about every third log point
+    # one value a look: at the start, every third log point while looking takes little of
+    # the time (a budget in seconds, so how many depends on the machine's speed), the end
+    assert len(seen["history"]) >= 3
     # The run folder `compose run` writes by default, where the editor was started
     folder = seen["folder"]
     assert folder.parent == Path("runs") and folder.name.startswith("xor-")
