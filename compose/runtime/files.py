@@ -82,38 +82,21 @@ def write_atomic(path: Path, data: bytes, *, keep: Path | None = None) -> None:
 
     With `keep`, the old file is moved there first (the previous checkpoint). Raises
     UnsafePath when `path` or `keep` is a link or not a regular file."""
+    with replacing(path, keep=keep) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def replacing(path: Path, *, keep: Path | None = None) -> Iterator[BinaryIO]:
+    """A binary file to write that replaces `path` whole when the block ends without an
+    error (written beside it under an unpredictable name, then renamed over it), also for
+    output too large to hold in memory; on an error `path` is left as it was. With `keep`,
+    the old file is moved there first. Raises UnsafePath when `path` or `keep` is a link
+    or not a regular file."""
     path = Path(path)
     old = refuse_unless_file(path)
     if keep is not None:
         refuse_unless_file(keep)
-    temporary = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW | _CLOSE_ON_EXEC
-    handle = os.open(temporary, flags, 0o666)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        if old is not None:
-            os.chmod(temporary, stat.S_IMODE(old.st_mode))
-        if keep is not None and old is not None:
-            os.replace(path, keep)  # a rename: it moves the entry, never writes through
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(path.parent)
-
-
-@contextlib.contextmanager
-def replacing(path: Path) -> Iterator[BinaryIO]:
-    """A binary file to write that replaces `path` whole when the block ends without an
-    error (written beside it under an unpredictable name, as write_atomic's), for output
-    too large to hold in memory; on an error `path` is left as it was. Raises UnsafePath
-    when `path` is a link or not a regular file."""
-    path = Path(path)
-    old = refuse_unless_file(path)
     temporary = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NO_FOLLOW | _CLOSE_ON_EXEC
     handle = os.open(temporary, flags, 0o666)
@@ -124,6 +107,8 @@ def replacing(path: Path) -> Iterator[BinaryIO]:
             os.fsync(out.fileno())
         if old is not None:
             os.chmod(temporary, stat.S_IMODE(old.st_mode))
+        if keep is not None and old is not None:
+            os.replace(path, keep)  # a rename: it moves the entry, never writes through
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
