@@ -10,11 +10,11 @@ import pytest
 from tests.lecture.conftest import LECTURE, compose
 
 LOG_OF_ZERO = {
-    "softmax_cross_entropy": "node 'loss' (cross_entropy) gave inf at step 1: its prediction "
+    "04_softmax_cross_entropy": "node 'loss' (cross_entropy) gave inf at step 1: its prediction "
     "reached exactly 0 where the target is not, and the log of 0 is -inf",
-    "sigmoid_cross_entropy": "node 'loss' (cross_entropy) gave inf at step 1: its prediction "
+    "04_sigmoid_cross_entropy": "node 'loss' (cross_entropy) gave inf at step 1: its prediction "
     "reached exactly 1 where the target is not, so log(1 - p) is the log of 0, -inf",
-    "log_softmax": "node 'logp' (log) gave -inf at step 1: its input reached 0, and the log "
+    "04_log_softmax": "node 'logp' (log) gave -inf at step 1: its input reached 0, and the log "
     "of 0 is -inf",
 }
 
@@ -22,7 +22,7 @@ LOG_OF_ZERO = {
 def run(tmp_path, name: str, rewrite: str):
     folder = tmp_path / f"{name}-{rewrite}"
     settings = ["--set", f"train.rewrite={rewrite}", "--set", "train.steps=150", "--quiet"]
-    code, out, err = compose("run", LECTURE / f"04_{name}.yaml", "--out", folder, *settings)
+    code, out, err = compose("run", LECTURE / f"{name}.yaml", "--out", folder, *settings)
     summary = json.loads((folder / "summary.json").read_text())
     if code == 0:
         lines = (folder / "metrics.jsonl").read_text().splitlines()

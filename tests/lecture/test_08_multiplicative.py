@@ -18,9 +18,9 @@ RINGS = ("08_products_1_2.npz", "08_products_2_3.npz")  # max(|x|, |z|) in [1, 2
 def errors(tmp_path_factory):
     """recipe -> (run folder, [validation loss in [-1, 1]^2, loss on each ring])."""
     out = {}
-    for name in ("multiplicative", "mlp"):
+    for name in ("08_multiplicative", "08_mlp"):
         folder = tmp_path_factory.mktemp(name) / "run"
-        code, _, err = compose("run", LECTURE / f"08_{name}.yaml", "--out", folder,
+        code, _, err = compose("run", LECTURE / f"{name}.yaml", "--out", folder,
                                "--set", "train.steps=800", "--quiet")  # fmt: skip
         assert code == 0, err
         losses = [json.loads((folder / "summary.json").read_text())["metrics"]["val_loss"]]
@@ -40,15 +40,15 @@ def test_the_data_is_the_product_inside_and_outside_the_training_square():
         assert low <= size.min() and size.max() <= high
 
 
-@pytest.mark.parametrize("name, count", [("multiplicative", 4), ("mlp", 129)])
+@pytest.mark.parametrize("name, count", [("08_multiplicative", 4), ("08_mlp", 129)])
 def test_the_weight_counts(name, count):
-    code, out, err = compose("check", LECTURE / f"08_{name}.yaml")
+    code, out, err = compose("check", LECTURE / f"{name}.yaml")
     assert code == 0, err
     assert f"total parameters: {count}\n" in out
 
 
 def test_the_multiplicative_unit_is_exact_everywhere(errors):
-    folder, losses = errors["multiplicative"]
+    folder, losses = errors["08_multiplicative"]
     assert max(losses) < 1e-6
     # It learned x^T W z with W = 1 and the rest 0: the product itself
     weights = load_run(folder).model.weights["pred"]
@@ -58,6 +58,6 @@ def test_the_multiplicative_unit_is_exact_everywhere(errors):
 
 
 def test_the_mlp_fits_inside_and_misses_more_the_further_outside(errors):
-    inside, near, far = errors["mlp"][1]
+    inside, near, far = errors["08_mlp"][1]
     assert inside < 0.01
     assert near > 10 * inside and far > 5 * near

@@ -13,8 +13,8 @@ def table(tmp_path_factory):
     """compare's validation losses of both recipes over two seeds (800 steps; the full runs
     take 2000 over four)."""
     base = tmp_path_factory.mktemp("tasks")
-    for name in ("shared", "hypernetwork"):
-        code, _, err = compose("run", LECTURE / f"12_{name}.yaml", "--vary", "seed=0:2",
+    for name, recipe in (("shared", "12_shared.yaml"), ("hypernetwork", "12_hypernetwork.yaml")):
+        code, _, err = compose("run", LECTURE / recipe, "--vary", "seed=0:2",
                                "--out", base / name, "--set", "train.steps=800",
                                "--quiet")  # fmt: skip
         assert code == 0, err
