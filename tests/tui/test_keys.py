@@ -40,14 +40,14 @@ def test_c_t_j_shows_the_train_tab_trains_and_moves_nothing_lands_in_a_field(tmp
 
     async def script(app, pilot):
         await pilot.press("c", "t")
-        started = app.training
         await wait_for(pilot, lambda: not app.training)
         await pilot.press("j")
         await pilot.pause()
-        return started, where(app), screen_text(app)
+        return where(app), screen_text(app)
 
-    started, seen, screen = drive(path, script)
-    assert started
+    seen, screen = drive(path, script)
+    # t trained (the screen says the run finished: a short run may end before a check
+    # made right after the key would see it running)
     assert seen["dataset"] == "xor" and seen["focus"] == "graph"
     assert seen["selected"] == "bend"  # j moved from hidden, the first node
     assert seen["text"] == before and "finished 2000 steps" in screen
