@@ -141,20 +141,14 @@ class Picture:
         if isinstance(arrangement, str):
             return
         self.grid = grid = _Grid(arrangement.width, arrangement.height)
-        kinds = {}
-        for wire in scene.wires:
-            pair = (wire.source, wire.target)
-            kinds[pair] = kinds.get(pair, True) and wire.weight
-        for pair, path in arrangement.paths.items():
-            grid.wire(path, "weight" if kinds.get(pair) else "data")
-        grid.settle()
+        kinds = lay_wires(grid, scene, arrangement)
         for box in scene.boxes:
             place = arrangement.boxes.get(box.name)
             if place:
                 grid.box(place, box, False, self.states.get(box.name), box.name == failed)
         self.ends: list[tuple[int, int, str, Style]] = []  # wire ends, drawn over borders
         for pair, path in arrangement.paths.items():
-            kind = "weight" if kinds.get(pair) else "data"
+            kind = kinds[pair]
             up = pair in arrangement.up
             top = "▲" if up else ("╥" if kind == "weight" else "┬")
             bottom = ("╨" if kind == "weight" else "┴") if up else "▼"
@@ -206,6 +200,21 @@ def draw_list(scene: Scene, selected: str | None, why: str) -> Drawing:
     ranks = [[b.name] for b in scene.boxes]
     width = max(len("".join(s.text for s in row)) for row in rows)
     return Drawing(rows, boxes, ranks, width, fallback=why)
+
+
+def lay_wires(grid: _Grid, scene: Scene, arrangement: Arrangement) -> dict:
+    """Lay each wire's path on `grid` and settle the crossings; returns each pair of
+    boxes' kind of wire: "weight" when every wire between them carries a weight, else
+    "data"."""
+    weight: dict[tuple[str, str], bool] = {}
+    for wire in scene.wires:
+        pair = (wire.source, wire.target)
+        weight[pair] = weight.get(pair, True) and wire.weight
+    kinds = {pair: "weight" if weight.get(pair) else "data" for pair in arrangement.paths}
+    for pair, path in arrangement.paths.items():
+        grid.wire(path, kinds[pair])
+    grid.settle()
+    return kinds
 
 
 class _Grid:

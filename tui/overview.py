@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from rich.style import Style
 
-from tui.drawing import HEALTH, PROBLEM_MARK, STYLES, Drawing, _Grid
+from tui.drawing import HEALTH, PROBLEM_MARK, STYLES, Drawing, _Grid, lay_wires
 from tui.layout import Arrangement, Placed, arrange
 from tui.scene import Box, Scene
 
@@ -84,16 +84,9 @@ class ChipPicture:
         self.scene, self.arrangement = scene, arrangement
         self.states, self.failed = states or {}, failed
         self.grid = grid = _Grid(arrangement.width, arrangement.height)
-        weights = {}
-        for wire in scene.wires:
-            pair = (wire.source, wire.target)
-            weights[pair] = weights.get(pair, True) and wire.weight
+        kinds = lay_wires(grid, scene, arrangement)
         for pair, path in arrangement.paths.items():
-            grid.wire(path, "weight" if weights.get(pair) else "data")
-        grid.settle()
-        for pair, path in arrangement.paths.items():
-            style = STYLES["weight" if weights.get(pair) else "data"]
-            grid.put(*_arrow(path, pair in arrangement.up), style=style)
+            grid.put(*_arrow(path, pair in arrangement.up), style=STYLES[kinds[pair]])
         for box in scene.boxes:
             self._chip(box, selected=False)
         self.rows = grid.rows()
