@@ -18,7 +18,7 @@ from blocks import BLOCKS
 from compose.checker import metrics, set_metrics
 from compose.data import loading
 from compose.recipe.problems import Problem, RecipeError, Where
-from compose.runs.predicting import Predictor, output_classes
+from compose.runs.predicting import Predictor
 from compose.runs.trained import BATCH, Run, load_run
 from compose.trainer.steps import evaluator, value_shape
 
@@ -55,8 +55,9 @@ def evaluate_run(
         raise RecipeError([Problem(where, "expected a train section and a loss to evaluate")])
     names = _metrics(run, extra)
     inputs = tuple((i.name, i.shape) for i in recipe.inputs)
+    predictor = Predictor(run, batch=BATCH)
     if data is not None:
-        arrays, label = _from_file(run, Path(data), inputs), str(data)
+        arrays, label = _from_file(run, predictor, Path(data), inputs), str(data)
     else:
         arrays, label = _from_split(run, split or "val"), split or "val"
     measure = evaluator(run.model.plan, names, batch_size=BATCH, confusion=True)
@@ -65,8 +66,7 @@ def evaluate_run(
     confusion = None
     if counts is not None:
         counts = np.asarray(counts)
-        sig_classes = output_classes(recipe, run.transforms.classes, Predictor(run, batch=1).sig)
-        named = next(iter(sig_classes.values()), None)
+        named = next(iter(predictor.classes.values()), None)
         classes = named.names if named and len(named.names) == len(counts) else None
         classes = classes or tuple(str(i) for i in range(len(counts)))
         confusion = set_metrics.Confusion(classes, {"": counts})
@@ -92,10 +92,9 @@ def _metrics(run: Run, extra: tuple[str, ...]) -> tuple[str, ...]:
     return names
 
 
-def _from_file(run: Run, path: Path, inputs: tuple) -> dict[str, Any]:
-    """Every input of the run (targets too) from a labelled file, transformed as training
-    transformed its data."""
-    predictor = Predictor(run, batch=BATCH)
+def _from_file(run: Run, predictor: Predictor, path: Path, inputs: tuple) -> dict[str, Any]:
+    """Every input of the run (targets too) from a labelled file read by `predictor`,
+    transformed as training transformed its data."""
     if path.suffix.lower() == ".csv":
         names = [name for name, _ in inputs]
         parts = [arrays for arrays, _, _ in predictor.csv_chunks(path, names)]

@@ -52,19 +52,28 @@ class Classes:
         return np.asarray(self.names, dtype=str)[index]
 
 
+def loss_reads(recipe: Recipe) -> tuple[str, str, str | None] | None:
+    """What the recipe's loss block compares: (prediction, target, the kind of class it
+    classifies, None for a regression), or None when the loss is not a known block of
+    two inputs."""
+    node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)
+    if node is None or not node.block or len(node.wires) < 2 or node.block not in BLOCKS:
+        return None
+    target = next((w.ref for w in node.wires if w.port == "target"), node.wires[1].ref)
+    return node.wires[0].ref, target, BLOCKS[node.block].classifies
+
+
 def output_classes(recipe: Recipe, run_classes: Callable, sig: Signature) -> dict[str, Classes]:
     """The outputs that are classes: the prediction a classifying loss reads, when it is
     an output, named by its target's classes (`run_classes(input)`), else numbered."""
-    node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)
-    if node is None or not node.block or len(node.wires) < 2:
+    reads = loss_reads(recipe)
+    if reads is None:
         return {}
-    kind = BLOCKS[node.block].classifies if node.block in BLOCKS else None
+    pred, target, kind = reads
     shapes = dict(sig.outputs)
-    pred = node.wires[0].ref
     if kind is None or pred not in shapes or len(shapes[pred]) != 1:
         return {}
     count = max(2, shapes[pred][0])
-    target = next((w.ref for w in node.wires if w.port == "target"), node.wires[1].ref)
     names = run_classes(target)
     if names is None or len(names) != count:
         names = tuple(str(i) for i in range(count))
@@ -75,13 +84,10 @@ def output_units(recipe: Recipe, scales: Mapping[str, Scale], sig: Signature) ->
     """The outputs a regression loss compares with a target training standardised, each
     with that target's Scale: the model learned the standardised values, a prediction is
     given back in the data's units."""
-    node = next((n for n in recipe.nodes if recipe.loss and n.name == recipe.loss.ref), None)
-    if node is None or not node.block or len(node.wires) < 2 or node.block not in BLOCKS:
+    reads = loss_reads(recipe)
+    if reads is None or reads[2] is not None:
         return {}
-    if BLOCKS[node.block].classifies is not None:
-        return {}
-    pred = node.wires[0].ref
-    target = next((w.ref for w in node.wires if w.port == "target"), node.wires[1].ref)
+    pred, target, _ = reads
     scale = scales.get(target)
     shapes = dict(sig.outputs)
     if scale is None or pred not in shapes or tuple(shapes[pred]) != scale.mean.shape:
