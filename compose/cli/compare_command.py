@@ -40,10 +40,10 @@ def add_arguments(compare: argparse.ArgumentParser) -> None:
 
 
 def compare(args: argparse.Namespace, signals) -> int:
+    """Print the table and draw the picture; 2 for a bad argument or folder."""
     # Imported here: run folders bring JAX, which `compose --help` never waits for.
     from compose.runs.comparison import gather, metric_names, parse_threshold
 
-    """Print the table and draw the picture; 2 for a bad argument or folder."""
     threshold = None
     if args.solved:
         try:
