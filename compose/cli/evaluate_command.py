@@ -32,12 +32,10 @@ def evaluate(args: argparse.Namespace, signals: StopOnSignal) -> int:
     from compose.cli.class_table import class_tables
     from compose.recipe.problems import printable
     from compose.runs.evaluating import evaluate_run
-    from compose.runtime.compile_cache import use_compile_cache
     from compose.runtime.files import to_json
     from compose.runtime.shown import number
     from compose.trainer.records import ordered
 
-    use_compile_cache()
     notes: list[str] = []
     found = evaluate_run(
         args.run_dir, data=args.data, split=args.split, extra=tuple(args.metrics), notes=notes

@@ -32,13 +32,11 @@ def export(args: argparse.Namespace, signals: StopOnSignal) -> int:
     cannot hold, or a missing extra."""
     from compose.export import onnx_model
     from compose.export.exporting import export_run, out_problem
-    from compose.runtime.compile_cache import use_compile_cache
 
     problem = out_problem(Path(args.out)) if args.out is not None else None
     if problem:  # said before any work is done
         print(f"compose export: --out {args.out}: {problem}", file=sys.stderr)
         return 2
-    use_compile_cache()
     try:
         done = export_run(args.run_dir, args.format, out=args.out)
     except onnx_model.MissingOnnx as err:

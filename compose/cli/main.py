@@ -144,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # commands that compile: they reuse programs
-COMPILING = ("run", "edit", "inspect", "plot", "regions")
+COMPILING = ("run", "edit", "inspect", "plot", "regions", "export", "predict", "evaluate")
 
 
 def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:

@@ -38,7 +38,6 @@ def predict(args: argparse.Namespace, signals: StopOnSignal) -> int:
     """Predict, and say how many examples went where; 2 for data that does not fit."""
     from compose.runs.predicting import predict_file
     from compose.runs.trained import load_run
-    from compose.runtime.compile_cache import use_compile_cache
 
     data = Path(args.data)
     out = Path(args.out) if args.out else default_out(data)
@@ -50,7 +49,6 @@ def predict(args: argparse.Namespace, signals: StopOnSignal) -> int:
         print(f"compose predict: --out {out}: expected a file other than the data",
               file=sys.stderr)  # fmt: skip
         return 2
-    use_compile_cache()
     notes: list[str] = []
     run = load_run(args.run_dir, notes=notes)
     for note in notes:
