@@ -16,19 +16,11 @@ import stat
 from pathlib import Path
 
 from compose.data import sizes
+from compose.runtime.files import kind
 
 
 class FileProblem(Exception):
     """A file that cannot give data; the message says what was expected and what was found."""
-
-
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
 
 
 # Open without waiting (a named pipe would wait for a writer), never as the controlling
@@ -37,14 +29,10 @@ _NO_WAIT = getattr(os, "O_NONBLOCK", 0)
 _CLOSE_ON_EXEC = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOCTTY", 0)
 
 
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
 def _check(mode: int, size: int, shown: str) -> None:
     """Raise FileProblem unless `mode` is a regular file's and `size` fits in memory."""
     if not stat.S_ISREG(mode):
-        raise FileProblem(f"expected a regular file, got {shown}, which is {_kind(mode)}")
+        raise FileProblem(f"expected a regular file, got {shown}, which is {kind(mode)}")
     limit = sizes.memory_limit()
     if limit is not None and size > limit:
         raise FileProblem(_too_big(shown, sizes.text(size), limit))
