@@ -101,20 +101,18 @@ def compare_rows(settings: list[Setting], metric: str, threshold: Threshold | No
 
 def compare_table(settings: list[Setting], metric: str, threshold: Threshold | None) -> str:
     """One line per setting: seeds, the metric's median, lowest and highest, and how many
-    seeds reached `threshold` (k/n and the fraction); ends in a newline."""
-    from compose.runs.comparison import figures
-
+    seeds reached `threshold` (k/n and the fraction); ends in a newline. The numbers are
+    compare_rows'."""
     head = ["setting", "seeds", "median", "lowest", "highest"]
     if threshold is not None:
         head.append(str(threshold))
     rows = [head]
-    for setting in settings:
-        got = figures(setting, metric, threshold)
-        row = [setting.label, str(got.samples)]
-        row += [_shown(v) for v in (got.median, got.lowest, got.highest)]
+    for got in compare_rows(settings, metric, threshold):
+        row = [got["setting"], str(got["seeds"])]
+        row += [_shown(got[k]) for k in ("median", "lowest", "highest")]
         if threshold is not None:
-            share = number(got.reached / got.samples) if got.samples else "-"
-            row.append(f"{got.reached}/{got.samples} = {share}")
+            share = _shown(got["fraction"])
+            row.append(f"{got['reached']}/{got['seeds']} = {share}")
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = [f"{metric} by setting:"]
