@@ -34,6 +34,7 @@ from compose.model.composed import Composed, init_state, init_weights
 from compose.model.failure import Failure
 from compose.recipe.problems import RecipeError
 from compose.runtime.shown import number
+from compose.trainer import variant_records
 from compose.trainer.batches import Batches
 from compose.trainer.early_stop import EachEarlyStopping, each_where
 from compose.trainer.one_model import Outcome, Start, validation
@@ -286,7 +287,7 @@ class Variants:
         early = session.early
         if early:
             rows = [record["variants"][v.name] for v in self.variants]
-            early.update(record["step"], [r if _reached(r) else None for r in rows], model)
+            early.update(record["step"], variant_records.reached_or_none(rows), model)
             for i, (variant, done) in enumerate(
                 zip(self.variants, early.exhausted_each, strict=True)
             ):
@@ -314,7 +315,7 @@ class Variants:
         one's weights no longer change: its curve ends where it stopped, as a run's would."""
         found = validation(session, model, step)
         for i, variant in enumerate(self.variants):
-            if _reached(rows[variant.name]):
+            if variant_records.row_reached(rows[variant.name]):
                 rows[variant.name].update({k: float(v[i]) for k, v in found.items()})
 
     def result(self, session: Session) -> Result:
@@ -393,8 +394,3 @@ class Variants:
             Tally.from_header(kept.get(v.name), self._steps(session, v.name)) for v in self.variants
         ]
         self._set_active()
-
-
-def _reached(row: Row) -> bool:
-    """Whether a variant's row holds its values at the record's own step."""
-    return "stopped_at" not in row and "step" not in row

@@ -51,10 +51,21 @@ def last_row(tally: Tally) -> tuple[Row, Tally]:
     return row, rest
 
 
+def row_reached(row: Row) -> bool:
+    """Whether a variant's row holds its values at the record's own step: no
+    `stopped_at`, no "step" of its own."""
+    return "stopped_at" not in row and "step" not in row
+
+
+def reached_or_none(rows: Sequence[Row]) -> list[Row | None]:
+    """Each row of a variant that reached the log point, None for the others."""
+    return [r if row_reached(r) else None for r in rows]
+
+
 def means(rows: Sequence[Row]) -> dict[str, float]:
     """The mean over the rows of each value they all have (rows of variants that
-    reached the log point: no `stopped_at`, no "step" of their own)."""
-    rows = [r for r in rows if "stopped_at" not in r and "step" not in r]
+    reached the log point)."""
+    rows = [r for r in rows if row_reached(r)]
     keys = [k for k in (rows[0] if rows else {}) if all(k in r for r in rows)]
     return {k: float(np.mean([r[k] for r in rows])) for k in keys}
 
