@@ -79,6 +79,13 @@ class Plan:
             (s.sub.random if s.sub is not None else BLOCKS[s.block].random) for s in self.steps
         )
 
+    @property
+    def loss_step(self) -> Step | None:
+        """The step that computes the loss, or None for a plan without one."""
+        if self.loss is None:
+            return None
+        return next((s for s in self.steps if s.name == self.loss.name), None)
+
     def needed(self, wanted: tuple[Value, ...]) -> tuple[Step, ...]:
         """The steps that `wanted` depends on, in execution order (the rest is skipped)."""
         by_name = {s.name: s for s in self.steps}

@@ -74,7 +74,7 @@ def line(plan: Plan) -> Plane | None:
 def reader(plan: Plan, shape: tuple[int, ...]) -> Plane | None:
     """How the model's prediction reads its one input of `shape`, or None when it reads
     another shape or more than one input."""
-    loss_step = next((s for s in plan.steps if plan.loss and s.name == plan.loss.name), None)
+    loss_step = plan.loss_step
     if loss_step is not None and loss_step.block and loss_step.args[0].kind == "node":
         prediction, classifies = loss_step.args[0], BLOCKS[loss_step.block].classifies
         target = loss_step.args[1] if len(loss_step.args) > 1 else None

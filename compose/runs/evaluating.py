@@ -82,7 +82,7 @@ def _metrics(run: Run, extra: tuple[str, ...]) -> tuple[str, ...]:
     node = next(n for n in recipe.nodes if n.name == recipe.loss.ref)
     block = BLOCKS.get(node.block) if node.block else None
     plan = run.model.plan
-    loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+    loss_step = plan.loss_step
     pred = value_shape(plan, loss_step.args[0]) if loss_step.args and block else None
     where = Where("--metrics")
     asked = dataclasses.replace(train, metrics=names, where={**train.where, "metrics": where})

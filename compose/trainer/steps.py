@@ -26,7 +26,7 @@ def example_values(plan: Plan, names: tuple[str, ...]) -> Callable:
     """`f(weights, example, extras) -> {"loss": scalar, metric: scalar...}` for one example:
     the loss and each per-example metric read from the loss node's prediction and target,
     and the raw values the set metrics among `names` are made from."""
-    loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+    loss_step = plan.loss_step
     classifies = BLOCKS[loss_step.block].classifies if loss_step.block else None
     wanted = (plan.loss,) + (loss_step.args[:2] if names else ())
     own = tuple(n for n in names if metrics.per_example_metric(n))
@@ -46,7 +46,7 @@ def example_values(plan: Plan, names: tuple[str, ...]) -> Callable:
 def reducer(plan: Plan, names: tuple[str, ...], *, whole: bool, confusion=False) -> Callable:
     """`f(rows) -> values`: a batch's (or with `whole`, a whole set's) values from its
     examples' (set_metrics.reduced)."""
-    loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+    loss_step = plan.loss_step
     pred = loss_step.args[0] if loss_step.args else None
     classes = set_metrics.classes_of(value_shape(plan, pred) or (1,)) if pred else 2
     return lambda rows: set_metrics.reduced(rows, names, classes, whole=whole, confusion=confusion)

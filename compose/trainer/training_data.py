@@ -144,7 +144,7 @@ def _classes(checked: Checked, spec: Train) -> tuple[str, ...] | None:
 def _target(checked: Checked):
     """The loss node's target when it is an input (a plan Value), else None."""
     plan = checked.plan
-    loss_step = next(s for s in plan.steps if s.name == plan.loss.name)
+    loss_step = plan.loss_step
     target = loss_step.args[1] if len(loss_step.args) > 1 else None
     return target if target is not None and target.kind == "input" else None
 
