@@ -34,6 +34,7 @@ from tui.screens import HelpScreen
 from tui.status import status_line
 from tui.training import TrainPanel
 from tui.training_control import TrainingController
+from tui.training_process import warm_up
 
 TABS = {
     "node": "tab-node",
@@ -110,6 +111,7 @@ class EditorApp(App[int]):
         self.scene: Scene = empty_scene(())
         self.editing = EditingController(self)
         self.trainer = TrainingController(self)
+        warm_up()  # training runs in a process of its own, forked from a server started now
         self._inspector_behind = False  # the selection moved while another tab was shown
         self._inspect_due = False  # the inspector follows the selection after the graph
         self.status_note = ""  # what the status line says the last key did

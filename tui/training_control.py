@@ -1,8 +1,10 @@
 """Steering training from the editor: start a run, pause, step, resume and stop it, and show
 what its listeners report (tui/training.py) as it comes.
 
-The run is `compose.train`'s own, in a worker thread; what the listeners see reaches the
-app's thread by `call_from_thread`, and `TrainingController` hands it to the widgets.
+The run is `compose.train`'s own, in a process of its own (tui/training_process.py), so
+the editor's thread never waits on training; a thread of the app's reads what the run's
+listeners say and hands it to the app's thread by `call_from_thread`, and
+`TrainingController` hands it to the widgets.
 """
 
 from __future__ import annotations
@@ -14,19 +16,10 @@ from typing import TYPE_CHECKING, Any
 import compose
 from tui.graph import GraphView
 from tui.health import Look, NodeReport, RunHealth
-from tui.healthwatch import HealthWatch
 from tui.inspector import Inspector
-from tui.plane import Pictures, PlaneWatch
-from tui.training import (
-    FailureWatch,
-    Forward,
-    FreezePrepared,
-    Held,
-    Started,
-    TrainPanel,
-    failure_note,
-    paused_text,
-)
+from tui.plane import Pictures
+from tui.training import TrainPanel, failure_note, paused_text
+from tui.training_process import RemoteRun
 
 if TYPE_CHECKING:
     from tui.app import EditorApp
@@ -44,7 +37,7 @@ class TrainingController:
         self.folder: Path | None = None  # the run folder of the last training run
         self.last_run = RunHealth()  # each node's health, and where training failed
         self._asked: set[str] = set()  # pause/stop asked before the session was ready
-        self._watchers: tuple[Forward, HealthWatch] | None = None  # the running session's
+        self._remote: RemoteRun | None = None  # the run's process, once started
         self._tries = 0  # times the step paused on was refused
 
     def actions(self) -> dict[str, Callable[[], None]]:
@@ -100,53 +93,58 @@ class TrainingController:
         self.last_run = RunHealth()
         app.query_one(GraphView).set_health({})
         app.run_worker(
-            lambda: self._train(checked, folder),
+            lambda: self._relay(checked, folder),
             thread=True,
             group="training",
             exit_on_error=False,
         )
 
-    def _train(self, checked: Any, folder: Path) -> None:
-        """In the worker thread: train as `compose run` does (the same session, run folder,
-        checkpoints and norms log, by `compose.train`), and report how it ended."""
-        forward = Forward(lambda records, total: self._tell(self.logged, records, total))
-        health = HealthWatch(lambda looks: self._tell(self.health, looks))
-        self._watchers = (forward, health)
-        listeners = [
-            Started(self._started),
-            FailureWatch(lambda failure: self._tell(self._failure_said, failure)),
-            Held(lambda step, total: self._tell(self.held, step, total)),
-            forward,
-            health,
-            PlaneWatch(lambda pictures: self._tell(self.pictures, pictures)),
-            FreezePrepared(),  # last: after the others have made what they keep
-        ]
+    def _relay(self, checked: Any, folder: Path) -> None:
+        """In a thread of the app's: start the run's process and hand each of its events to
+        the app's thread until the run ends (or the app closes: then stop the run)."""
         try:
-            # A step that is not finite pauses the run, for the user to look inside and stop.
-            result = compose.train(checked, folder=folder, listeners=listeners, on_failure="pause")
-            self._tell(
-                self.finished, dict(result.metrics), result.stopped, result.steps, result.failure
-            )
-        except compose.RecipeError as err:
-            self._tell(self.failed, "\n".join(str(p) for p in err.problems))
-        except Exception as err:  # a failure while training is shown, never raised
-            self._tell(self.failed, f"{type(err).__name__}: {err}")
+            remote = RemoteRun(checked, folder)
+        except Exception as err:  # the process could not start: say so, never raise
+            self._tell(self.failed, f"could not start training: {type(err).__name__}: {err}")
+            return
+        self._tell(self._launched, remote)
+        hearing = {
+            "started": self._started,
+            "logged": self.logged,
+            "health": self.health,
+            "failure": self._failure_said,
+            "held": self.held,
+            "pictures": self.pictures,
+            "finished": self.finished,
+            "failed": self.failed,
+        }
+        for name, args in remote.heard():
+            if name in hearing and not self._tell(hearing[name], *args):
+                remote.close()
+                return
 
-    def _started(self, session: Any) -> None:
-        """In the worker thread, once the session is prepared: steer it from now on."""
-        self.session = session
+    def _launched(self, remote: RemoteRun) -> None:
+        """The run's process has started: send it what was asked meanwhile (applied before
+        its first step)."""
+        self._remote = remote
         if "pause" in self._asked:
-            session.pause()
+            remote.pause()
         if "stop" in self._asked:
-            session.stop()
-        self._tell(self.started, session.total)
+            remote.stop()
 
-    def _tell(self, callback: Callable[..., None], *args: Any) -> None:
-        """From another thread: run `callback(*args)` on the app's."""
+    def _started(self, total: int) -> None:
+        """The session is prepared: steer it from now on."""
+        self.session = self._remote
+        self.started(total)
+
+    def _tell(self, callback: Callable[..., None], *args: Any) -> bool:
+        """From another thread: run `callback(*args)` on the app's; False if the app has
+        closed meanwhile (nobody to tell)."""
         try:
             self.app.call_from_thread(callback, *args)
-        except RuntimeError:  # the app has closed meanwhile: nobody to tell
-            pass
+        except RuntimeError:
+            return False
+        return True
 
     # -- what the run reports, on the app's thread -------------------------------------------
 
@@ -185,9 +183,8 @@ class TrainingController:
         self._show_failure(failure)
         self._say_paused_on_failure()
         self.app.update_status()
-        session, watchers = self.session, self._watchers
-        if watchers is not None:
-            self.app.run_worker(lambda: _catch_up(session, *watchers), thread=True, group="look")
+        if self.session is not None:
+            self.session.catch_up()
 
     def _went_through(self) -> None:
         """The step the session paused on went through when tried again: training goes on."""
@@ -246,7 +243,7 @@ class TrainingController:
 
     def _end(self) -> None:
         """Training has ended: nothing to steer."""
-        self.training, self.session, self._watchers = False, None, None
+        self.training, self.session, self._remote = False, None, None
 
     # -- steering, from the keys -------------------------------------------------------------
 
@@ -255,8 +252,13 @@ class TrainingController:
         if not self.training:
             self.app.notify("nothing is training: t starts")
             return
-        if self.session is None:
-            self._asked ^= {"pause"}
+        if self.session is None:  # not prepared yet: applied before the first step
+            if self._remote is None:
+                self._asked ^= {"pause"}
+            elif self._remote.paused:
+                self._remote.unpause()
+            else:
+                self._remote.pause()
             return
         if self.session.paused:
             self._unpause()
@@ -293,13 +295,16 @@ class TrainingController:
         if self.session is not None:
             failure = self.session.failure
             self.session.stop(failure.message if failure is not None else "stopped")
+        elif self._remote is not None:
+            self._remote.stop()
         elif self.training:
             self._asked.add("stop")
 
     def close(self) -> None:
-        """The editor is closing: stop the run, or have it stop once it is prepared."""
-        if self.session is not None:
-            self.session.stop("the editor closed")
+        """The editor is closing: stop the run and wait for its process to write the run
+        folder, or have it stop once it has started."""
+        if self._remote is not None:
+            self._remote.close()
         self._asked.add("stop")
 
 
@@ -317,10 +322,3 @@ def checked_for_training(doc: Any, file: str, overrides: Sequence[str]) -> tuple
     if checked.recipe.train is None:
         return None, "the recipe has no train section (c sets it)"
     return checked, ""
-
-
-def _catch_up(session: Any, forward: Forward, health: HealthWatch) -> None:
-    """In a thread of the app's, while the session is paused on a failure: hand over the
-    log points not yet sent, and look at the refused step's batch."""
-    forward.flush(session)
-    health.look_at_failure(session)

@@ -36,6 +36,12 @@ class Inspection:
     gradients: dict[str, jax.Array]
     weight_gradients: dict[str, jax.Array]
 
+    def on_host(self) -> Inspection:
+        """The same inspection with NumPy arrays in the host's memory: to send to another
+        process (the editor's training process does) or keep without a device's memory."""
+        arrays = jax.device_get((self.activations, self.gradients, self.weight_gradients))
+        return Inspection(float(self.loss), *arrays)
+
 
 def inspect(model: Composed, batch: Mapping[str, jax.Array]) -> Inspection:
     """Activations and gradients of `model` on `batch` (arrays with a leading batch axis).

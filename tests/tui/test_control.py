@@ -3,6 +3,8 @@ that fits 80 columns), the palette's best match first, and quitting while traini
 
 from __future__ import annotations
 
+import json
+
 from textual.widgets import Static
 
 from tests.tui.conftest import RECIPES, drive, screen_text, wait_for
@@ -111,10 +113,18 @@ def test_q_while_training_asks_first_and_n_keeps_it_training(tmp_path):
         await pilot.press("n")
         await pilot.pause()
         kept = app.is_running, app.training
+        process, folder = app.session.process, app.folder
         await pilot.press("q", "y")
         await pilot.pause()
-        return asked, kept, app.return_code
+        return asked, kept, app.return_code, process, folder
 
-    (name, text), kept, code = drive(path, script, overrides=("train.steps=10000000",))
+    (name, text), kept, code, process, folder = drive(
+        path, script, overrides=("train.steps=10000000",)
+    )
     assert name == "Confirm" and "training run is under way" in text
     assert kept == (True, True) and code == 0
+    # Leaving stopped the run's process, which wrote its run folder first
+    assert not process.is_alive() and process.exitcode == 0
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["stopped"] == "the editor closed" and summary["steps"] < 10000000
+    assert (folder / "model.eqx").stat().st_size > 0

@@ -1,0 +1,62 @@
+"""Training from the editor runs in a process of its own: the editor's process traces and
+compiles nothing while a run trains, and a run whose editor has gone stops by itself with
+its run folder written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import jax.monitoring
+
+import compose
+from tests.tui.conftest import RECIPES, drive, wait_for
+from tui.training import TrainPanel
+from tui.training_process import RemoteRun
+
+
+def test_the_editors_process_compiles_nothing_while_a_run_trains():
+    compiled: list[str] = []
+    counting = {"on": False}
+
+    def listener(event: str, duration: float, **kwargs) -> None:
+        if counting["on"] and event.startswith("/jax/core/compile/"):
+            compiled.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+
+    async def script(app, pilot):
+        counting["on"] = True
+        await pilot.press("t")
+        await wait_for(pilot, lambda: not app.training)
+        await pilot.press("escape", "down", "i")  # the Node tab: bend's health, histograms
+        await pilot.pause()
+        counting["on"] = False
+        return app.query_one(TrainPanel).losses, app.session, app.trainer.last_run.look
+
+    losses, session, look = drive(RECIPES / "xor.yaml", script, size=(100, 50))
+    # The run went through (curves, health with its histograms' arrays), compiled elsewhere
+    assert len(losses) > 10 and losses[-1] < losses[0] and session is None
+    assert look is not None and type(look.seen.activations["bend"]).__module__ == "numpy"
+    assert compiled == []
+
+
+def test_a_run_whose_editor_has_gone_stops_and_writes_its_run_folder(tmp_path):
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a process id that no longer runs: the editor, gone
+    checked = compose.check(
+        compose.load(RECIPES / "xor.yaml", overrides=["train.steps=10000000"])
+    )
+    run = RemoteRun(checked, tmp_path / "run", editor=gone.pid)
+    began = time.monotonic()
+    heard = []
+    for name, args in run.heard():
+        heard.append(name)
+        assert time.monotonic() - began < 120, f"the run did not stop: {heard[-5:]}"
+    run.process.join(30)
+    assert "started" in heard and heard[-1] == "finished" and run.process.exitcode == 0
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["stopped"] == "the editor closed" and summary["steps"] < 10000000
+    assert (tmp_path / "run" / "model.eqx").stat().st_size > 0
