@@ -52,7 +52,7 @@ def test_a_run_whose_editor_has_gone_stops_and_writes_its_run_folder(tmp_path):
     run = RemoteRun(checked, tmp_path / "run", editor=gone.pid)
     began = time.monotonic()
     heard = []
-    for name, args in run.heard():
+    for name, _args in run.heard():
         heard.append(name)
         assert time.monotonic() - began < 120, f"the run did not stop: {heard[-5:]}"
     run.process.join(30)
