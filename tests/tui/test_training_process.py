@@ -46,9 +46,7 @@ def test_the_editors_process_compiles_nothing_while_a_run_trains():
 def test_a_run_whose_editor_has_gone_stops_and_writes_its_run_folder(tmp_path):
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()  # a process id that no longer runs: the editor, gone
-    checked = compose.check(
-        compose.load(RECIPES / "xor.yaml", overrides=["train.steps=10000000"])
-    )
+    checked = compose.check(compose.load(RECIPES / "xor.yaml", overrides=["train.steps=10000000"]))
     run = RemoteRun(checked, tmp_path / "run", editor=gone.pid)
     began = time.monotonic()
     heard = []
