@@ -10,6 +10,7 @@ listeners say and hands it to the app's thread by `call_from_thread`, and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import CancelledError
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,10 +119,12 @@ class TrainingController:
             "finished": self.finished,
             "failed": self.failed,
         }
-        for name, args in remote.heard():
-            if name in hearing and not self._tell(hearing[name], *args):
-                remote.close()
-                return
+        try:
+            for name, args in remote.heard():
+                if name in hearing and not self._tell(hearing[name], *args):
+                    return
+        finally:  # ended, or nobody to tell: the child stops and is waited for
+            remote.close()
 
     def _launched(self, remote: RemoteRun) -> None:
         """The run's process has started: send it what was asked meanwhile (applied before
@@ -142,7 +145,7 @@ class TrainingController:
         closed meanwhile (nobody to tell)."""
         try:
             self.app.call_from_thread(callback, *args)
-        except RuntimeError:
+        except (RuntimeError, CancelledError):  # the app's loop has closed, or is closing
             return False
         return True
 

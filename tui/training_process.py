@@ -15,11 +15,13 @@ from a file. The child's side is tui/training_child.py.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import multiprocessing
 import multiprocessing.forkserver
 import os
 import queue
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -134,14 +136,18 @@ class RemoteRun:
             self.ended = True
 
     def close(self, seconds: float = 30.0) -> None:
-        """Stop the run and wait up to `seconds` for the child to write its run folder
-        and end; then end it."""
+        """Stop the run, and wait up to `seconds` for the child to write its run folder and
+        end, reading what it still says meanwhile (a child whose words nobody reads cannot
+        end); then end it."""
         if self.process.is_alive():
             self.stop("the editor closed")
-            self.process.join(seconds)
+        end = time.monotonic() + seconds
+        while self.process.is_alive() and time.monotonic() < end:
+            with contextlib.suppress(queue.Empty):
+                self.events.get(timeout=0.1)
         if self.process.is_alive():
             self.process.terminate()
-            self.process.join(seconds)
+        self.process.join(seconds)
 
 
 def _train_in_child(*args: Any, **kwargs: Any) -> None:

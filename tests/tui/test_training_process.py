@@ -4,6 +4,7 @@ its run folder written."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import jax.monitoring
 
 import compose
 from tests.tui.conftest import RECIPES, drive, wait_for
+from tui.app import EditorApp
 from tui.training import TrainPanel
 from tui.training_process import RemoteRun
 
@@ -58,3 +60,21 @@ def test_a_run_whose_editor_has_gone_stops_and_writes_its_run_folder(tmp_path):
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert summary["stopped"] == "the editor closed" and summary["steps"] < 10000000
     assert (tmp_path / "run" / "model.eqx").stat().st_size > 0
+
+
+def test_an_editor_that_closes_while_training_stops_its_run(tmp_path):
+    """The app ends without `q` (as a closed terminal ends it): nobody reads the run's
+    events any more, and the run still stops, writes its run folder and its process ends."""
+
+    async def main():
+        app = EditorApp(RECIPES / "xor.yaml", overrides=("train.steps=10000000",))
+        async with app.run_test(size=(100, 50)) as pilot:
+            await pilot.press("t")
+            await wait_for(pilot, lambda: app.session is not None and app.session.step > 0)
+            return app.session.process, app.folder
+
+    process, folder = asyncio.run(main())
+    process.join(60)
+    assert process.exitcode == 0
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["stopped"] == "the editor closed" and 0 < summary["steps"] < 10000000
