@@ -1,4 +1,4 @@
-"""Looking at every node's health while training, in the training thread.
+"""Looking at every node's health while training, in the training process's thread.
 
 `HealthWatch` is a `compose.Listener`: at the start, every `every` log points and at the
 end it runs `compose.health` (and `compose.inspect`, for the histograms) on the batch the
@@ -17,10 +17,10 @@ import compose
 from tui.health import Look, judge
 
 HEALTH_EVERY = 3  # log points between looks: about 35 a run, a few milliseconds each
-# A look holds Python's lock for a few to a few tens of milliseconds, which a key press
-# made meanwhile waits for. Looks may take LOOK_SHARE of the time (25 ms a second) once
-# LOOK_BURST seconds of them are spent: a short run (XOR, spirals) looks every third log
-# point, a long one whose log points come fast a few times a second.
+# A look takes a few to a few tens of milliseconds from training (and a call ended early
+# for it). Looks may take LOOK_SHARE of the time (25 ms a second) once LOOK_BURST seconds
+# of them are spent: a short run (XOR, spirals) looks every third log point, a long one
+# whose log points come fast a few times a second.
 LOOK_SHARE, LOOK_BURST = 0.025, 0.25
 TELL_SECONDS = 0.25  # looks reach the screen at most four times a second, together
 
@@ -94,7 +94,7 @@ class HealthWatch(compose.Listener):
 
     def look_at_failure(self, session: Any) -> None:
         """Look at the batch of the step the session refused, with the last good weights,
-        and tell at once (from a thread of the app's while the session is paused on it:
+        and tell at once (from the steering thread while the session is paused on it:
         a paused session tells its listeners nothing)."""
         with self._lock:
             self._look_at_failure(session)

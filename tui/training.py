@@ -1,11 +1,11 @@
 """Training from the editor: the listeners that watch the session, and the Train tab.
 
-The session is compose's own (`compose.Session`): prepared and run in a worker thread,
-steered by the training controller (tui/training_control.py) with pause, step_once, resume
-and stop, and watched by Listeners that hand what they see to the app's thread with
-`call_from_thread`, so the screen never waits on it: each record (Forward), each node's
-health every few log points (tui/healthwatch.py) and, for a model of a 2-D input, the
-decision over the plane (tui/plane.py).
+The session is compose's own (`compose.Session`): prepared and run in a process of its own
+(tui/training_process.py), steered by the training controller (tui/training_control.py)
+with pause, step_once, resume and stop, and watched there by Listeners whose words come
+back to the app's thread, so the screen never waits on it: each record (Forward), each
+node's health every few log points (tui/healthwatch.py) and, for a model of a 2-D input,
+the decision over the plane (tui/plane.py).
 """
 
 from __future__ import annotations

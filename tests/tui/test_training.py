@@ -1,4 +1,4 @@
-"""Training from the editor: the session runs in a worker thread, the screen keeps up; each
+"""Training from the editor: the session runs in a process of its own, the screen keeps up; each
 node's health colours its box and fills the table; a 2-D model's decision is drawn; a value
 that stops being finite is found on its node."""
 
