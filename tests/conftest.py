@@ -2,12 +2,14 @@
 `compose` command's compiled-program cache kept inside this test run's own folder, one
 for all its workers (pytest-xdist), so what one compiles the others read.
 
-XLA compiles the suite's programs at backend optimisation level 0 (set here, before JAX
-starts its backend, and inherited by the commands tests start): the suite compiles a
-thousand small programs and runs each briefly, so most of its time is XLA's compiler
-(docs/performance.md has the figures). The values are the same computation; tests that
-need the compiler users get (runs resumed bit for bit) are marked `as_shipped`: `.ci/run`
-runs them on their own with `COMPOSE_TEST_XLA=as-shipped`, which leaves XLA as it is.
+XLA compiles the suite's programs fast (set here, before JAX starts its backend, and
+inherited by the commands tests start): backend optimisation level 0, and the CPU's
+elemental emitters instead of its newer fusion emitters, in one piece of code per program.
+The suite compiles a few thousand small programs and runs each briefly, so most of its time
+is XLA's compiler (docs/performance.md has the figures). The values are the same
+computation; tests that need the compiler users get (runs resumed bit for bit) are marked
+`as_shipped`: `.ci/run` runs them on their own with `COMPOSE_TEST_XLA=as-shipped`, which
+leaves XLA as it is.
 """
 
 import os
@@ -17,7 +19,11 @@ import pytest
 
 from compose.cli.main import main
 
-FAST_COMPILE = "--xla_backend_optimization_level=0"
+FAST_COMPILE = (
+    "--xla_backend_optimization_level=0"
+    " --xla_cpu_use_fusion_emitters=false"
+    " --xla_cpu_parallel_codegen_split_count=1"
+)
 if os.environ.get("COMPOSE_TEST_XLA") != "as-shipped":
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_backend_optimization_level" not in flags:
