@@ -53,6 +53,7 @@ class Curve(Horizontal):
         yield Static(value_labels([], self.rows), classes="axis-values")
         line = Sparkline([], id=f"{self.id}-line")
         line.styles.height = self.rows
+        line.visible = False  # a Sparkline of nothing draws a row of bars, as if all were 0
         yield line
 
     @property
@@ -62,7 +63,8 @@ class Curve(Horizontal):
     @data.setter
     def data(self, values: list[float]) -> None:
         """Draw `values`: the curve and its value axis."""
-        self.query_one(Sparkline).data = list(values)
+        line = self.query_one(Sparkline)
+        line.data, line.visible = list(values), bool(values)
         # the axis keeps its size: redraw it without laying the panel out again
         axis = value_labels(values, self.rows)
         self.query_one(".axis-values", Static).update(axis, layout=False)
