@@ -119,8 +119,10 @@ class EditorApp(App[int]):
 
     @property
     def dirty(self) -> bool:
-        """Whether there are changes not yet saved."""
-        return self.doc is not None and self.doc.modified
+        """Whether there are changes not yet saved: in the document shown or, while inside a
+        network's definition, in any document around it."""
+        around = (outer.doc for outer in self.editing.in_place.outer)
+        return self.doc is not None and (self.doc.modified or any(d.modified for d in around))
 
     @property
     def training(self) -> bool:
