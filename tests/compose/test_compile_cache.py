@@ -1,6 +1,7 @@
 """The `compose` command's cache of compiled programs: where it goes, how to turn it off,
 and that a run fills it (the saving itself is measured, not tested)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,8 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
 def test_a_run_keeps_its_compiled_programs_and_a_second_run_reuses_them(tmp_path):
     cache = tmp_path / "cache"
     env = {"COMPOSE_CACHE": str(cache), "PATH": "", "HOME": str(tmp_path)}
+    if "XLA_FLAGS" in os.environ:  # the suite's fast compiling (tests/conftest.py) goes on
+        env["XLA_FLAGS"] = os.environ["XLA_FLAGS"]
     command = [sys.executable, "-m", "compose.cli.main", "run", str(XOR), "--quiet"]
     command += ["--set", "train.steps=20"]
     first = subprocess.run([*command, "--out", str(tmp_path / "a")], env=env, capture_output=True)

@@ -7,12 +7,13 @@ import numpy as np
 import pytest
 
 from compose.cli.main import main
-from tests.compose.csv_runs import CLASSES, train_blobs
+from tests.compose.blobs_run import blobs_once
+from tests.compose.csv_runs import CLASSES
 
 
 @pytest.fixture(scope="module")
 def blobs(tmp_path_factory):
-    return train_blobs(tmp_path_factory.mktemp("blobs"))
+    return blobs_once(tmp_path_factory)  # one training for this module and the other's
 
 
 def evaluate(capsys, *args):

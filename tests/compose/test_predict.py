@@ -14,12 +14,13 @@ import pytest
 import compose
 from compose.cli.main import main
 from compose.recipe.problems import RecipeError
-from tests.compose.csv_runs import CLASSES, rows, train_blobs, write_csv
+from tests.compose.blobs_run import blobs_once
+from tests.compose.csv_runs import CLASSES, rows, write_csv
 
 
 @pytest.fixture(scope="module")
 def blobs(tmp_path_factory):
-    return train_blobs(tmp_path_factory.mktemp("blobs"))
+    return blobs_once(tmp_path_factory)  # one training for this module and the other's
 
 
 def reference(blobs, x):
@@ -44,8 +45,10 @@ def test_the_run_folder_keeps_the_columns_classes_and_standardisation(blobs):
     assert run.transforms.classes("y") == CLASSES
 
 
-def test_predict_on_raw_validation_rows_gives_the_validation_predictions_of_training(blobs, capsys):
-    out = blobs["run"].parent / "val.out.csv"
+def test_predict_on_raw_validation_rows_gives_the_validation_predictions_of_training(
+    blobs, tmp_path, capsys
+):
+    out = tmp_path / "val.out.csv"  # the shared run's folder is only read
     code = main(["predict", str(blobs["run"]), "--data", str(blobs["run"].parent / "val.csv"),
                  "--out", str(out), "--quiet"])  # fmt: skip
     assert code == 0
