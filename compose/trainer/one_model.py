@@ -96,13 +96,13 @@ class OneModel:
 
     def start(self, session: Session) -> Start:
         checked, spec, data = session.checked, session.spec, session.data
-        key = jax.random.key(spec.seed)
-        model = build(checked, jax.random.fold_in(key, 0))
+        build_key, noise_key = _keys(np.uint32(spec.seed))
+        model = build(checked, build_key)
         self.taken_from = self._start_weights(session, model)
         optimizer = optimizers.make(spec)
         model = data.placement.replicated(self.taken_from[0])
         opt_state = data.placement.replicated(optimizer.init(model.weights))
-        noise_key = jax.random.fold_in(key, 1) if checked.plan.random else None
+        noise_key = noise_key if checked.plan.random else None
         _, static = eqx.partition(model, eqx.is_array)
         step = make_step(optimizer, spec.penalty, spec.metrics)
         batch = data.placement.batch
@@ -222,6 +222,15 @@ class OneModel:
 
     def restore(self, session: Session, header: dict[str, Any]) -> None:
         pass
+
+
+@jax.jit
+def _keys(seed: np.uint32) -> tuple[jax.Array, jax.Array]:
+    """(the key that builds the model, the random blocks' key): the seed's key folded with
+    0 and 1, in one compiled call (op by op, each compiled its own program). A uint32 seed
+    makes the key jax.random.key makes of the same Python int, up to 2**32 - 1."""
+    key = jax.random.key(seed)
+    return jax.random.fold_in(key, 0), jax.random.fold_in(key, 1)
 
 
 def validation(session: Session, model: Composed, step: int) -> dict[str, Any]:

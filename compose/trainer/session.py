@@ -24,7 +24,6 @@ from typing import Any
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 
 from compose.checker.checked import Checked
 from compose.checker.graph import check
@@ -238,8 +237,7 @@ class Session:
         """The training batch of `step` (0-based; default: the next step to take), arrays
         with a leading batch axis: what looking inside at a log point should look at."""
         row = self.calls.take(self.step if step is None else step, 1)[0]
-        row = jnp.asarray(row)  # an array index: a numpy one is a constant, compiled each time
-        return {k: a[row] for k, a in self.data.arrays.items()}
+        return _rows(self.data.arrays, row)  # an argument, not a constant compiled each time
 
     def evaluate(self, model: Composed, part: str = "") -> dict[str, Any]:
         """Loss and metrics of `model` on the training ("") , "val_" or "test_" set."""
@@ -347,6 +345,13 @@ class Session:
     def restore(self, tree: dict[str, Any], header: dict[str, Any]) -> list[str]:
         """Continue from a checkpoint's tree and header; return what to warn of."""
         return state.restore(self, tree, header)
+
+
+@jax.jit
+def _rows(arrays: dict[str, jax.Array], row) -> dict[str, jax.Array]:
+    """The examples `row` (indices) of each array, in one compiled call (indexing op by op
+    compiled a program for each of its steps and each array's shape)."""
+    return {k: a[row] for k, a in arrays.items()}
 
 
 def _early_stopping(session: Session) -> Any:

@@ -4,6 +4,7 @@ itself at some steps: a Probe), and evaluation on a data set."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -301,6 +302,7 @@ def _probed(probe: Probe, static, probed: list, before, after, batch, number) ->
     return filled + due.astype(jnp.int32), buffer
 
 
+@functools.lru_cache(maxsize=32)
 def evaluator(
     plan: Plan, names: tuple[str, ...], *, batch_size: int = 1024, confusion: bool = False
 ) -> Callable:
@@ -308,7 +310,8 @@ def evaluator(
     of `arrays` together, as prediction computes (random blocks off, running statistics
     read); with `confusion`, and a classifier's precision, recall, F1 or confusion_matrix
     among `names`, its confusion counts too (set_metrics.CONFUSION). `hypers` as loss_fn
-    takes them."""
+    takes them. One per plan and arguments, kept: a later session of the same recipe in
+    this process evaluates with the program traced and compiled for an earlier one."""
     values = example_values(plan, names)
     reduce = reducer(plan, names, whole=True, confusion=confusion)
 
