@@ -35,6 +35,11 @@ def xor_loss(weights, batch, taps=None):
     return jnp.sum(per_example + tap("loss")) / n
 
 
+# The weights' gradient of xor_loss as one compiled program (op by op, each operation of
+# the loss and its gradient compiled a program of its own).
+xor_grad = jax.jit(jax.grad(xor_loss))
+
+
 def sgd_by_hand(rate):
     """Plain gradient descent as an optax pair, written out: w1 = w0 - rate * g."""
     return optax.GradientTransformation(
@@ -65,7 +70,7 @@ def ratios_by_hand(w0, batch, opt, state=None):
     """{name: (|w1 - w0| / |w0| or None for a zero w0, |w1 - w0|)}, w1 one step of `opt`."""
     w0 = jax.tree.map(jnp.asarray, w0)
     batch = {k: jnp.asarray(v) for k, v in batch.items()}
-    grads = jax.grad(xor_loss)(w0, batch)
+    grads = xor_grad(w0, batch)
     updates, _ = opt.update(grads, opt.init(w0) if state is None else state, w0)
     w1 = optax.apply_updates(w0, updates)
     out = {}
@@ -110,7 +115,7 @@ def replayed_state(recipe_path, steps: int, opt):
     batch = {k: jnp.asarray(v) for k, v in seen.batch.items()}
     state = opt.init(w)
     for _ in range(steps):
-        updates, state = opt.update(jax.grad(xor_loss)(w, batch), state, w)
+        updates, state = opt.update(xor_grad(w, batch), state, w)
         w = optax.apply_updates(w, updates)
     return w, state
 
@@ -189,7 +194,7 @@ def test_inspect_and_the_norms_log_measure_the_same_step_and_gradient(tmp_path):
             assert line["nodes"][path]["grad"] == pytest.approx(norm, rel=1e-4), path
     assert nodes["loss"].grad_norm == pytest.approx(0.5)  # 1/sqrt(4)
     assert "grad" not in line["nodes"]["loss"]
-    weight_grads = jax.grad(xor_loss)(weights, batch)
+    weight_grads = xor_grad(weights, batch)
     for w in after.weights:
         node, slot = w.name.split(".")
         norm = float(jnp.linalg.norm(weight_grads[node][slot]))

@@ -99,12 +99,16 @@ def test_gradients_match_finite_differences_through_repeats_and_generated_weight
         b = {k: v.astype(jnp.float64) for k, v in batch().items()}
         seen = inspect(model, b)
 
-        def mean_loss(weights, taps=None):
+        @jax.jit  # one program for every nudge, not each operation compiled on its own
+        def batch_loss(weights, taps):
             def one(example, tap):
                 values = run(model.plan, weights, example, (model.plan.loss,), Extras(taps=tap))
                 return values[str(model.plan.loss)]
 
-            return float(jnp.mean(jax.vmap(one)(b, taps)))
+            return jnp.mean(jax.vmap(one)(b, taps))
+
+        def mean_loss(weights, taps=None):
+            return float(batch_loss(weights, taps))
 
         def nudged(key, index, delta):
             """The loss with weight `key` ("net/node.slot") moved by delta at `index`."""

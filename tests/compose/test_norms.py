@@ -71,11 +71,13 @@ def weights_of(model) -> dict[str, np.ndarray]:
 
 def around(recipe, steps: list[int]) -> dict[int, tuple]:
     """For each step s (ascending, at least 2 apart): (weights before it, model after it,
-    its batch), from a session without the log, advanced to s - 1 and then one step."""
+    its batch), from a session without the log, advanced to s - 1 and then one step (in
+    calls of one step each: one length compiled besides the first call's)."""
     session = compose.Session(recipe).prepare()
     out = {}
     for step in steps:
-        session.advance(step - 1 - session.step)
+        while session.step < step - 1:
+            session.advance(1)
         before = weights_of(session.model)
         session.advance(1)
         assert session.step == step
