@@ -3,7 +3,6 @@
 import doctest
 import json
 import shutil
-import struct
 import sys
 from pathlib import Path
 
@@ -12,17 +11,15 @@ import pytest
 
 import compose
 from compose.cli.main import main
-from compose.data import loading as datasets
 from compose.plot import curves as plot_curves
 from compose.plot import model_pictures as plot_model
 from compose.plot import run_plots as plot
 from compose.plot.curves import PANEL
-from compose.plot.figures import DPI
 from compose.plot.model_pictures import BOUNDARY, units_layout
+from tests.compose.plot_pictures import decision_pixels, drawn_once, pixels, png_size
 from tests.test_layout import imports
 
 RECIPES = Path(__file__).parents[2] / "recipes"
-PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
@@ -48,23 +45,23 @@ def plot_cli(capsys, *args):
     return code, out.splitlines(), err.splitlines()
 
 
-def png_size(path):
-    """(width, height) from the PNG header, read without matplotlib."""
-    head = Path(path).read_bytes()[:24]
-    assert head[:8] == PNG, f"{path} is not a PNG"
-    return struct.unpack(">II", head[16:24])
+# Each run's pictures are drawn once (most of a test's time is matplotlib's): the tests
+# that read them never change them.
+@pytest.fixture(scope="module")
+def xor_pictures(xor_run, tmp_path_factory):
+    return drawn_once(xor_run, tmp_path_factory.mktemp("xor") / "pictures")
 
 
-def pixels(inches):
-    return tuple(round(v * DPI) for v in inches)
+@pytest.fixture(scope="module")
+def spirals_pictures(spirals_run, tmp_path_factory):
+    return drawn_once(spirals_run, tmp_path_factory.mktemp("spirals") / "pictures")
 
 
-def test_plot_writes_curves_boundary_and_units_and_prints_their_paths(xor_run, tmp_path, capsys):
-    out = tmp_path / "pictures"
-    code, lines, err = plot_cli(capsys, xor_run, "--out", out)
-    assert (code, err) == (0, [])
+def test_plot_writes_curves_boundary_and_units_and_prints_their_paths(xor_pictures):
+    out = xor_pictures.folder
+    assert (xor_pictures.code, xor_pictures.err) == (0, [])
     names = ["curves.png", "boundary.png", "units-hidden.png", "units-bend.png"]
-    assert lines == [str(out / name) for name in names]
+    assert xor_pictures.lines == [str(out / name) for name in names]
     assert png_size(out / "curves.png") == pixels((2 * PANEL[0], PANEL[1]))  # loss, accuracy
     assert png_size(out / "boundary.png") == pixels(BOUNDARY)
     assert png_size(out / "units-hidden.png") == pixels(units_layout(2).size)
@@ -79,10 +76,10 @@ def test_plot_writes_into_the_run_folder_by_default(xor_run, tmp_path, capsys):
 
 
 def test_spirals_pictures_have_a_validation_curve_and_32_units_a_node(
-    spirals_run, tmp_path, capsys
+    spirals_run, spirals_pictures
 ):
-    code, lines, _ = plot_cli(capsys, spirals_run, "--out", tmp_path)
-    assert code == 0
+    lines = spirals_pictures.lines
+    assert spirals_pictures.code == 0
     assert [Path(line).name for line in lines] == [
         "curves.png",
         "boundary.png",
@@ -91,51 +88,18 @@ def test_spirals_pictures_have_a_validation_curve_and_32_units_a_node(
         "units-h2.png",
         "units-a2.png",
     ]
-    assert png_size(tmp_path / "units-a2.png") == pixels(units_layout(32).size)
+    assert png_size(spirals_pictures.folder / "units-a2.png") == pixels(units_layout(32).size)
     records = plot.read_jsonl(spirals_run / "metrics.jsonl")
     fig = plot_curves.curves_figure([("", records)])
     assert [line.get_label() for line in fig.axes[0].lines] == ["training", "validation"]
 
 
-def decision_pixels(folder, png):
-    """The colours the grid computed and the PNG's pixels there, at the cell where the model
-    is surest of each class (away from the training points, drawn on top)."""
-    run = compose.load_run(folder)
-    recipe, model = run.recipe, run.model
-    found = plot_model.plane(model.plan)
-    arrays = datasets.load(recipe.train.data, [found.input, found.label], folder).train
-    points, target = arrays[found.input], arrays[found.label]
-    grid = plot_model.grid_values(model, found, plot_model.square(points))
-    fig = plot_model.boundary_figure(grid, found, points, target, title=recipe.name)
-    fig.canvas.draw()  # the same figure as the file's: its layout gives data -> pixels
-    probabilities = plot_model.class_probabilities(
-        grid.values[str(found.prediction)], found.classifies
-    )
-    colours = plot_model.class_colours(probabilities)
-    xs, ys = np.meshgrid(grid.xs, grid.ys)
-    near = np.min(np.hypot(xs[..., None] - points[:, 0], ys[..., None] - points[:, 1]), axis=-1)
-    inside = np.zeros_like(near, bool)  # away from the frame too
-    edge = len(grid.xs) // 10
-    inside[edge:-edge, edge:-edge] = True
-    from matplotlib.image import imread
-
-    image = imread(png)
-    seen = {}
-    for k in (0, 1):
-        score = np.where((probabilities[..., k] > 0.95) & inside, near, -1.0)
-        i, j = np.unravel_index(np.argmax(score), score.shape)
-        assert score[i, j] > 0, f"the model is nowhere sure of class {k}"
-        x, y = fig.axes[0].transData.transform((grid.xs[j], grid.ys[i]))
-        row, column = image.shape[0] - 1 - int(y), int(x)
-        seen[k] = (colours[i, j], image[row, column, :3])
-    return seen
-
-
 @pytest.mark.parametrize("run", ["xor_run", "spirals_run"])
-def test_decision_picture_shows_each_class_region_in_its_colour(run, request, tmp_path, capsys):
+def test_decision_picture_shows_each_class_region_in_its_colour(run, request):
     folder = request.getfixturevalue(run)
-    assert plot_cli(capsys, folder, "--out", tmp_path)[0] == 0
-    seen = decision_pixels(folder, tmp_path / "boundary.png")
+    pictures = request.getfixturevalue(run.replace("_run", "_pictures"))
+    assert pictures.code == 0
+    seen = decision_pixels(folder, pictures.folder / "boundary.png")
     for computed, drawn in seen.values():
         np.testing.assert_allclose(drawn, computed, atol=0.03)
     assert np.abs(seen[0][1] - seen[1][1]).max() > 0.3  # orange and blue, not alike
