@@ -8,6 +8,7 @@ import pytest
 
 import compose
 from compose.cli.main import main
+from compose.plot import model_pictures
 from tests.compose.forms import FORMS, write_form
 
 
@@ -25,6 +26,10 @@ def learned_names(weights: dict, prefix: str = "") -> set[str]:
 @pytest.mark.parametrize("form", list(FORMS))
 def test_every_command_runs_on_the_form(form, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
+    # Each hidden node's picture shows 2 of its units (of up to 16 here): the same files,
+    # drawn by the same code, with fewer of matplotlib's panels (about 0.5 s of CPU a form);
+    # a picture of all 32 units of a node: tests/compose/test_plot.py.
+    monkeypatch.setattr(model_pictures, "MAX_UNITS", 2)
     path = write_form(form, tmp_path)
 
     def command(*args: str) -> str:
