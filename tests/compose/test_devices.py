@@ -36,7 +36,9 @@ SCRIPT = textwrap.dedent(
 
 
 def test_four_devices_give_the_losses_of_one():
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+    # Added to the flags the suite compiles with (tests/conftest.py), not instead of them.
+    flags = os.environ.get("XLA_FLAGS", "")
+    env = {**os.environ, "XLA_FLAGS": f"{flags} --xla_force_host_platform_device_count=4"}
     done = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(RECIPES / "spirals.yaml")],
         capture_output=True,

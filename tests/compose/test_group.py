@@ -244,7 +244,9 @@ def test_params_repeats_and_tied_widths_make_a_program_each(tmp_path):
     ]  # fmt: skip
     made = member_recipes(str(recipe_file), [], group, within, dict(zip(vary, texts, strict=True)))
     for recipe, (width, repeat) in zip(made, [(3, 1), (3, 3), (5, 1), (5, 3)], strict=True):
-        model = compose.build(compose.check(recipe), jax.random.key(0))
+        # The weights' shapes as build makes them, traced without computing their values.
+        checked = compose.check(recipe)
+        model = jax.eval_shape(lambda key, c=checked: compose.build(c, key), jax.random.key(0))
         assert model.weights["wide"]["weight"].shape == (width, 4)
         copies = (repeat,) if repeat > 1 else ()  # repeated copies stacked on a leading axis
         assert model.weights["body"]["a"]["weight"].shape == (*copies, 4, 4)

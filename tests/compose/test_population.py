@@ -15,6 +15,7 @@ from compose.runs.checkpoint import resume_from
 from compose.runs.training import Callbacks, make_population
 from compose.trainer.listener import Listener
 from compose.trainer.population import Population
+from tests.compose.population_folders import copied, xor_seeds
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 
@@ -232,10 +233,18 @@ def test_an_interrupted_population_resumes_to_the_same_weights(tmp_path):
     assert [json.loads(line)["step"] for line in own.splitlines()] == steps
 
 
-def test_early_stopping_resumes_where_it_was(tmp_path):
+@pytest.fixture(scope="module")
+def early():
+    """XOR's seeds 0, 1 and 2 with early stopping, trained straight through (read-only)."""
+    population = Population(xor(EARLY, "train.steps=600"), {"seed": [0, 1, 2]}).prepare()
+    population.run()
+    return population
+
+
+def test_early_stopping_resumes_where_it_was(tmp_path, early):
+    """Checkpoints every 60 steps, Ctrl-C at 420, resumed: where the straight run ends."""
     recipe = xor(EARLY, "train.steps=600", "train.checkpoint={every: 60}")
-    straight = Population(recipe, {"seed": [0, 1, 2]}).prepare()
-    straight.run()
+    straight = early
 
     def interrupt(record):
         if record["step"] == 420:  # seeds 1 and 2 stopped at 306, seed 0 goes on to 510
@@ -264,11 +273,9 @@ def test_early_stopping_resumes_where_it_was(tmp_path):
         assert_same_weights(own.model.weights, result.model.weights, rtol=0, atol=0)
 
 
-def test_the_cli_resumes_a_population(cli, tmp_path):
+def test_the_cli_resumes_a_population(cli, tmp_path, tmp_path_factory):
     text = (RECIPES / "xor.yaml").read_text()
-    code, out, err = cli(text, "run", "r.yaml", "--out", "pop", "--quiet", "--vary", "seed=0:2",
-                         "--set", "train.steps=40")  # fmt: skip
-    assert code == 0, err
+    copied(xor_seeds(tmp_path_factory), tmp_path / "pop")  # --vary seed=0:2, 40 steps
     code, out, err = cli(text, "run", "--resume", "pop", "--quiet", "--vary", "seed=0:3")
     assert (code, err) == (2, ["--vary: expected no --vary with --resume: the population's "
                                "folder keeps its variants"])  # fmt: skip
@@ -279,9 +286,8 @@ def test_the_cli_resumes_a_population(cli, tmp_path):
     assert [json.loads(line)["step"] for line in lines] == list(range(1, 81))
 
 
-def test_each_variant_stops_early_on_its_own():
-    population = Population(xor(EARLY, "train.steps=600"), {"seed": [0, 1, 2]}).prepare()
-    population.run()
+def test_each_variant_stops_early_on_its_own(early):
+    population = early
     stopped = [r.steps for r in population.results.values()]
     assert min(stopped) < max(stopped) < 600, "expected variants to stop at different steps"
     for seed in range(3):
@@ -342,17 +348,16 @@ def test_a_variant_name_keeps_the_node_it_sets():
     assert both == ["nodes.penalty.l2=1,penalty.l2=2"]
 
 
-def test_inspect_looks_inside_every_variant(cli, tmp_path):
+def test_inspect_looks_inside_every_variant(cli, tmp_path_factory):
     text = (RECIPES / "xor.yaml").read_text()
-    cli(text, "run", "r.yaml", "--out", "pop", "--quiet", "--vary", "seed=0:2", "--set",
-        "train.steps=50")  # fmt: skip
-    code, out, err = cli(text, "inspect", "pop", "--json")
+    pop = str(xor_seeds(tmp_path_factory))  # --vary seed=0:2, 40 steps
+    code, out, err = cli(text, "inspect", pop, "--json")
     assert code == 0, err
     found = json.loads(out)
     assert [v["variant"] for v in found] == ["seed=0", "seed=1"]
-    code, out, err = cli(text, "inspect", "pop")
+    code, out, err = cli(text, "inspect", pop)
     starts = [line for line in out.splitlines() if line.startswith("variant ")]
-    assert len(starts) == 2 and starts[1].startswith("variant seed=1: xor: trained 50 steps")
+    assert len(starts) == 2 and starts[1].startswith("variant seed=1: xor: trained 40 steps")
 
 
 # Two moons with a validation split; with early stopping on val_loss its variants stop apart.
