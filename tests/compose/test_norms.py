@@ -10,6 +10,7 @@ import pytest
 import compose
 from compose.model.inspection import flat_weights
 from compose.runs.norms_log import FILE, LineFormat, NormLog
+from compose.trainer.listener import Listener
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 
@@ -72,8 +73,12 @@ def weights_of(model) -> dict[str, np.ndarray]:
 def around(recipe, steps: list[int]) -> dict[int, tuple]:
     """For each step s (ascending, at least 2 apart): (weights before it, model after it,
     its batch), from a session without the log, advanced to s - 1 and then one step (in
-    calls of one step each: one length compiled besides the first call's)."""
-    session = compose.Session(recipe).prepare()
+    calls of one step each: the one call length it compiles)."""
+
+    class EveryStep(Listener):  # wants the model at every step: every call is one step
+        every = 1
+
+    session = compose.Session(recipe, listeners=[EveryStep()]).prepare()
     out = {}
     for step in steps:
         while session.step < step - 1:
