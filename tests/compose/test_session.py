@@ -230,8 +230,19 @@ train: {data: {dataset: xor}, batch: 4, steps: 10, optimizer: {adam: {learning_r
             assert jnp.array_equal(result.model.weights[node][slot], array)
 
 
+DIVERGES = ("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
+
+
+@pytest.fixture(scope="module")
+def diverging():
+    """(a recipe whose loss stops being finite, its run trained to where it ends), one for
+    the module: the tests that pause where it ended read it, none changes it."""
+    recipe = xor(*DIVERGES)
+    return recipe, train(recipe)
+
+
 def test_a_diverging_run_stops_at_the_step_and_never_keeps_non_finite_weights(tmp_path):
-    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
+    recipe = xor(*DIVERGES)
     result = train(recipe, folder=tmp_path / "run")
     assert result.failure is not None and result.steps < 2000
     assert result.stopped.startswith(f"node '{result.failure.node}' (")
@@ -244,9 +255,8 @@ def test_a_diverging_run_stops_at_the_step_and_never_keeps_non_finite_weights(tm
         json.loads(line, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
 
 
-def test_a_session_can_pause_on_a_non_finite_step_instead_of_ending():
-    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
-    ended = train(recipe)  # where an ending run stops, the pausing one must pause
+def test_a_session_can_pause_on_a_non_finite_step_instead_of_ending(diverging):
+    recipe, ended = diverging  # where an ending run stops, the pausing one must pause
     session = Session(recipe, on_failure="pause").prepare()
     driver = threading.Thread(target=session.run)
     driver.start()
@@ -270,9 +280,8 @@ def test_a_session_can_pause_on_a_non_finite_step_instead_of_ending():
         assert np.array_equal(np.asarray(mine), np.asarray(theirs))
 
 
-def test_train_pauses_on_a_non_finite_step_for_whoever_steers_it(tmp_path):
-    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
-    ended = train(recipe)
+def test_train_pauses_on_a_non_finite_step_for_whoever_steers_it(tmp_path, diverging):
+    recipe, ended = diverging
     paused_at = []
 
     class Steer(Listener):  # what the editor does: it takes the session and ends it
@@ -292,9 +301,8 @@ def test_train_pauses_on_a_non_finite_step_for_whoever_steers_it(tmp_path):
     assert summary["status"] == "failed" and summary["steps"] == ended.steps
 
 
-def test_listeners_are_told_when_run_holds_and_goes_on_without_polling():
-    recipe = xor("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
-    ended = train(recipe)
+def test_listeners_are_told_when_run_holds_and_goes_on_without_polling(diverging):
+    recipe, ended = diverging
     events = []
 
     class Steer(Listener):  # steers from inside the events, on the training thread
