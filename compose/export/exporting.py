@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import equinox as eqx
 import jax
 import numpy as np
 
@@ -131,9 +132,15 @@ def _an_export(path: Path) -> bool:
 
 def model_outputs(model: Composed, sig: Signature, inputs: list[np.ndarray]) -> tuple:
     """The model's own outputs for a batch of `inputs` (signature order), as a user of
-    compose.load_run computes them: `jax.vmap(model)` on the inputs by name."""
-    values = jax.vmap(model)({name: x for (name, _), x in zip(sig.inputs, inputs, strict=True)})
+    compose.load_run computes them: `jax.vmap(model)` on the inputs by name, compiled as
+    one program (not one per operation)."""
+    values = _vmapped(model, {name: x for (name, _), x in zip(sig.inputs, inputs, strict=True)})
     return tuple(np.asarray(values[name]) for name, _ in sig.outputs)
+
+
+@eqx.filter_jit
+def _vmapped(model: Composed, inputs: dict[str, np.ndarray]) -> dict[str, jax.Array]:
+    return jax.vmap(model)(inputs)
 
 
 def onnx_artifact(recipe: Recipe, model: Composed, sig: Signature) -> tuple[bytes, float]:
