@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import jax.monitoring
 import pytest
+from textual.widgets import Sparkline
 
 from tui.app import EditorApp
+from tui.graph import GraphView
+from tui.healthview import HealthTable
+from tui.pictureview import PictureView
+from tui.training import TrainPanel
+from tui.training_process import warm_up
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 
@@ -51,6 +59,19 @@ def drive(
     return asyncio.run(main())
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _runs_reuse_programs(_compile_cache) -> None:
+    """The editor's training runs keep the programs they compile in this test run's cache
+    (tests/conftest.py), as the `compose` command's do: each run is a fresh child of one
+    forkserver per test process, so without it each compiles the same programs again. The
+    forkserver is started here, JAX's settings in its environment only (the tests' own
+    process and the commands they start keep theirs)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("JAX_COMPILATION_CACHE_DIR", os.environ["COMPOSE_CACHE"])
+        patch.setenv("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # small ones too
+        warm_up()
+
+
 @pytest.fixture(autouse=True)
 def in_tmp_path(tmp_path: Path, monkeypatch) -> None:
     """Each test runs in a folder of its own: training writes its run folder
@@ -75,3 +96,53 @@ def bad_recipe(tmp_path: Path) -> Path:
         "loss: loss\n"
     )
     return path
+
+
+@pytest.fixture(scope="session")
+def trained_xor(tmp_path_factory) -> dict[str, Any]:
+    """recipes/xor.yaml trained from the editor once, as a person does it (t, its 2000 steps
+    to the end, then escape, down, i: bend's Node tab), for the tests that read what it
+    showed: the screen, the panels, the run folder (`folder`, relative to `cwd`, where the
+    editor was started) and the JAX compile events of the editor's own process from the key
+    t to the Node tab shown (the run compiles in its child). Read-only to its readers."""
+    compiled: list[str] = []
+    counting = {"on": False}
+
+    def listener(event: str, duration: float, **kwargs) -> None:
+        if counting["on"] and event.startswith("/jax/core/compile/"):
+            compiled.append(event)
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+
+    async def script(app, pilot):
+        counting["on"] = True
+        await pilot.press("t")
+        await wait_for(pilot, lambda: not app.training)
+        await pilot.pause()
+        graph, table = app.query_one(GraphView), app.query_one(HealthTable)
+        panel = app.query_one(TrainPanel)
+        seen = {
+            "screen": screen_text(app),
+            "losses": panel.losses,
+            "steps": panel.steps,
+            "colours": {n: graph.drawing.colour_of(n) for n in ("hidden", "bend", "prob", "loss")},
+            "rows": {p: table.cells(p) for p in ("hidden", "bend", "prob")},
+            "plane": app.query_one("#plane", PictureView).text,
+            "units": app.query_one("#plane-units", PictureView).text.plain,
+            "folder": app.folder,
+        }
+        await pilot.press("escape", "down", "i")  # select bend, show the Node tab
+        await pilot.pause()
+        counting["on"] = False
+        seen["inspector"] = screen_text(app)
+        seen["history"] = app.query_one("#health-history", Sparkline).data
+        seen["session"], seen["look"] = app.session, app.trainer.last_run.look
+        return seen
+
+    cwd, before = tmp_path_factory.mktemp("trained-xor"), os.getcwd()
+    os.chdir(cwd)  # where the editor is started: its run folder goes there
+    try:
+        seen = drive(RECIPES / "xor.yaml", script, size=(100, 50))
+    finally:
+        os.chdir(before)
+    return {**seen, "compiled": compiled, "cwd": cwd}

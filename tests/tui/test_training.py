@@ -9,15 +9,13 @@ import re
 from pathlib import Path
 
 import jax.numpy as jnp
-from textual.widgets import Sparkline, Static
+from textual.widgets import Static
 
 import compose
 from tests.tui.conftest import RECIPES, drive, screen_text, wait_for
 from tests.tui.test_editing import answer
 from tui.curves import Curve
 from tui.graph import GraphView
-from tui.healthview import HealthTable
-from tui.pictureview import PictureView
 from tui.training import TrainPanel
 
 
@@ -27,29 +25,8 @@ def cell_style(text, row: int, column: int):
     return next(s.style for s in line.spans if s.start <= column < s.end)
 
 
-def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
-    async def script(app, pilot):
-        await pilot.press("t")
-        await wait_for(pilot, lambda: not app.training)
-        await pilot.pause()
-        graph, table = app.query_one(GraphView), app.query_one(HealthTable)
-        seen = {
-            "screen": screen_text(app),
-            "losses": app.query_one(TrainPanel).losses,
-            "steps": app.query_one(TrainPanel).steps,
-            "colours": {n: graph.drawing.colour_of(n) for n in ("hidden", "bend", "prob", "loss")},
-            "rows": {p: table.cells(p) for p in ("hidden", "bend", "prob")},
-            "plane": app.query_one("#plane", PictureView).text,
-            "units": app.query_one("#plane-units", PictureView).text.plain,
-            "folder": app.folder,
-        }
-        await pilot.press("escape", "down", "i")  # select bend, show the Node tab
-        await pilot.pause()
-        seen["inspector"] = screen_text(app)
-        seen["history"] = app.query_one("#health-history", Sparkline).data
-        return seen
-
-    seen = drive(RECIPES / "xor.yaml", script, size=(100, 50))
+def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen(trained_xor):
+    seen = trained_xor  # t pressed, the run finished, then escape, down, i (conftest.py)
     screen = seen["screen"]
     assert "finished 2000 steps" in screen
     assert re.search(r"^\s*accuracy 1\.0000\b", screen.replace("│", "\n"), re.M), screen
@@ -96,7 +73,7 @@ def test_train_xor_read_accuracy_health_and_the_decision_from_the_screen():
     folder = seen["folder"]
     assert folder.parent == Path("runs") and folder.name.startswith("xor-")
     assert f"run folder {folder}" in screen
-    run = compose.load_run(folder)
+    run = compose.load_run(seen["cwd"] / folder)
     recipe, model = run.recipe, run.model
     points = jnp.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     predicted = [float(model({"x": p})["prob"][0]) for p in points]

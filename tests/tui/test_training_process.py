@@ -10,35 +10,17 @@ import subprocess
 import sys
 import time
 
-import jax.monitoring
-
 import compose
-from tests.tui.conftest import RECIPES, drive, wait_for
+from tests.tui.conftest import RECIPES, wait_for
 from tui.app import EditorApp
-from tui.training import TrainPanel
 from tui.training_process import RemoteRun
 
 
-def test_the_editors_process_compiles_nothing_while_a_run_trains():
-    compiled: list[str] = []
-    counting = {"on": False}
-
-    def listener(event: str, duration: float, **kwargs) -> None:
-        if counting["on"] and event.startswith("/jax/core/compile/"):
-            compiled.append(event)
-
-    jax.monitoring.register_event_duration_secs_listener(listener)
-
-    async def script(app, pilot):
-        counting["on"] = True
-        await pilot.press("t")
-        await wait_for(pilot, lambda: not app.training)
-        await pilot.press("escape", "down", "i")  # the Node tab: bend's health, histograms
-        await pilot.pause()
-        counting["on"] = False
-        return app.query_one(TrainPanel).losses, app.session, app.trainer.last_run.look
-
-    losses, session, look = drive(RECIPES / "xor.yaml", script, size=(100, 50))
+def test_the_editors_process_compiles_nothing_while_a_run_trains(trained_xor):
+    # t pressed, the run finished, bend's Node tab shown (its health, its histograms), the
+    # editor's process counting what it compiled meanwhile: conftest.py
+    seen = trained_xor
+    losses, session, look, compiled = (seen[k] for k in ("losses", "session", "look", "compiled"))
     # The run went through (curves, health with its histograms' arrays), compiled elsewhere
     assert len(losses) > 10 and losses[-1] < losses[0] and session is None
     assert look is not None and type(look.seen.activations["bend"]).__module__ == "numpy"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import pytest
 from textual.actions import parse
 from textual.widgets import Static
@@ -18,17 +21,25 @@ from tui.scene import scene_of
 ALL = sorted(RECIPES.glob("*.yaml"))
 
 
+@functools.cache
+def opened(path: Path) -> tuple:
+    """What the editor shows on opening `path` at 80x24, no key pressed: the graph's drawing
+    and text, the screen, the problems listed. Each recipe is opened once for this module's
+    tests, which only read what it showed."""
+
+    async def script(app, pilot):
+        graph = app.query_one(GraphView)
+        return graph.drawing, graph.text(), screen_text(app), app.query_one(ProblemList).texts()
+
+    return drive(path, script)
+
+
 @pytest.mark.parametrize("path", ALL, ids=[p.stem for p in ALL])
 def test_every_recipe_opens_without_a_problem_and_shows_its_nodes(path):
     import compose
 
     recipe = compose.load(path)
-
-    async def script(app, pilot):
-        graph = app.query_one(GraphView)
-        return graph.text(), screen_text(app), app.query_one(ProblemList).texts()
-
-    diagram, screen, problems = drive(path, script)
+    _, diagram, screen, problems = opened(path)
     for name in [i.name for i in recipe.inputs] + [n.name for n in recipe.nodes]:
         assert f"│ {name} " in diagram or f"┃ {name} " in diagram or f"║ {name} " in diagram
     assert "no problems" in screen
@@ -36,10 +47,7 @@ def test_every_recipe_opens_without_a_problem_and_shows_its_nodes(path):
 
 
 def test_the_graph_is_layered_inputs_at_the_top_loss_at_the_bottom():
-    async def script(app, pilot):
-        return app.query_one(GraphView).drawing
-
-    drawing = drive(RECIPES / "xor.yaml", script)
+    drawing = opened(RECIPES / "xor.yaml")[0]
     rows = {name: place.y for name, place in drawing.boxes.items()}
     assert rows["x"] == rows["y"] == 0
     assert rows["x"] < rows["hidden"] < rows["bend"] < rows["logit"] < rows["prob"] < rows["loss"]
@@ -47,15 +55,12 @@ def test_the_graph_is_layered_inputs_at_the_top_loss_at_the_bottom():
 
 
 def test_a_network_instance_is_one_folded_box_and_weight_wires_are_double():
-    async def script(app, pilot):
-        return app.query_one(GraphView).text()
-
-    diagram = drive(RECIPES / "hypernetwork.yaml", script)
+    diagram = opened(RECIPES / "hypernetwork.yaml")[1]
     assert "network weight_gen (32,)" in diagram
     assert "│ h " not in diagram  # the network's own nodes stay folded
     assert "╥" in diagram and "║" in diagram  # gen's output fills logits' weight
 
-    deep = drive(RECIPES / "deep_residual.yaml", script)
+    deep = opened(RECIPES / "deep_residual.yaml")[1]
     assert "network residual x32 (16,)" in deep
 
 
