@@ -9,7 +9,7 @@ its binding gives it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -345,8 +345,12 @@ class EditorApp(App[int]):
         self.exit(0)
 
 
-def run(path: str | Path, *, overrides: Sequence[str] = ()) -> int:
-    """Open the editor on a recipe file; returns the exit status."""
+def run(
+    path: str | Path, *, overrides: Sequence[str] = (), environment: Mapping[str, str] | None = None
+) -> int:
+    """Open the editor on a recipe file; returns the exit status. `environment`: variables
+    the training runs' processes get (the `compose` command's compiled-program cache)."""
+    warm_up(environment or {})
     app = EditorApp(path, overrides=overrides)
     app.run()
     return app.return_code or 0

@@ -22,7 +22,7 @@ import multiprocessing.forkserver
 import os
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,25 @@ def _context() -> Any:
     return context
 
 
-def warm_up() -> None:
+def warm_up(environment: Mapping[str, str] | None = None) -> None:
     """Start the forkserver (and multiprocessing's resource tracker) now, before the editor
     runs: they must be started while standard error is the terminal's (the running app
     replaces it with an object that has no file descriptor), and the server imports JAX
-    while the user edits, so the first run starts sooner."""
+    while the user edits, so the first run starts sooner. The server, and every run forked
+    from it, has `environment` on top of this process's (once: a server already started
+    keeps its own)."""
     _context()
-    multiprocessing.forkserver.ensure_running()
+    environment = environment or {}
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 class RemoteRun:

@@ -157,7 +157,7 @@ def _main(argv: Sequence[str] | None, signals: StopOnSignal) -> int:
         if args.command in COMPILING:
             from compose.runtime.compile_cache import use_compile_cache
 
-            use_compile_cache()
+            args.compile_cache = use_compile_cache()
         return next(c for c in COMMANDS if c.name == args.command).handler(args, signals)
     except RecipeError as err:
         for problem in err.problems:
@@ -264,9 +264,11 @@ def _schema(args: argparse.Namespace, signals: StopOnSignal) -> int:
 def _edit(args: argparse.Namespace, signals: StopOnSignal) -> int:
     # The command line is a thin client of both compose and the editor above it: this is
     # the one place in compose/ that reaches tui (tests/test_layout.py keeps it so).
+    from compose.runtime.compile_cache import cache_environment
     from tui.app import run
 
-    return run(args.recipe, overrides=args.set)
+    # the editor's training runs are processes of their own: they keep the cache this one has
+    return run(args.recipe, overrides=args.set, environment=cache_environment(args.compile_cache))
 
 
 def _plot(args: argparse.Namespace, signals: StopOnSignal) -> int:

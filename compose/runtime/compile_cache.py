@@ -45,3 +45,15 @@ def use_compile_cache() -> Path | None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # small ones too
     jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
     return folder
+
+
+def cache_environment(folder: Path | None) -> dict[str, str]:
+    """The environment variables that have JAX in a fresh process (the editor's training
+    runs) use the cache in `folder` as use_compile_cache does; none for no folder."""
+    if folder is None:
+        return {}
+    return {
+        "JAX_COMPILATION_CACHE_DIR": str(folder),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+        "JAX_COMPILATION_CACHE_MAX_SIZE": str(MAX_BYTES),
+    }
