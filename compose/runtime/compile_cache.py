@@ -6,7 +6,10 @@ Where: `$COMPOSE_CACHE` if set (`off` turns it off), else `$XDG_CACHE_HOME/block
 (`~/.cache/blockcompose/xla`). A cache JAX was already told to use (JAX_COMPILATION_CACHE_DIR)
 is left as it is. Only the command does this: importing `compose` from Python changes no
 JAX setting. The cache is JAX's own (keyed by the program, the JAX version and the
-device), at most MAX_BYTES, oldest entries evicted first.
+device), kept to at most MAX_BYTES by the command as it starts, oldest entries removed
+first. JAX's own size limit is not used: it lists and reads the whole folder at every
+program it adds (and locks the folder at every one it reads), so a cache of a few thousand
+programs made each new one cost a second.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 ENV = "COMPOSE_CACHE"
 MAX_BYTES = 1 << 30
+CACHE_SUFFIX, ATIME_SUFFIX = "-cache", "-atime"  # JAX's names: a program, its last use
 
 
 def cache_folder() -> Path | None:
@@ -41,10 +45,33 @@ def use_compile_cache() -> Path | None:
         return None
     import jax
 
+    trim(folder, MAX_BYTES)
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # small ones too
-    jax.config.update("jax_compilation_cache_max_size", MAX_BYTES)
+    jax.config.update("jax_compilation_cache_max_size", -1)  # trimmed here instead
     return folder
+
+
+def trim(folder: Path, limit: int) -> int:
+    """Remove the oldest programs in `folder` (by when they were written) until those left
+    take at most `limit` bytes; returns how many were removed. A program another process
+    removes meanwhile is simply gone."""
+    entries = []
+    for path in folder.glob(f"*{CACHE_SUFFIX}"):
+        try:
+            found = path.stat()
+        except OSError:
+            continue
+        entries.append((found.st_mtime, found.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    removed = 0
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        for part in (path, path.with_name(path.name.removesuffix(CACHE_SUFFIX) + ATIME_SUFFIX)):
+            part.unlink(missing_ok=True)
+        total, removed = total - size, removed + 1
+    return removed
 
 
 def cache_environment(folder: Path | None) -> dict[str, str]:
@@ -55,5 +82,5 @@ def cache_environment(folder: Path | None) -> dict[str, str]:
     return {
         "JAX_COMPILATION_CACHE_DIR": str(folder),
         "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-        "JAX_COMPILATION_CACHE_MAX_SIZE": str(MAX_BYTES),
+        "JAX_COMPILATION_CACHE_MAX_SIZE": "-1",
     }

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jax
+
 from compose.runtime.compile_cache import cache_folder, use_compile_cache
 
 XOR = Path(__file__).parents[2] / "recipes" / "xor.yaml"
@@ -43,3 +45,31 @@ def test_a_cache_folder_that_cannot_be_made_means_no_cache(monkeypatch, tmp_path
     monkeypatch.setenv("COMPOSE_CACHE", str(taken / "xla"))
     monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
     assert use_compile_cache() is None  # it compiles again instead of failing the command
+
+
+def test_the_cache_is_trimmed_to_its_limit_oldest_first_as_the_command_starts(
+    monkeypatch, tmp_path
+):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for age, name in enumerate(["new", "middle", "old"]):  # 100 bytes each
+        program = cache / f"{name}-cache"
+        program.write_bytes(b"x" * 100)
+        (cache / f"{name}-atime").write_bytes(b"t" * 8)
+        os.utime(program, (1000 - age, 1000 - age))
+    monkeypatch.setenv("COMPOSE_CACHE", str(cache))
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setattr("compose.runtime.compile_cache.MAX_BYTES", 250)
+    before = jax.config.jax_compilation_cache_dir
+    try:
+        assert use_compile_cache() == cache
+    finally:  # the other tests of this process keep the suite's cache
+        jax.config.update("jax_compilation_cache_dir", before)
+    assert sorted(p.name for p in cache.iterdir()) == [
+        "middle-atime",
+        "middle-cache",
+        "new-atime",
+        "new-cache",
+    ]
+    # JAX itself keeps no limit: it would read the whole folder at every program it adds
+    assert jax.config.jax_compilation_cache_max_size == -1
