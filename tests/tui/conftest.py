@@ -12,6 +12,7 @@ import jax.monitoring
 import pytest
 from textual.widgets import Sparkline
 
+from compose.runtime.compile_cache import cache_environment
 from tui.app import EditorApp
 from tui.graph import GraphView
 from tui.healthview import HealthTable
@@ -62,14 +63,11 @@ def drive(
 @pytest.fixture(autouse=True, scope="session")
 def _runs_reuse_programs(_compile_cache) -> None:
     """The editor's training runs keep the programs they compile in this test run's cache
-    (tests/conftest.py), as the `compose` command's do: each run is a fresh child of one
-    forkserver per test process, so without it each compiles the same programs again. The
-    forkserver is started here, JAX's settings in its environment only (the tests' own
-    process and the commands they start keep theirs)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JAX_COMPILATION_CACHE_DIR", os.environ["COMPOSE_CACHE"])
-        patch.setenv("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")  # small ones too
-        warm_up()
+    (tests/conftest.py), as `compose edit`'s runs keep them in the command's: each run is a
+    fresh child of one forkserver per test process, so without it each compiles the same
+    programs again. The forkserver is started here with the environment `compose edit`
+    gives it (the tests' own process and the commands they start keep theirs)."""
+    warm_up(cache_environment(Path(os.environ["COMPOSE_CACHE"])))
 
 
 @pytest.fixture(autouse=True)
