@@ -103,7 +103,15 @@ class EditorApp(App[int]):
         Binding("c,4", "tab('train')", "Train tab: curves and settings", show=False),
     ]
 
-    def __init__(self, path: str | Path, *, overrides: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        overrides: Sequence[str] = (),
+        environment: Mapping[str, str] | None = None,
+    ) -> None:
+        """`environment`: variables the training runs' processes get (the `compose`
+        command's compiled-program cache)."""
         super().__init__()
         self.path = Path(path)
         self.overrides = tuple(overrides)  # apply to training runs, not to the document
@@ -111,7 +119,7 @@ class EditorApp(App[int]):
         self.scene: Scene = empty_scene(())
         self.editing = EditingController(self)
         self.trainer = TrainingController(self)
-        warm_up()  # training runs in a process of its own, forked from a server started now
+        warm_up(environment)  # training runs in processes forked from a server started now
         self._inspector_behind = False  # the selection moved while another tab was shown
         self._inspect_due = False  # the inspector follows the selection after the graph
         self.status_note = ""  # what the status line says the last key did
@@ -350,7 +358,6 @@ def run(
 ) -> int:
     """Open the editor on a recipe file; returns the exit status. `environment`: variables
     the training runs' processes get (the `compose` command's compiled-program cache)."""
-    warm_up(environment or {})
-    app = EditorApp(path, overrides=overrides)
+    app = EditorApp(path, overrides=overrides, environment=environment)
     app.run()
     return app.return_code or 0

@@ -99,14 +99,15 @@ class _Steering(threading.Thread):
             self.waiting.clear()
 
     def run(self) -> None:
-        while not self.done.is_set():
+        gone = False
+        while not (gone or self.done.is_set()):
             try:
                 command = self.commands.get(timeout=WATCH_SECONDS)
             except queue.Empty:
-                if not _alive(self.editor):
-                    command = ("stop", "the editor closed")
-                else:
+                gone = not _alive(self.editor)  # then stop, once: nobody steers any more
+                if not gone:
                     continue
+                command = ("stop", "the editor closed")
             with self.lock:
                 if self.session is None:
                     self.waiting.append(command)
