@@ -46,10 +46,18 @@ def use_compile_cache() -> Path | None:
     import jax
 
     trim(folder, MAX_BYTES)
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)  # small ones too
-    jax.config.update("jax_compilation_cache_max_size", -1)  # trimmed here instead
+    for name, value in _settings(folder).items():
+        jax.config.update(name, value)
     return folder
+
+
+def _settings(folder: Path) -> dict[str, object]:
+    """JAX's settings for the cache in `folder`, by JAX's names."""
+    return {
+        "jax_compilation_cache_dir": str(folder),
+        "jax_persistent_cache_min_compile_time_secs": 0.0,  # small programs too
+        "jax_compilation_cache_max_size": -1,  # no limit of JAX's: trimmed as commands start
+    }
 
 
 def trim(folder: Path, limit: int) -> int:
@@ -79,8 +87,4 @@ def cache_environment(folder: Path | None) -> dict[str, str]:
     runs) use the cache in `folder` as use_compile_cache does; none for no folder."""
     if folder is None:
         return {}
-    return {
-        "JAX_COMPILATION_CACHE_DIR": str(folder),
-        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
-        "JAX_COMPILATION_CACHE_MAX_SIZE": "-1",
-    }
+    return {name.upper(): str(value) for name, value in _settings(folder).items()}

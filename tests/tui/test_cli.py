@@ -25,7 +25,7 @@ def test_compose_edit_runs_the_editor_and_returns_its_status(monkeypatch, tmp_pa
     environment = seen.pop("environment")
     assert seen == {"path": str(path), "overrides": ["train.steps=5"]}
     assert environment["JAX_COMPILATION_CACHE_DIR"] == str(tmp_path / "cache")
-    assert environment["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0"
+    assert environment["JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS"] == "0.0"
 
 
 FORKED = """
