@@ -4,16 +4,9 @@ measures its sets, with a confusion matrix named by class."""
 import json
 
 import numpy as np
-import pytest
 
 from compose.cli.main import main
-from tests.compose.blobs_run import blobs_once
 from tests.compose.csv_runs import CLASSES
-
-
-@pytest.fixture(scope="module")
-def blobs(tmp_path_factory):
-    return blobs_once(tmp_path_factory)  # one training for this module and the other's
 
 
 def evaluate(capsys, *args):

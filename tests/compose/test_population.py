@@ -15,7 +15,7 @@ from compose.runs.checkpoint import resume_from
 from compose.runs.training import Callbacks, make_population
 from compose.trainer.listener import Listener
 from compose.trainer.population import Population
-from tests.compose.population_folders import copied, xor_seeds
+from tests.compose.run_folders import copy
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 
@@ -273,9 +273,9 @@ def test_early_stopping_resumes_where_it_was(tmp_path, early):
         assert_same_weights(own.model.weights, result.model.weights, rtol=0, atol=0)
 
 
-def test_the_cli_resumes_a_population(cli, tmp_path, tmp_path_factory):
+def test_the_cli_resumes_a_population(cli, tmp_path, xor_seeds):
     text = (RECIPES / "xor.yaml").read_text()
-    copied(xor_seeds(tmp_path_factory), tmp_path / "pop")  # --vary seed=0:2, 40 steps
+    copy(xor_seeds, tmp_path / "pop")  # --vary seed=0:2, 40 steps
     code, out, err = cli(text, "run", "--resume", "pop", "--quiet", "--vary", "seed=0:3")
     assert (code, err) == (2, ["--vary: expected no --vary with --resume: the population's "
                                "folder keeps its variants"])  # fmt: skip
@@ -348,9 +348,9 @@ def test_a_variant_name_keeps_the_node_it_sets():
     assert both == ["nodes.penalty.l2=1,penalty.l2=2"]
 
 
-def test_inspect_looks_inside_every_variant(cli, tmp_path_factory):
+def test_inspect_looks_inside_every_variant(cli, xor_seeds):
     text = (RECIPES / "xor.yaml").read_text()
-    pop = str(xor_seeds(tmp_path_factory))  # --vary seed=0:2, 40 steps
+    pop = str(xor_seeds)  # --vary seed=0:2, 40 steps
     code, out, err = cli(text, "inspect", pop, "--json")
     assert code == 0, err
     found = json.loads(out)

@@ -21,7 +21,7 @@ from compose.runtime.shown import number
 from compose.trainer.listener import Listener
 from compose.trainer.population import Population
 from compose.trainer.variant_notes import distribution
-from tests.compose.population_folders import copied, xor_seeds
+from tests.compose.run_folders import copy
 
 RECIPES = Path(__file__).parents[2] / "recipes"
 GRID = ["train.steps=300", "train.log_every=20"]
@@ -273,12 +273,12 @@ def test_the_notes_never_show_minus_zero():
 
 
 def test_a_checkpoint_of_an_earlier_population_trainer_is_refused_with_the_reason(
-    cli, tmp_path, tmp_path_factory
+    cli, tmp_path, xor_seeds
 ):
     """Before a population held in its optimizer state only the arguments it varies, it held
     them all (here the learning rate, for every variant): such a checkpoint cannot go on."""
     text = (RECIPES / "xor.yaml").read_text()
-    copied(xor_seeds(tmp_path_factory), tmp_path / "pop")  # --vary seed=0:2, 40 steps
+    copy(xor_seeds, tmp_path / "pop")  # --vary seed=0:2, 40 steps
     recipe = compose.load(tmp_path / "pop" / "recipe.yaml")
     fresh = Population(recipe, dict(recipe.train.vary)).prepare()
     path = tmp_path / "pop" / checkpoint.FILE

@@ -14,13 +14,7 @@ import pytest
 import compose
 from compose.cli.main import main
 from compose.recipe.problems import RecipeError
-from tests.compose.blobs_run import blobs_once
 from tests.compose.csv_runs import CLASSES, rows, write_csv
-
-
-@pytest.fixture(scope="module")
-def blobs(tmp_path_factory):
-    return blobs_once(tmp_path_factory)  # one training for this module and the other's
 
 
 def reference(blobs, x):
