@@ -30,6 +30,25 @@ if os.environ.get("COMPOSE_TEST_XLA") != "as-shipped":
         os.environ["XLA_FLAGS"] = f"{flags} {FAST_COMPILE}".strip()
 
 
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject's addopts): a worker per core and one more. The editor's tests
+    spend about half their time waiting (Textual's harness waits after each key until the app
+    is idle); the extra worker's tests run in those waits."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return (cores or 1) + 1
+
+
+def pytest_ignore_collect(collection_path, config):
+    """Under `-m as_shipped` alone (.ci/run's second call) only the files that mark tests
+    as_shipped are imported: no other file can hold one, and importing them all again would
+    cost that call more than its tests take."""
+    if config.option.markexpr != "as_shipped" or not collection_path.name.startswith("test_"):
+        return None
+    if collection_path.suffix != ".py" or "mark.as_shipped" in collection_path.read_text():
+        return None
+    return True
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _compile_cache(tmp_path_factory):
     """The command (in this process and in the subprocesses tests start) caches compiled

@@ -3,7 +3,9 @@ number of metrics.jsonl as a scalar at its step, per-node histograms at the norm
 steps that agree with its norms, the recipe's text, and a population's variants as runs
 with their settings as hyperparameters.
 
-Read with TensorBoard's own reader (its EventAccumulator; the `test` extra installs it)."""
+Read with TensorBoard's own reader (its EventAccumulator; the `test` extra installs it),
+imported by the tests that use it: it takes two seconds, and every test process collects
+this file."""
 
 from __future__ import annotations
 
@@ -20,9 +22,6 @@ from pathlib import Path
 import jsonschema
 import numpy as np
 import pytest
-from tensorboard.backend.event_processing import event_accumulator as accumulator
-from tensorboardX import summary as tensorboard_summary
-from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
 
 import compose
 from compose.checker.schema import recipe_schema
@@ -88,6 +87,8 @@ class Accumulated:
     """An event folder read by TensorBoard's EventAccumulator, keeping every event."""
 
     def __init__(self, folder: Path):
+        from tensorboard.backend.event_processing import event_accumulator as accumulator
+
         keep = {"scalars": 0, "histograms": 0, "tensors": 0}
         self.acc = accumulator.EventAccumulator(str(folder), size_guidance=keep)
         self.acc.Reload()
@@ -175,6 +176,8 @@ def test_the_recipe_text_is_the_run_folders(made):
 
 
 def test_each_variant_is_a_run_with_its_settings_as_hyperparameters(population):
+    from tensorboardX.proto.plugin_hparams_pb2 import HParamsPluginData
+
     folder, logs = population
     summary = json.loads((folder / "summary.json").read_text())
     assert sorted(p.name for p in logs.iterdir()) == sorted(
@@ -276,6 +279,9 @@ def test_a_link_put_where_the_log_goes_is_refused_on_resume(made, tmp_path):
 
 
 def test_a_resumed_run_has_tensorboard_drop_what_was_logged_after_its_checkpoint(made, tmp_path):
+    from tensorboard.backend.event_processing import event_accumulator as accumulator
+    from tensorboardX import summary as tensorboard_summary
+
     folder = Path(shutil.copytree(made, tmp_path / "run", symlinks=True))
     late = Events(folder / "tb")  # what a run killed after its checkpoint (at 100) logged
     late.add(110, tensorboard_summary.scalar("loss", 999.0))
