@@ -40,7 +40,7 @@ from compose.trainer.listener import Listener
 from compose.trainer.one_model import OneModel, Outcome, Trainee
 from compose.trainer.records import Tally
 from compose.trainer.result import Result
-from compose.trainer.schedule import Schedule, log_interval, wanted_every
+from compose.trainer.schedule import MAX_CHUNK, Schedule, log_interval, wanted_every
 from compose.trainer.training_data import training_data
 
 ON_FAILURE = ("end", "pause")
@@ -110,11 +110,11 @@ class Session:
     # -- preparing -------------------------------------------------------------------------
 
     def prepare(self, *, resume: Callable[[dict], tuple] | None = None) -> Session:
-        """Load the data, build the model and optimizer, trace the training chunk; with
-        `resume`, continue from the checkpoint it reads: given what makes the skeleton of
-        a checkpoint's arrays from its header (`state_skeleton`) it returns (tree, header,
-        warnings) (compose.runs.checkpoint.resume_from reads a run folder's newest whole
-        one). Then tell the listeners that training can start, and compile the first call.
+        """Load the data, build the model and optimizer; with `resume`, continue from the
+        checkpoint it reads: given what makes the skeleton of a checkpoint's arrays from
+        its header (`state_skeleton`) it returns (tree, header, warnings)
+        (compose.runs.checkpoint.resume_from reads a run folder's newest whole one). Then
+        tell the listeners that training can start, and trace and compile the first call.
         Overfitting turns early stopping off, and says so in `warnings`."""
         if resume is not None and not callable(resume):
             reader = "a checkpoint reader (compose.runs.checkpoint.resume_from(folder))"
@@ -128,10 +128,7 @@ class Session:
             start.runners, self.data.placement, self.data.arrays, start.take, start.settings
         )
         self.early = _early_stopping(self)
-        every = log_interval(self.spec.log_every, self.total)
-        estimated = min(every, self.total)
-        lowered = self.calls.lowered(estimated, self.params(), self.opt_state)
-        self.schedule = _schedule(self, lowered, every)
+        self.schedule = _schedule(self, log_interval(self.spec.log_every, self.total))
         self.prepared = True
         if resume is not None:
             tree, header, found = resume(self.state_skeleton)
@@ -140,15 +137,26 @@ class Session:
             self.first_loss = self.evaluate(self.model)["loss"]
         self._tell("started")
         self._measure_norms(start.probed)
-        if self.step < self.total:  # compile what the first call runs (once listeners say
-            first = self.next_stop() - self.step  # when they want the model)
-            if first == estimated and not self.norms_every:
-                self.calls.compile(first, lowered)
-            self.calls.compiled_for(first, self.params(), self.opt_state)
-            self.calls.order_first(self.step, self.step + first)
+        if self.step < self.total:  # once listeners have said when they want the model
+            self._compile_first_call()
         if self.step >= self.total:
             self.finish("")
         return self
+
+    def _compile_first_call(self) -> None:
+        """Trace the first call's program once, for the longest call that nothing but its
+        cost would end sooner: its estimated cost per step sets how many log intervals a
+        call may span, and it is compiled as traced when the first call is still that long
+        (small models), else compiled for the shorter call."""
+        longest = self.next_stop() - self.step
+        lowered = self.calls.lowered(longest, self.params(), self.opt_state)
+        span = self.trainee.intervals_per_call(lowered, self.schedule.every)
+        self.schedule = replace(self.schedule, span=span)
+        first = self.next_stop() - self.step
+        if first == longest:
+            self.calls.compile(first, lowered)
+        self.calls.compiled_for(first, self.params(), self.opt_state)
+        self.calls.order_first(self.step, self.step + first)
 
     def _measure_norms(self, probed) -> None:
         """When listeners ask for norms, train with runners that measure them inside each
@@ -366,10 +374,11 @@ def _early_stopping(session: Session) -> Any:
     return None
 
 
-def _schedule(session: Session, lowered, every: int) -> Schedule:
-    """Where the session's calls end and its log points fall (compose.trainer.schedule)."""
+def _schedule(session: Session, every: int) -> Schedule:
+    """Where the session's calls end and its log points fall (compose.trainer.schedule);
+    calls are not yet shortened for their cost (span: see Session._compile_first_call)."""
     spec, eval_sets = session.spec, session.data.eval_sets
-    span = session.trainee.intervals_per_call(lowered, every)
+    span = MAX_CHUNK  # with every >= 1, never nearer than MAX_CHUNK steps
     wanted = wanted_every(spec, eval_sets, bool(session.early), every)
     validate = spec.validate_every if "val_" in eval_sets else None
     return Schedule(every, span, session.total, wanted, session.listeners, validate)
