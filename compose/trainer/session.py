@@ -138,25 +138,10 @@ class Session:
         self._tell("started")
         self._measure_norms(start.probed)
         if self.step < self.total:  # once listeners have said when they want the model
-            self._compile_first_call()
+            _compile_first_call(self)
         if self.step >= self.total:
             self.finish("")
         return self
-
-    def _compile_first_call(self) -> None:
-        """Trace the first call's program once, for the longest call that nothing but its
-        cost would end sooner: its estimated cost per step sets how many log intervals a
-        call may span, and it is compiled as traced when the first call is still that long
-        (small models), else compiled for the shorter call."""
-        longest = self.next_stop() - self.step
-        lowered = self.calls.lowered(longest, self.params(), self.opt_state)
-        span = self.trainee.intervals_per_call(lowered, self.schedule.every)
-        self.schedule = replace(self.schedule, span=span)
-        first = self.next_stop() - self.step
-        if first == longest:
-            self.calls.compile(first, lowered)
-        self.calls.compiled_for(first, self.params(), self.opt_state)
-        self.calls.order_first(self.step, self.step + first)
 
     def _measure_norms(self, probed) -> None:
         """When listeners ask for norms, train with runners that measure them inside each
@@ -376,12 +361,29 @@ def _early_stopping(session: Session) -> Any:
 
 def _schedule(session: Session, every: int) -> Schedule:
     """Where the session's calls end and its log points fall (compose.trainer.schedule);
-    calls are not yet shortened for their cost (span: see Session._compile_first_call)."""
+    calls are not yet shortened for their cost (span: see _compile_first_call)."""
     spec, eval_sets = session.spec, session.data.eval_sets
     span = MAX_CHUNK  # with every >= 1, never nearer than MAX_CHUNK steps
     wanted = wanted_every(spec, eval_sets, bool(session.early), every)
     validate = spec.validate_every if "val_" in eval_sets else None
     return Schedule(every, span, session.total, wanted, session.listeners, validate)
+
+
+def _compile_first_call(session: Session) -> None:
+    """Trace the first call's program once, for the longest call that nothing but its cost
+    would end sooner: its estimated cost per step sets how many log intervals a call may
+    span, and it is compiled as traced when the first call is still that long (small
+    models), else compiled for the shorter call."""
+    calls, step = session.calls, session.step
+    longest = session.next_stop() - step
+    lowered = calls.lowered(longest, session.params(), session.opt_state)
+    span = session.trainee.intervals_per_call(lowered, session.schedule.every)
+    session.schedule = replace(session.schedule, span=span)
+    first = session.next_stop() - step
+    if first == longest:
+        calls.compile(first, lowered)
+    calls.compiled_for(first, session.params(), session.opt_state)
+    calls.order_first(step, step + first)
 
 
 def overfit_note(metric: str, overfit: int) -> str:
