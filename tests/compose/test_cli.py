@@ -1,30 +1,24 @@
 """The `compose` command as a user types it."""
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from compose.cli.main import main
+from tests.compose.run_folders import copy
 from tests.conftest import XOR
 
 
 @pytest.fixture(scope="module")
 def first(tmp_path_factory):
     """XOR as written (10 steps), trained once for the tests that resume it or start from
-    it: each copies it into its own folder as `first` (copy_first)."""
+    it: each copies it into its own folder as `first`."""
     where = tmp_path_factory.mktemp("first")
     (where / "r.yaml").write_text(XOR)
     assert main(["run", str(where / "r.yaml"), "--out", str(where / "first"), "--quiet"]) == 0
     return where / "first"
-
-
-def copy_first(first, tmp_path):
-    """The shared run, copied to tmp_path/first (what `compose run r.yaml --out first`
-    made there before)."""
-    shutil.copytree(first, tmp_path / "first", symlinks=True)
 
 
 def test_check_prints_the_model_summary(cli):
@@ -169,7 +163,7 @@ def test_progress_fits_eighty_columns():
 
 
 def test_run_resumes_and_init_from_reports(cli, first, tmp_path):
-    copy_first(first, tmp_path)
+    copy(first, tmp_path / "first")  # where `compose run r.yaml --out first` puts it
     code, out, err = cli(XOR, "run", "--resume", "first", "--quiet", "--set", "train.steps=20")
     assert code == 0 and out.startswith("recipe: trained 20 steps (20 epochs) in ")
     code, out, err = cli(XOR, "run", "r.yaml", "--init-from", "first", "--out", "second", "--quiet")
@@ -216,7 +210,7 @@ def test_help_names_and_describes_every_command(capsys):
 
 
 def test_init_from_names_the_weights_as_inspect_does(cli, first, tmp_path):
-    copy_first(first, tmp_path)
+    copy(first, tmp_path / "first")  # where `compose run r.yaml --out first` puts it
     code, out, err = cli(
         XOR, "run", "r.yaml", "--init-from", "first", "--out", "wider", "--quiet",
         "--set", "nodes.hidden.out=3",
