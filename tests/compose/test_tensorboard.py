@@ -279,7 +279,6 @@ def test_a_link_put_where_the_log_goes_is_refused_on_resume(made, tmp_path):
 
 
 def test_a_resumed_run_has_tensorboard_drop_what_was_logged_after_its_checkpoint(made, tmp_path):
-    from tensorboard.backend.event_processing import event_accumulator as accumulator
     from tensorboardX import summary as tensorboard_summary
 
     folder = Path(shutil.copytree(made, tmp_path / "run", symlinks=True))
@@ -288,8 +287,6 @@ def test_a_resumed_run_has_tensorboard_drop_what_was_logged_after_its_checkpoint
     late.close()
     code, err = run("run", "--resume", folder, "--set", "train.steps=120", "--quiet")
     assert code == 0, err
-    acc = accumulator.EventAccumulator(str(folder / "tb"), size_guidance={"scalars": 0})
-    acc.Reload()
     expected = [(r["step"], np.float32(r["loss"])) for r in lines(folder / "metrics.jsonl")]
-    assert [(e.step, e.value) for e in acc.Scalars("loss")] == expected
+    assert Accumulated(folder / "tb").scalars("loss") == expected
     assert expected[-3:] == [(s, expected[-3 + i][1]) for i, s in enumerate((100, 110, 120))]
