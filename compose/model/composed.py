@@ -228,8 +228,16 @@ def init_weights(plan: Plan, key: jax.Array) -> Weights:
 
 
 def init_state(plan: Plan) -> Weights:
-    """Fresh running state (batch norm's statistics start at mean 0, variance 1)."""
+    """Fresh running state (batch norm's statistics start at mean 0, variance 1); a plan
+    that keeps none gets its empty records without compiling a program to draw nothing."""
+    if not plan.stateful:
+        return _no_records(plan)
     return _init_compiled(plan, jax.random.key(0), "kept")
+
+
+def _no_records(plan: Plan) -> Weights:
+    """What _init gives for a plan with no records of the kind asked: each network's own."""
+    return {step.name: _no_records(step.sub) for step in plan.steps if step.sub is not None}
 
 
 @functools.partial(jax.jit, static_argnums=(0, 2))

@@ -126,3 +126,23 @@ def test_init_draws_match_the_declared_initialiser():
     model = compose.build(compose.loads(text), key=jax.random.key(0))
     assert float(jnp.std(model.weights["hidden"]["weight"])) == pytest.approx(2.0, rel=0.05)
     assert jnp.all(model.weights["hidden"]["bias"] == 0)
+
+
+def test_a_model_without_running_state_compiles_no_program_for_it():
+    compiled: list[str] = []
+    listening = {"on": True}
+
+    def listener(event: str, duration: float, fun_name: str = "", **kwargs) -> None:
+        if listening["on"] and event == "/jax/core/compile/backend_compile_duration":
+            compiled.append(fun_name)
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    key = jax.random.key(0)
+    # node names of this test alone: no earlier build in this process compiled its plan
+    recipe = compose.loads(XOR.replace("hidden", "hidden_no_state"))
+    try:
+        model = compose.build(recipe, key=key)
+    finally:
+        listening["on"] = False
+    assert model.state == {}
+    assert [name for name in compiled if "init" in name] == ["jit(_init_compiled)"]  # weights
