@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap, ListedColormap, Normalize, to_rgb
 from matplotlib.lines import Line2D
+from matplotlib.patches import Rectangle
 
 from compose.model.colours import class_shading
 from compose.model.composed import Composed
@@ -183,7 +184,11 @@ def units_layout(units: int) -> UnitsLayout:
 
 def units_figure(grid: Grid, input: str, node: str, *, title: str = "") -> Any:
     """Each unit of a hidden node over the plane, one small panel per unit (MAX_UNITS at
-    most), on one colour scale for the node: orange below 0, white at 0, blue above."""
+    most), on one colour scale for the node: orange below 0, white at 0, blue above.
+
+    The panels are images on one axes that spans the figure, measured in inches, each with
+    its frame and name, instead of an axes apiece: 32 axes took most of `compose plot`'s
+    time (docs/performance.md)."""
     values = grid.values[node]
     units = values.shape[-1]
     shown = min(units, MAX_UNITS)
@@ -194,17 +199,19 @@ def units_figure(grid: Grid, input: str, node: str, *, title: str = "") -> Any:
     width, height = layout.size
     fig = figure(width, height, layout=None)
     cmap, norm = _response_scale(values[..., :shown])
-    side = layout.panel - 0.3  # room for the panel's title above it
+    panels = fig.add_axes((0, 0, 1, 1))
+    panels.set_axis_off()
+    side = layout.panel - 0.3  # room for the panel's name above it
     for unit in range(shown):
         row, column = divmod(unit, layout.columns)
         x = layout.left + column * layout.panel + 0.15
         y = height - layout.top - (row + 1) * layout.panel + 0.05
-        ax = fig.add_axes((x / width, y / height, side / width, side / height))
-        ax.imshow(values[..., unit], origin="lower", extent=grid.extent, cmap=cmap,
-                  norm=norm, interpolation="nearest")  # fmt: skip
-        ax.set_title(f"{node}[{unit}]", fontsize="small", pad=3)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        panels.imshow(values[..., unit], origin="lower", extent=(x, x + side, y, y + side),
+                      cmap=cmap, norm=norm, interpolation="nearest", aspect="auto")  # fmt: skip
+        panels.add_patch(Rectangle((x, y), side, side, fill=False, linewidth=0.8))
+        panels.text(x + side / 2, y + side + 3 / 72, f"{node}[{unit}]", ha="center", va="bottom",
+                    fontsize="small")  # fmt: skip
+    panels.set(xlim=(0, width), ylim=(0, height))
     bar_x = layout.left + layout.columns * layout.panel + 0.2
     bar = fig.add_axes(
         (

@@ -10,7 +10,7 @@ import pytest
 
 import compose
 from compose.cli.main import main
-from compose.model.plane import grid_values, line, line_values, plane
+from compose.model.plane import Grid, grid_values, line, line_values, plane
 from compose.plot import figures
 from compose.plot.compare import compare_picture
 from compose.plot.curves import curves_figure
@@ -195,7 +195,7 @@ def fits(fig):
     renderer = fig.canvas.get_renderer()
     width, height = fig.bbox.width, fig.bbox.height
     texts = [fig._suptitle] if fig._suptitle else []
-    texts += [ax.title for ax in fig.axes]
+    texts += [ax.title for ax in fig.axes] + [t for ax in fig.axes for t in ax.texts]
     for text in texts:
         box = text.get_window_extent(renderer)
         if text.get_text() and not (box.x0 >= 0 and box.x1 <= width and box.y1 <= height):
@@ -210,6 +210,23 @@ def test_the_title_of_a_single_unit_picture_fits(tmp_path):
     grid = grid_values(model, plane(model.plan), (0.0, 1.0, 0.0, 1.0), n=8)
     title = "a_rather_long_recipe_name (as initialised from seed 0): logit (linear)"
     assert fits(units_figure(grid, "x", "logit", title=title))
+
+
+def test_a_units_picture_shows_each_unit_named_in_its_own_panel_in_order():
+    xs = np.linspace(-1.0, 1.0, 5)
+    values = np.stack([np.full((5, 5), float(unit)) for unit in range(10)], axis=-1)
+    values[0, 0, 3] = -9.0  # one corner of unit 3 (row y = -1, column x = -1)
+    fig = units_figure(Grid(xs, xs, {"h": values}), "x", "h")
+    panels, bar = fig.axes
+    names = [t.get_text() for t in panels.texts]
+    assert names == [f"h[{unit}]" for unit in range(10)]
+    for unit, image in enumerate(panels.images):
+        np.testing.assert_array_equal(image.get_array(), values[..., unit])
+    # 8 a row: unit 8 starts the second row, under unit 0
+    first, ninth = panels.images[0].get_extent(), panels.images[8].get_extent()
+    assert ninth[0] == first[0] and ninth[3] < first[2]
+    assert bar.get_ylim() == (-9.0, 9.0)  # one scale for the node, centred on 0
+    assert fits(fig)
 
 
 def test_two_settings_compared_keep_their_panel_titles_apart(tmp_path, drawn, monkeypatch):
