@@ -41,15 +41,20 @@ def pytest_xdist_auto_num_workers(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The editor's test files spread evenly among the others, each file's tests kept
-    together, and none last: they wait about half their time (see above), so where they all
-    came at the end, as in file order, the suite's last minute kept the cores two-thirds
-    busy; among CPU-bound files, a worker's waits are another's time to compute."""
+    """The files that train whole recipes (tests/*.py, the lecture's) first, and the
+    editor's spread evenly among the others, each file's tests kept together, none last.
+    The longest tests are among the first, so none is left running alone at the end; the
+    editor's wait about half their time (see above), so where they all came at the end, as
+    in file order, the suite's last minute kept the cores two-thirds busy; among CPU-bound
+    files, a worker's waits are another's time to compute."""
     files: dict = {}
     for item in items:
         files.setdefault(item.path, []).append(item)
     editor = [tests for path, tests in files.items() if path.parent.name == "tui"]
-    others = [tests for path, tests in files.items() if path.parent.name != "tui"]
+    others = sorted(
+        (tests for path, tests in files.items() if path.parent.name != "tui"),
+        key=lambda tests: tests[0].path.parent.name not in ("tests", "lecture"),
+    )  # stable: file order within each part
     if not editor or not others:
         return
     order, placed = [], 0
