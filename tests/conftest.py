@@ -62,8 +62,7 @@ def pytest_collection_modifyitems(config, items):
         order.append(tests)
         while placed < len(editor) and (placed + 1) * len(others) <= i * (len(editor) + 1):
             order.append(editor[placed])
-            placed += 1
-    order += editor[placed:]
+            placed += 1  # at the last of the others (i = N) the test holds for all left
     items[:] = [item for tests in order for item in tests]
 
 
