@@ -236,7 +236,8 @@ def init_state(plan: Plan) -> Weights:
 
 
 def _no_records(plan: Plan) -> Weights:
-    """What _init gives for a plan with no records of the kind asked: each network's own."""
+    """What _init gives a plan that keeps no running state: an empty dict for each network
+    in it, nested as the networks are."""
     return {step.name: _no_records(step.sub) for step in plan.steps if step.sub is not None}
 
 
