@@ -46,10 +46,14 @@ def drive(
     size: tuple[int, int] = (80, 24),
     overrides: tuple[str, ...] = (),
 ) -> Any:
-    """Open the editor on `path` at `size`, run `script(app, pilot)` and return its value."""
+    """Open the editor on `path` at `size`, run `script(app, pilot)` and return its value.
+    Textual's animations are off (its `animation_level`, as TEXTUAL_ANIMATIONS=none sets
+    it): a tab's underline sliding or a smooth scroll ends where it would, at once, instead of
+    keeping the harness waiting for the app to be idle after the key."""
 
     async def main() -> Any:
         app = EditorApp(path, overrides=overrides)
+        app.animation_level = "none"
         async with app.run_test(size=size) as pilot:
             try:
                 await pilot.pause()
