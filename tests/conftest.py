@@ -10,6 +10,11 @@ is XLA's compiler (docs/performance.md has the figures). The values are the same
 computation; tests that need the compiler users get (runs resumed bit for bit) are marked
 `as_shipped`: `.ci/run` runs them on their own with `COMPOSE_TEST_XLA=as-shipped`, which
 leaves XLA as it is.
+
+JAX keeps one call-site frame (not the whole Python stack, pytest's frames included) as
+the source location of each operation it lowers: locations are debugging text, no part of
+what a program computes or of the compiled-program cache's key, and fewer of them make
+each program quicker to trace and lower.
 """
 
 import atexit
@@ -30,6 +35,7 @@ if os.environ.get("COMPOSE_TEST_XLA") != "as-shipped":
     flags = os.environ.get("XLA_FLAGS", "")
     if "xla_backend_optimization_level" not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} {FAST_COMPILE}".strip()
+os.environ.setdefault("JAX_INCLUDE_FULL_TRACEBACKS_IN_LOCATIONS", "false")
 
 
 def pytest_xdist_auto_num_workers(config):
