@@ -7,7 +7,8 @@ inherited by the commands tests start): backend optimisation level 0, and the CP
 elemental emitters instead of its newer fusion emitters, in one piece of code per program.
 The suite compiles a few thousand small programs and runs each briefly, so most of its time
 is XLA's compiler (docs/performance.md has the figures). The values are the same
-computation; tests that need the compiler users get (runs resumed bit for bit) are marked
+computation; tests that need the compiler users get (runs resumed bit for bit), or that
+train long enough for its optimised programs to pay for their compiling, are marked
 `as_shipped`: `.ci/run` runs them on their own with `COMPOSE_TEST_XLA=as-shipped`, which
 leaves XLA as it is.
 
