@@ -4,6 +4,7 @@ import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 from blocks import BLOCKS, INITIALIZERS, Block, plain
@@ -12,11 +13,10 @@ from blocks import BLOCKS, INITIALIZERS, Block, plain
 def _example(block):
     hypers = block.with_defaults(block.example_hypers)
     key = jax.random.key(0)
-    # Inputs in (0.1, 0.9): valid probabilities for the textbook losses and logs.
-    args = [
-        jax.random.uniform(jax.random.fold_in(key, i), s, minval=0.1, maxval=0.9)
-        for i, s in enumerate(block.example)
-    ]
+    # Inputs in (0.1, 0.9): valid probabilities for the textbook losses and logs (drawn by
+    # NumPy: JAX would compile a program for each new shape).
+    rng = np.random.default_rng(0)
+    args = [jnp.asarray(rng.uniform(0.1, 0.9, s), dtype=jnp.float32) for s in block.example]
     weights = {
         name: INITIALIZERS[block.slot(name).init](
             jax.random.fold_in(key, 100 + i),
@@ -58,26 +58,26 @@ def test_block_contract(name):
     if block.loss:
         assert out.shape == ()
 
-    jitted = jax.jit(lambda a, w: block(a, w, hypers, state=state))(args, weights)
-    assert jnp.allclose(jitted, out, atol=1e-6)
-    if block.random:  # with a key it draws; without, it must be deterministic
-        drawn = block(args, weights, hypers, state=state, key=jax.random.key(1))
-        assert drawn.shape == out.shape and jnp.all(jnp.isfinite(drawn))
-
-    # axis_size: a block without inputs (parameter) still has a batch to vmap over. The
-    # vmap and the grad are compiled whole (jit), as the trainer runs them: one program
-    # each instead of one per operation.
-    batched = jax.jit(jax.vmap(lambda a: block(a, weights, hypers, state=state), axis_size=2))(
-        [jnp.stack([a, a]) for a in args]
-    )
-    assert batched.shape == (2, *out.shape)
-
+    # The block under jit, vmap and grad, compiled whole in one program as the trainer runs
+    # them (one program instead of one per operation, or one per transformation).
+    # axis_size: a block without inputs (parameter) still has a batch to vmap over.
     def loss(a, w):
         return jnp.sum(block(a, w, hypers, state=state))
 
-    grads = jax.jit(jax.grad(loss, argnums=(0, 1)))(args, weights)
+    def transformed(a, w):
+        batched = jax.vmap(lambda one: block(one, w, hypers, state=state), axis_size=2)(
+            [jnp.stack([x, x]) for x in a]
+        )
+        return block(a, w, hypers, state=state), batched, jax.grad(loss, argnums=(0, 1))(a, w)
+
+    jitted, batched, grads = jax.jit(transformed)(args, weights)
+    assert np.allclose(jitted, out, atol=1e-6)
+    assert batched.shape == (2, *out.shape)
     for g in jax.tree_util.tree_leaves(grads):
-        assert jnp.all(jnp.isfinite(g))
+        assert np.all(np.isfinite(g))
+    if block.random:  # with a key it draws; without, it must be deterministic
+        drawn = block(args, weights, hypers, state=state, key=jax.random.key(1))
+        assert drawn.shape == out.shape and np.all(np.isfinite(drawn))
 
 
 def _plain(value):
