@@ -18,9 +18,12 @@ def normal(*shape, scale=1.0):
 
 
 def apply(name, *inputs, weights, **hypers):
+    """The block compiled whole, as the trainer runs it: one program a call instead of one per
+    operation and shape (the block run eagerly: tests/blocks/test_contract.py)."""
     block = BLOCKS[name]
     weights = {k: jnp.asarray(v) for k, v in weights.items()}
-    return block([jnp.asarray(x) for x in inputs], weights, block.with_defaults(hypers))
+    hypers = block.with_defaults(hypers)
+    return jax.jit(lambda xs, ws: block(xs, ws, hypers))([jnp.asarray(x) for x in inputs], weights)
 
 
 def check(name, *shapes, **hypers):
