@@ -12,8 +12,10 @@ rng = np.random.default_rng(0)
 
 
 def run(block, *args, weights=None, **hypers):
+    """The block compiled whole, as the trainer runs it (eagerly: test_contract.py)."""
     weights = {k: jnp.asarray(v) for k, v in (weights or {}).items()}
-    return block([jnp.asarray(a) for a in args], weights, block.with_defaults(hypers))
+    hypers = block.with_defaults(hypers)
+    return jax.jit(lambda xs, ws: block(xs, ws, hypers))([jnp.asarray(a) for a in args], weights)
 
 
 # -- sparsemax --------------------------------------------------------------------------------
