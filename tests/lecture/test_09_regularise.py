@@ -6,9 +6,9 @@ import pytest
 
 from tests.lecture.conftest import LECTURE, compose, compose_json
 
-# With the compiler users get: 16 networks trained 800 steps run faster in its optimised
-# programs than they take to compile (this file: 14.6 s of CPU against 22.3 s with the
-# suite's fast-compiling settings, tests/conftest.py).
+# With the compiler users get: 16 networks trained 800 steps gain more from its optimised
+# programs than they cost to compile, against the suite's fast-compiling settings
+# (tests/conftest.py; the figures: docs/performance.md, "The test suite").
 pytestmark = pytest.mark.as_shipped
 
 VARY = [
