@@ -7,15 +7,13 @@ import pytest
 
 from blocks.layer_norm import layer_norm
 from blocks.sparsemax import sparsemax
+from tests.blocks.compiled import compiled
 
 rng = np.random.default_rng(0)
 
 
 def run(block, *args, weights=None, **hypers):
-    """The block compiled whole, as the trainer runs it (eagerly: test_contract.py)."""
-    weights = {k: jnp.asarray(v) for k, v in (weights or {}).items()}
-    hypers = block.with_defaults(hypers)
-    return jax.jit(lambda xs, ws: block(xs, ws, hypers))([jnp.asarray(a) for a in args], weights)
+    return compiled(block, args, weights or {}, hypers)
 
 
 # -- sparsemax --------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from blocks import BLOCKS
+from tests.blocks.compiled import compiled
 
 rng = np.random.default_rng(0)
 
@@ -18,12 +19,7 @@ def normal(*shape, scale=1.0):
 
 
 def apply(name, *inputs, weights, **hypers):
-    """The block compiled whole, as the trainer runs it: one program a call instead of one per
-    operation and shape (the block run eagerly: tests/blocks/test_contract.py)."""
-    block = BLOCKS[name]
-    weights = {k: jnp.asarray(v) for k, v in weights.items()}
-    hypers = block.with_defaults(hypers)
-    return jax.jit(lambda xs, ws: block(xs, ws, hypers))([jnp.asarray(x) for x in inputs], weights)
+    return compiled(BLOCKS[name], inputs, weights, hypers)
 
 
 def check(name, *shapes, **hypers):
