@@ -9,7 +9,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from sklearn import metrics as sk
 
 import compose
 from compose.checker import set_metrics
@@ -21,6 +20,14 @@ from compose.trainer.records import Tally, filled, log_points
 
 RNG = np.random.default_rng(0)
 RECIPES = Path(__file__).parents[2] / "recipes"
+
+
+def sk():
+    """scikit-learn's metrics, the reference: imported by the tests that use it (with SciPy
+    it takes a second, and every test process collects this file)."""
+    from sklearn import metrics
+
+    return metrics
 
 
 def rows_of(names, pred, target, classifies):
@@ -58,19 +65,21 @@ def test_precision_recall_and_f1_match_scikit_learn_with_zero_division_0():
         predicted = logits.argmax(axis=1)
         assert 2 not in predicted and 4 in predicted and 4 not in true
         for name, reference in (
-            ("precision", sk.precision_score),
-            ("recall", sk.recall_score),
-            ("f1", sk.f1_score),
+            ("precision", sk().precision_score),
+            ("recall", sk().recall_score),
+            ("f1", sk().f1_score),
         ):
             expected = reference(true, predicted, average="macro", zero_division=0)
             assert float(got[name]) == pytest.approx(expected, rel=1e-6), name
         counts = np.asarray(got[set_metrics.CONFUSION])
-        np.testing.assert_array_equal(counts, sk.confusion_matrix(true, predicted, labels=range(5)))
+        np.testing.assert_array_equal(
+            counts, sk().confusion_matrix(true, predicted, labels=range(5))
+        )
         each = set_metrics.Confusion(("a", "b", "c", "d", "e"), {"": counts}).per_class("")
         for name, reference in (
-            ("precision", sk.precision_score),
-            ("recall", sk.recall_score),
-            ("f1", sk.f1_score),
+            ("precision", sk().precision_score),
+            ("recall", sk().recall_score),
+            ("f1", sk().f1_score),
         ):
             expected = reference(true, predicted, average=None, labels=range(5), zero_division=0)
             np.testing.assert_allclose(each[name], expected, rtol=1e-12)
@@ -86,21 +95,21 @@ def test_a_yes_no_classifier_has_two_classes_read_as_accuracy_reads_them(classif
     predicted = (raw[:, 0] > 0).astype(np.int64)
     got = whole(("precision", "recall", "f1"), pred, true[:, None].astype(np.float32), classifies)
     for name, reference in (
-        ("precision", sk.precision_score),
-        ("recall", sk.recall_score),
-        ("f1", sk.f1_score),
+        ("precision", sk().precision_score),
+        ("recall", sk().recall_score),
+        ("f1", sk().f1_score),
     ):
         expected = reference(true, predicted, average="macro", zero_division=0)
         assert float(got[name]) == pytest.approx(expected, rel=1e-6), name
     np.testing.assert_array_equal(
-        np.asarray(got[set_metrics.CONFUSION]), sk.confusion_matrix(true, predicted)
+        np.asarray(got[set_metrics.CONFUSION]), sk().confusion_matrix(true, predicted)
     )
 
 
 def test_roc_auc_matches_scikit_learn_ties_included():
     true = (RNG.random(500) < 0.4).astype(np.int64)
     logits = np.round(RNG.normal(size=500) + true, 1).astype(np.float32)  # many ties
-    expected = sk.roc_auc_score(true, logits)
+    expected = sk().roc_auc_score(true, logits)
     one = whole(("roc_auc",), logits[:, None], true[:, None].astype(np.float32), "logits")
     assert float(one["roc_auc"]) == pytest.approx(expected, rel=1e-6)
     pair = np.stack([np.zeros(500, np.float32), logits], axis=1)  # log-odds: the 2nd less the 1st
@@ -108,7 +117,7 @@ def test_roc_auc_matches_scikit_learn_ties_included():
     assert float(two["roc_auc"]) == pytest.approx(expected, rel=1e-6)
     probs = (np.exp(pair) / np.exp(pair).sum(axis=1, keepdims=True)).astype(np.float32)
     from_probs = whole(("roc_auc",), probs, one_hot(true, 2), "probability")
-    assert float(from_probs["roc_auc"]) == pytest.approx(sk.roc_auc_score(true, probs[:, 1]))
+    assert float(from_probs["roc_auc"]) == pytest.approx(sk().roc_auc_score(true, probs[:, 1]))
     only = whole(("roc_auc",), logits[:, None], np.ones((500, 1), np.float32), "logits")
     assert np.isnan(float(only["roc_auc"]))  # scikit-learn refuses: one class only
 
@@ -128,9 +137,9 @@ def test_r2_matches_scikit_learn_across_outputs(exact_flat):
     if exact_flat:
         pred[:, 2] = 2.0
     got = whole(("r2",), pred, target, None)
-    expected = sk.r2_score(target.astype(np.float64), pred.astype(np.float64))
+    expected = sk().r2_score(target.astype(np.float64), pred.astype(np.float64))
     assert float(got["r2"]) == pytest.approx(expected, rel=1e-4)
-    each = sk.r2_score(target, pred, multioutput="raw_values")
+    each = sk().r2_score(target, pred, multioutput="raw_values")
     assert each[2] == (1.0 if exact_flat else 0.0)  # scikit-learn's force_finite
 
 
@@ -158,14 +167,14 @@ def test_a_logged_value_is_the_metric_of_all_the_examples_of_its_steps():
     for record, window in zip(records, (batches[:2], batches[2:]), strict=True):
         true = np.concatenate([t.argmax(axis=1) for _, t in window])
         predicted = np.concatenate([p.argmax(axis=1) for p, _ in window])
-        expected = sk.f1_score(true, predicted, average="macro", zero_division=0)
+        expected = sk().f1_score(true, predicted, average="macro", zero_division=0)
         assert record["f1"] == pytest.approx(expected, rel=1e-6)
-        expected = sk.precision_score(true, predicted, average="macro", zero_division=0)
+        expected = sk().precision_score(true, predicted, average="macro", zero_division=0)
         assert record["precision"] == pytest.approx(expected, rel=1e-6)
         assert set(record) == {"step", "f1", "precision", "recall", "seconds"}
     per_batch = np.mean(
         [
-            sk.f1_score(t.argmax(axis=1), p.argmax(axis=1), average="macro", zero_division=0)
+            sk().f1_score(t.argmax(axis=1), p.argmax(axis=1), average="macro", zero_division=0)
             for p, t in batches[2:]
         ]
     )
@@ -181,7 +190,7 @@ def test_a_logged_r2_counts_the_spread_between_batches():
     pred, target = (
         np.concatenate(parts).astype(np.float64) for parts in zip(*batches, strict=True)
     )
-    assert record["r2"] == pytest.approx(sk.r2_score(target, pred), rel=1e-5)
+    assert record["r2"] == pytest.approx(sk().r2_score(target, pred), rel=1e-5)
 
 
 SET_METRICS = "[accuracy, precision, recall, f1, roc_auc, confusion_matrix]"
@@ -208,17 +217,17 @@ def test_a_run_logs_its_set_metrics_and_keeps_the_confusion_matrix(tmp_path):
     probs = np.asarray(jax.vmap(result.model)({"x": jnp.asarray(val["x"])})["probs"])
     true, predicted = val["y"].argmax(axis=1), probs.argmax(axis=1)
     for name, expected in (
-        ("val_precision", sk.precision_score(true, predicted, average="macro", zero_division=0)),
-        ("val_recall", sk.recall_score(true, predicted, average="macro", zero_division=0)),
-        ("val_f1", sk.f1_score(true, predicted, average="macro", zero_division=0)),
-        ("val_roc_auc", sk.roc_auc_score(true, probs[:, 1])),
+        ("val_precision", sk().precision_score(true, predicted, average="macro", zero_division=0)),
+        ("val_recall", sk().recall_score(true, predicted, average="macro", zero_division=0)),
+        ("val_f1", sk().f1_score(true, predicted, average="macro", zero_division=0)),
+        ("val_roc_auc", sk().roc_auc_score(true, probs[:, 1])),
     ):
         assert result.metrics[name] == pytest.approx(expected, rel=1e-5), name
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
     confusion = summary["confusion"]
     assert confusion["classes"] == ["0", "1"] and set(confusion) == {"classes", "train", "val"}
-    assert confusion["val"]["matrix"] == sk.confusion_matrix(true, predicted).tolist()
-    expected = sk.f1_score(true, predicted, average=None, zero_division=0)
+    assert confusion["val"]["matrix"] == sk().confusion_matrix(true, predicted).tolist()
+    expected = sk().f1_score(true, predicted, average=None, zero_division=0)
     np.testing.assert_allclose(confusion["val"]["f1"], expected, rtol=1e-12)
     assert summary["epochs"] == 60 / (320 // 64)
     lines = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
@@ -357,7 +366,7 @@ def test_a_regression_run_logs_r2_against_scikit_learn():
     recipe = compose.loads(REGRESSION.replace("[r2, precision, roc_auc, confusion_matrix]", "[r2]"))
     result = compose.train(recipe, data=data, val=data)
     pred = np.asarray(jax.vmap(result.model)({"x": jnp.asarray(data["x"])})["h"])
-    assert result.metrics["val_r2"] == pytest.approx(sk.r2_score(data["y"], pred), rel=1e-5)
+    assert result.metrics["val_r2"] == pytest.approx(sk().r2_score(data["y"], pred), rel=1e-5)
     assert result.confusion is None
 
 
@@ -376,6 +385,6 @@ def test_ten_named_classes_fit_80_columns():
     true = np.repeat(np.arange(10), 10)  # examples that give the matrix, for scikit-learn
     predicted = np.tile(np.arange(10), 10)
     weights = matrix.ravel()
-    f1 = sk.f1_score(true, predicted, average=None, sample_weight=weights, zero_division=0)
+    f1 = sk().f1_score(true, predicted, average=None, sample_weight=weights, zero_division=0)
     assert [line.split()[-2] for line in lines[13:23]] == [number(v) for v in f1]
     assert [int(line.split()[-1]) for line in lines[13:23]] == matrix.sum(axis=1).tolist()
