@@ -23,7 +23,7 @@ from compose.checker import optimizers
 from compose.checker.checked import Checked
 from compose.checker.graph import check
 from compose.data import loading as datasets
-from compose.model.builder import build
+from compose.model.builder import build, skeleton
 from compose.model.composed import Composed
 from compose.model.health import health
 from compose.model.health_records import Health
@@ -191,7 +191,7 @@ def _trained(
             ]
         )
     checked = _checked(run_recipe(folder, overrides))
-    model = read_weights(folder / WEIGHTS, build(checked, jax.random.key(0)), notes=notes)
+    model = read_weights(folder / WEIGHTS, skeleton(checked), notes=notes)
     steps = read_summary(folder)["steps"]
     return checked, model, f"trained {steps} steps, run folder {folder}"
 

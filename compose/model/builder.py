@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import equinox as eqx
 import jax
 
 from compose.checker.checked import Checked
@@ -20,3 +21,13 @@ def build(recipe: Recipe | Checked, key: jax.Array) -> Composed:
     if checked.problems:
         raise RecipeError(checked.problems)
     return Composed(init_weights(checked.plan, key), checked.plan, init_state(checked.plan))
+
+
+def skeleton(recipe: Recipe | Checked) -> Composed:
+    """The model `build` makes, its arrays only shapes and dtypes (`jax.ShapeDtypeStruct`):
+    what saved weights are read into. Nothing is drawn or compiled for weights the saved
+    ones replace.
+
+    Raises RecipeError if the recipe has problems.
+    """
+    return eqx.filter_eval_shape(build, recipe, jax.random.key(0))

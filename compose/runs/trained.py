@@ -13,12 +13,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import jax
 import numpy as np
 
 from compose.checker.graph import check
 from compose.data.transforms import Transforms
-from compose.model.builder import build
+from compose.model.builder import skeleton
 from compose.model.composed import Composed
 from compose.recipe.loader import load
 from compose.recipe.problems import Problem, RecipeError, Where
@@ -69,8 +68,7 @@ def load_run(folder: str | Path, *, notes: list[str] | None = None) -> Run:
     # built as it was trained, with or without the stable rewrites.
     rewrite = recipe.train is None or recipe.train.rewrite
     checked = check(replace(recipe, train=None), rewrite=rewrite)
-    skeleton = build(checked, jax.random.key(0))
-    model = read_weights(folder / WEIGHTS, skeleton, notes=notes)
+    model = read_weights(folder / WEIGHTS, skeleton(checked), notes=notes)
     return Run(folder, recipe, model, read_transforms(folder, recipe, notes=notes))
 
 
