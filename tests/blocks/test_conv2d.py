@@ -9,6 +9,7 @@ import pytest
 
 from blocks import INITIALIZERS
 from blocks.conv2d import conv2d
+from tests.blocks.compiled import compiled
 
 rng = np.random.default_rng(0)
 
@@ -72,9 +73,9 @@ def test_conv2d_matches_loops_over_positions(shape, out, window, stride, padding
     def loss(x, w):
         return jnp.sum(jnp.asarray(g, jnp.float32) * conv2d([x], w, hypers))
 
-    got = conv2d([jnp.asarray(x)], weights, hypers)
+    got = compiled(conv2d, [x], weights, hypers)
     np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-4)
-    gx, gw = jax.grad(loss, argnums=(0, 1))(jnp.asarray(x), weights)
+    gx, gw = jax.jit(jax.grad(loss, argnums=(0, 1)))(jnp.asarray(x), weights)
     np.testing.assert_allclose(gx, dx, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(gw["weight"], dw, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(gw["bias"], db, rtol=1e-4, atol=1e-4)
