@@ -17,13 +17,14 @@ from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 
 import compose
 from tui import wiring
 from tui.collector import freeze_long_lived
 from tui.editing import EditingController
 from tui.focus import focus_moved, quit_question
+from tui.footer import KeyFooter
 from tui.graph import GraphView
 from tui.inspector import Inspector
 from tui.keys import key_groups
@@ -161,7 +162,7 @@ class EditorApp(App[int]):
                 with TabPane("Train", id="tab-train"):
                     yield TrainPanel(id="train")
         yield Static("", id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.doc, scene = open_document(self.path)

@@ -156,3 +156,25 @@ def test_tab_in_a_node_field_sets_it_and_goes_to_the_next_field(tmp_path):
     hidden = next(n for n in compose.loads(seen["text"]).nodes if n.name == "hidden")
     assert dict(hidden.hypers)["out"] == 3
     assert focused == "field-use_bias" and seen["selected"] == "hidden"
+
+
+def test_the_footer_shows_the_keys_of_what_has_the_focus(tmp_path):
+    path = copy_of(tmp_path)
+
+    def footer(app) -> str:
+        return screen_text(app).splitlines()[-1]
+
+    async def script(app, pilot):
+        seen = [footer(app)]
+        for key in ("e", "escape", "tab", "b", "escape"):
+            await pilot.press(key)
+            await pilot.pause()
+            seen.append(footer(app))
+        return seen
+
+    graph, field, back, tabbed, palette, again = drive(path, script)
+    assert "a Add" in graph and "t Train" in graph and "? Help" in graph
+    # in a field, letters are typed, not keys: only the keys that still act are shown
+    assert "f1 Help" in field and "a Add" not in field and "t Train" not in field
+    assert back == graph and tabbed == graph and again == graph
+    assert "f1 Help" in palette and "a Add" not in palette
