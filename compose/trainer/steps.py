@@ -154,12 +154,14 @@ GUARDS = ("chunk", "step", "off")
 class Probe(NamedTuple):
     """What a chunk measures inside itself: after each step whose 1-based number is a
     multiple of `every`, `measure(before, after, batch)` (the models before and after that
-    step, and its batch) gives a row of numbers, shape (width,). Other steps skip it
+    step, and its batch) gives a row of `width` float32 numbers. Other steps skip it
     (`jax.lax.cond`), so measuring every few steps costs those steps almost nothing, ends
-    no call, and only the rows come back, as one array."""
+    no call, and only the rows come back, as one array. The width is given, not found by
+    tracing `measure` a second time: it is traced once, as the branch of the steps due."""
 
     every: int
     measure: Callable
+    width: int
 
 
 def chunk_runner(
@@ -258,11 +260,7 @@ def _chunk(step: Callable, static, batch_sharding, guard: str, probe: Probe | No
 
         start = (params, opt_state, jnp.int32(-1))
         if probe is not None:
-            batch = {
-                k: jax.ShapeDtypeStruct((indices.shape[1], *a.shape[1:]), a.dtype)
-                for k, a in arrays.items()
-            }
-            start += _probe_buffer(probe, static, params, batch, len(numbers))
+            start += _probe_buffer(probe, len(numbers))
         (new_params, new_opt, bad, *probed), values = jax.lax.scan(body, start, (indices, numbers))
         if guard == "chunk":
             ok = jnp.all(jnp.isfinite(values["loss"])) & all_finite(new_params.weights)
@@ -280,12 +278,10 @@ def _chunk(step: Callable, static, batch_sharding, guard: str, probe: Probe | No
     return run_chunk
 
 
-def _probe_buffer(probe: Probe, static, params, batch, steps: int) -> tuple:
+def _probe_buffer(probe: Probe, steps: int) -> tuple:
     """(rows filled: 0, zeros (rows, width)): room for every multiple of `probe.every` that
-    `steps` consecutive steps can pass. `batch` may hold shapes only (ShapeDtypeStruct)."""
-    model = eqx.combine(params, static)
-    row = eqx.filter_eval_shape(probe.measure, model, model, batch)
-    return jnp.int32(0), jnp.zeros((steps // probe.every + 1, *row.shape), row.dtype)
+    `steps` consecutive steps can pass."""
+    return jnp.int32(0), jnp.zeros((steps // probe.every + 1, probe.width), jnp.float32)
 
 
 def _probed(probe: Probe, static, probed: list, before, after, batch, number) -> tuple:
