@@ -7,7 +7,8 @@ import jax
 
 from compose.checker.checked import Checked
 from compose.checker.graph import check
-from compose.model.composed import Composed, init_state, init_weights
+from compose.model.composed import Composed
+from compose.model.initial_weights import init_state, init_weights
 from compose.recipe.problems import RecipeError
 from compose.recipe.records import Recipe
 

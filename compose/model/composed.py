@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -11,8 +10,8 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 
-from blocks import BLOCKS, INITIALIZERS
-from compose.checker.plan import Learned, Plan, Step, Value
+from blocks import BLOCKS
+from compose.checker.plan import Plan, Step, Value
 
 Weights = dict  # node -> {slot: array}, or for a network instance node -> its own Weights
 
@@ -147,7 +146,8 @@ def run(
     for step in plan.needed(wanted):
         with jax.named_scope(step.name):
             args = [get(v) for v in step.args]
-            key = None if extras.key is None else jax.random.fold_in(extras.key, _hash(step.name))
+            own = name_hash(step.name)
+            key = None if extras.key is None else jax.random.fold_in(extras.key, own)
             if step.sub is not None:
                 out, trace, updates = _network(
                     step, weights[step.name], args, extras.inside(step, key)
@@ -221,55 +221,7 @@ def _network(step: Step, weights: Weights, args: list[jax.Array], extras: Extras
     return carry, traces, updates
 
 
-def init_weights(plan: Plan, key: jax.Array) -> Weights:
-    """Fresh learned weights. Each depends on the key and its own node and slot name only,
-    so adding or renaming another node does not re-initialise the rest."""
-    return _init_compiled(plan, key, "learned")
-
-
-def init_state(plan: Plan) -> Weights:
-    """Fresh running state (batch norm's statistics start at mean 0, variance 1); a plan
-    that keeps none gets its empty records without compiling a program to draw nothing."""
-    if not plan.stateful:
-        return _no_records(plan)
-    return _init_compiled(plan, jax.random.key(0), "kept")
-
-
-def _no_records(plan: Plan) -> Weights:
-    """What _init gives a plan that keeps no running state: an empty dict for each network
-    in it, nested as the networks are."""
-    return {step.name: _no_records(step.sub) for step in plan.steps if step.sub is not None}
-
-
-@functools.partial(jax.jit, static_argnums=(0, 2))
-def _init_compiled(plan: Plan, key: jax.Array, records: str) -> Weights:
-    """_init as one compiled program per plan: drawn op by op, every new shape compiled its
-    own random primitives, which took longer than the whole XOR run (docs/performance.md)."""
-    return _init(plan, key, records)
-
-
-def _init(plan: Plan, key: jax.Array, records: str) -> Weights:
-    """The plan's `records` ("learned" or "kept") drawn from `key`, networks' too."""
-    out: Weights = {}
-    for w in getattr(plan, records):
-        own = jax.random.fold_in(key, _hash(f"{w.node}.{w.slot}"))
-        out.setdefault(w.node, {})[w.slot] = _draw(w, own)
-    for step in plan.steps:
-        if step.sub is None:
-            continue
-        own = jax.random.fold_in(key, _hash(step.name))
-        if step.repeat:
-            keys = jax.random.split(own, step.repeat)
-            inner = jax.vmap(lambda k, sub=step.sub: _init(sub, k, records))(keys)
-        else:
-            inner = _init(step.sub, own, records)
-        out[step.name] = inner
-    return out
-
-
-def _draw(w: Learned, key: jax.Array) -> jax.Array:
-    return INITIALIZERS[w.init](key, w.shape, dict(w.init_args), fan_in=w.fan_in, fan_out=w.fan_out)
-
-
-def _hash(name: str) -> int:
+def name_hash(name: str) -> int:
+    """The number a node's (or weight's) name folds into a key: its key depends on its own
+    name only, never on where it stands among the others."""
     return zlib.crc32(name.encode())

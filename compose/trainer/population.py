@@ -30,8 +30,9 @@ from compose.checker import optimizers
 from compose.checker.checked import Checked
 from compose.checker.graph import check
 from compose.checker.variants import planned, problems, variants
-from compose.model.composed import Composed, init_state, init_weights
+from compose.model.composed import Composed
 from compose.model.failure import Failure
+from compose.model.initial_weights import init_state, init_weights
 from compose.recipe.problems import RecipeError
 from compose.runtime.shown import number
 from compose.trainer import variant_records

@@ -73,6 +73,28 @@ def test_initial_weights_depend_on_the_node_name_not_its_neighbours():
     )
 
 
+def test_models_whose_weights_are_drawn_alike_share_the_program_that_draws_them():
+    traced: list[str] = []
+
+    def listener(event: str, duration: float, fun_name: str = "", **kwargs) -> None:
+        if event == "/jax/core/compile/jaxpr_trace_duration" and "drawn" in fun_name:
+            traced.append(fun_name)
+
+    jax.monitoring.register_event_duration_secs_listener(listener)
+    first = XOR.replace("in: x, out: 2", "in: x, out: 31")  # a width of this test alone
+    base = compose.build(compose.loads(first), key=jax.random.key(0))
+    traced.clear()
+    renamed = first.replace("sigmoid, in: hidden", "tanh, in: hidden").replace("hidden", "h")
+    other = compose.build(compose.loads(renamed), key=jax.random.key(0))
+    assert traced == []  # another activation and other names: the same drawings
+    # each weight's key is still folded with its own name
+    assert other.weights["h"]["weight"].shape == base.weights["hidden"]["weight"].shape
+    assert not jnp.array_equal(other.weights["h"]["weight"], base.weights["hidden"]["weight"])
+    assert jnp.array_equal(other.weights["logit"]["weight"], base.weights["logit"]["weight"])
+    compose.build(compose.loads(first.replace("out: 31", "out: 30")), key=jax.random.key(0))
+    assert traced == ["_drawn_compiled"]  # another width: weights of other shapes
+
+
 WIRED = """\
 inputs: {x: [3], task: [2]}
 nodes:
@@ -138,11 +160,12 @@ def test_a_model_without_running_state_compiles_no_program_for_it():
 
     jax.monitoring.register_event_duration_secs_listener(listener)
     key = jax.random.key(0)
-    # node names of this test alone: no earlier build in this process compiled its plan
-    recipe = compose.loads(XOR.replace("hidden", "hidden_no_state"))
+    # a hidden width of this test alone: no earlier build (in this process, or in the
+    # compiled-program cache) drew weights of these shapes
+    recipe = compose.loads(XOR.replace("in: x, out: 2", "in: x, out: 29"))
     try:
         model = compose.build(recipe, key=key)
     finally:
         listening["on"] = False
     assert model.state == {}
-    assert [name for name in compiled if "init" in name] == ["jit(_init_compiled)"]  # weights
+    assert [name for name in compiled if "drawn" in name] == ["jit(_drawn_compiled)"]  # weights
