@@ -16,7 +16,6 @@ from typing import Any
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from compose.checker import optimizers
@@ -124,8 +123,7 @@ def next_step(seen: Subject) -> Composed:
     optimizer = optimizers.make(spec)
     state = seen.opt_state if seen.opt_state is not None else optimizer.init(seen.model.weights)
     step = eqx.filter_jit(make_step(optimizer, spec.penalty))
-    batch = {k: jnp.asarray(v) for k, v in seen.batch.items()}
-    return step(seen.model, state, batch)[0]
+    return step(seen.model, state, dict(seen.batch))[0]
 
 
 def look(seen: Subject) -> Health:

@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 
 import equinox as eqx
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from blocks import BLOCKS
@@ -115,7 +114,7 @@ def line_values(
     evenly spaced over `interval` of a model's one-number input."""
     xs = np.linspace(interval[0], interval[1], n, dtype=np.float32)
     wanted = (reads.prediction, *(Value("node", name) for name in reads.hidden))
-    got = jax.device_get(_evaluate(model, jnp.asarray(xs[:, None]), reads.input, wanted))
+    got = jax.device_get(_evaluate(model, xs[:, None], reads.input, wanted))
     return xs, {k: np.asarray(v) for k, v in got.items()}
 
 
@@ -144,7 +143,7 @@ def grid_values(
     ys = np.linspace(extent[2], extent[3], n, dtype=np.float32)
     points = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     wanted = (plane.prediction, *(Value("node", name) for name in plane.hidden))
-    got = jax.device_get(_evaluate(model, jnp.asarray(points), plane.input, wanted))
+    got = jax.device_get(_evaluate(model, points, plane.input, wanted))
     return Grid(xs, ys, {k: np.asarray(v).reshape(n, n, *v.shape[1:]) for k, v in got.items()})
 
 

@@ -196,7 +196,7 @@ class Segment:
 def along(model: Composed, input: str, wanted: Value, a, b) -> Segment:
     """The linear regions of the model along the segment from a to b (arrays of the input's
     shape), by walking it (see the module's docstring)."""
-    a, b = jnp.asarray(a, jnp.float32), jnp.asarray(b, jnp.float32)
+    a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
     open_ = [(0.0, 1.0)]
     found: list[tuple[float, float]] = []
     while open_ and len(found) < MAX_REGIONS:
@@ -222,7 +222,7 @@ def _ends(model, input, wanted, a, b, points, lows, highs) -> tuple[np.ndarray, 
     size = 1 << max(0, int(np.ceil(np.log2(len(points)))))  # few shapes: few compilations
     ts = np.zeros(size, np.float32)
     ts[: len(points)] = points
-    values, slopes = jax.device_get(_along(model, input, wanted, a, b, jnp.asarray(ts)))
+    values, slopes = jax.device_get(_along(model, input, wanted, a, b, ts))
     values, slopes = np.asarray(values[: len(points)]), np.asarray(slopes[: len(points)])
     with np.errstate(divide="ignore", invalid="ignore"):
         steps = np.where(slopes != 0, -values / slopes, np.inf)
@@ -265,7 +265,7 @@ def over_grid(
         part = np.zeros((chunk, 2), np.float32)
         piece = points[start : start + chunk]
         part[: len(piece)] = piece
-        found.append(np.asarray(patterns(model, input, wanted, jnp.asarray(part)))[: len(piece)])
+        found.append(np.asarray(patterns(model, input, wanted, part))[: len(piece)])
     bits = np.concatenate(found)
     if bits.shape[1] == 0:
         return GridRegions(xs, ys, np.zeros((n, n), np.int64), 1)

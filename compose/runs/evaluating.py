@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jax.numpy as jnp
 import numpy as np
 
 from blocks import BLOCKS
@@ -61,7 +60,7 @@ def evaluate_run(
     else:
         arrays, label = _from_split(run, split or "val"), split or "val"
     measure = evaluator(run.model.plan, names, batch_size=BATCH, confusion=True)
-    measured = measure(run.model, {k: jnp.asarray(a) for k, a in arrays.items()})
+    measured = measure(run.model, dict(arrays))
     values, counts = set_metrics.measured(measured)
     confusion = None
     if counts is not None:

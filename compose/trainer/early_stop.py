@@ -7,6 +7,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from compose.checker.train_rules import early_stop_problem
 from compose.recipe.problems import RecipeError
@@ -91,7 +92,7 @@ class EachEarlyStopping:
 
 def each_where(mask: list[bool], new: Any, old: Any) -> Any:
     """Stacked trees (leading axis: variants) taking variant i from `new` where mask[i]."""
-    chosen = jnp.asarray(mask)
+    chosen = jax.device_put(np.asarray(mask))
     return jax.tree_util.tree_map(
         lambda a, b: jnp.where(chosen.reshape((-1,) + (1,) * (a.ndim - 1)), a, b), new, old
     )

@@ -152,7 +152,9 @@ class Variants:
 
     def _column(self, key: str, default: float) -> jax.Array:
         """Each variant's value of `key` (float32, shape (variants,))."""
-        return jnp.asarray([float(v.setting(key, default)) for v in self.variants], jnp.float32)
+        return jax.device_put(
+            np.array([float(v.setting(key, default)) for v in self.variants], np.float32)
+        )
 
     def _rates(self) -> dict[str, jax.Array]:
         """Each varied optimizer argument, one value per variant."""
@@ -198,7 +200,7 @@ class Variants:
         ahead, which began with the old answer)."""
         active, calls = ~self._stopped(), self.session.calls
         if (np.asarray(calls.settings["active"]) != active).any():
-            given = self.placement.weights(jnp.asarray(active))
+            given = self.placement.weights(np.asarray(active))
             calls.settings = {**calls.settings, "active": given}
             calls.drop_ahead()
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from compose.checker import set_metrics
@@ -79,7 +78,7 @@ def training_data(
     placement = Placement(spec.devices)
     n = len(next(iter(split.train.values())))
     eval_sets = {
-        prefix: placement.replicated({k: jnp.asarray(v[:cap]) for k, v in arrays.items()})
+        prefix: placement.replicated({k: np.asarray(v[:cap]) for k, v in arrays.items()})
         for prefix, arrays, cap in (
             ("", split.train, EVAL_CAP),
             ("val_", split.val, None),
@@ -92,7 +91,7 @@ def training_data(
         placement=placement,
         examples=n,
         total=spec.steps or spec.epochs * (n // spec.batch),
-        arrays=placement.replicated({k: jnp.asarray(v) for k, v in split.train.items()}),
+        arrays=placement.replicated({k: np.asarray(v) for k, v in split.train.items()}),
         eval_sets=eval_sets,
         chance=_chance(checked, spec, split.train),
         classes=_classes(checked, spec) if given["train"] is None else None,
