@@ -152,9 +152,7 @@ class Variants:
 
     def _column(self, key: str, default: float) -> jax.Array:
         """Each variant's value of `key` (float32, shape (variants,))."""
-        return jax.device_put(
-            np.array([float(v.setting(key, default)) for v in self.variants], np.float32)
-        )
+        return jax.device_put(np.float32([float(v.setting(key, default)) for v in self.variants]))
 
     def _rates(self) -> dict[str, jax.Array]:
         """Each varied optimizer argument, one value per variant."""
