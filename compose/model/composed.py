@@ -146,8 +146,9 @@ def run(
     for step in plan.needed(wanted):
         with jax.named_scope(step.name):
             args = [get(v) for v in step.args]
-            own = name_hash(step.name)
-            key = None if extras.key is None else jax.random.fold_in(extras.key, own)
+            key = extras.key
+            if key is not None:
+                key = jax.random.fold_in(key, name_hash(step.name))
             if step.sub is not None:
                 out, trace, updates = _network(
                     step, weights[step.name], args, extras.inside(step, key)

@@ -77,11 +77,13 @@ def _drawn(layout: Layout, key: jax.Array, names: jax.Array, order: Iterator[int
         if entry[0] == "weight":
             _, init, shape, args, fan_in, fan_out = entry
             out.append(INITIALIZERS[init](own, shape, dict(args), fan_in=fan_in, fan_out=fan_out))
-        elif entry[1]:  # a network repeated: its copies drawn from keys split from its own
-            copies = jax.random.split(own, entry[1])
-            out.append(jax.vmap(lambda k, inner=entry[2]: _drawn(inner, k, names, order))(copies))
+            continue
+        _, repeat, inner = entry
+        if repeat:  # each copy drawn from a key split from the network's own
+            copies = jax.random.split(own, repeat)
+            out.append(jax.vmap(lambda k, inner=inner: _drawn(inner, k, names, order))(copies))
         else:
-            out.append(_drawn(entry[2], own, names, order))
+            out.append(_drawn(inner, own, names, order))
     return out
 
 
