@@ -5,14 +5,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 
 from blocks import Block
 
 
 def compiled(block: Block, inputs: Sequence, weights: Mapping, hypers: Mapping) -> Any:
     """`block(inputs, weights, hypers with its defaults)` under jit; inputs and weights may be
-    NumPy arrays."""
+    NumPy arrays, which the compiled call takes as they are (jnp.asarray of each would
+    compile a program of its own per shape)."""
     hypers = block.with_defaults(hypers)
-    arrays = {name: jnp.asarray(weight) for name, weight in weights.items()}
-    return jax.jit(lambda xs, ws: block(xs, ws, hypers))([jnp.asarray(x) for x in inputs], arrays)
+    return jax.jit(lambda xs, ws: block(xs, ws, hypers))(list(inputs), dict(weights))

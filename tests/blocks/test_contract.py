@@ -14,9 +14,10 @@ def _example(block):
     hypers = block.with_defaults(block.example_hypers)
     key = jax.random.key(0)
     # Inputs in (0.1, 0.9): valid probabilities for the textbook losses and logs (drawn by
-    # NumPy: JAX would compile a program for each new shape).
+    # NumPy and placed by device_put: JAX's draw, or jnp.asarray's cast, would compile a
+    # program for each new shape).
     rng = np.random.default_rng(0)
-    args = [jnp.asarray(rng.uniform(0.1, 0.9, s), dtype=jnp.float32) for s in block.example]
+    args = [jax.device_put(rng.uniform(0.1, 0.9, s).astype(np.float32)) for s in block.example]
     weights = {
         name: INITIALIZERS[block.slot(name).init](
             jax.random.fold_in(key, 100 + i),
