@@ -19,7 +19,7 @@ from compose.checker import optimizers, set_metrics
 from compose.model.builder import build
 from compose.model.composed import Composed
 from compose.model.failure import Failure, diagnose
-from compose.model.norms import columns, measured
+from compose.model.norms import measured
 from compose.recipe.problems import Problem, RecipeError
 from compose.runtime.shown import number
 from compose.trainer import verdicts
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 class Start(NamedTuple):
     """What training starts from: the model and optimizer state (on the devices), the
-    runners by guard, their probed form (None: cannot measure norms), what evaluates a
+    runners by guard, their probed form (`probed(every, width)`: measuring rows of `width`
+    norms every `every` steps; None: cannot measure norms), what evaluates a
     model on a set, the per-variant settings the calls read, and the example indices of
     each step (`take(start, steps)`)."""
 
@@ -110,7 +111,9 @@ class OneModel:
         return Start(
             model, optimizer, opt_state, static,
             runners(step, static, noise_key, batch),
-            lambda every: runners(step, static, noise_key, batch, probe=norms_probe(every, model)),
+            lambda every, width: runners(
+                step, static, noise_key, batch, probe=Probe(every, measured, width)
+            ),
             evaluator(checked.plan, spec.metrics, confusion=True), None, batches.take,
         )  # fmt: skip
 
@@ -222,12 +225,6 @@ class OneModel:
 
     def restore(self, session: Session, header: dict[str, Any]) -> None:
         pass
-
-
-def norms_probe(every: int, model: Composed) -> Probe:
-    """The norms log's measure, inside a session's calls every `every` steps: a row of
-    compose.model.norms.columns(model) numbers."""
-    return Probe(every, measured, len(columns(model)))
 
 
 @jax.jit

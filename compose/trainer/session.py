@@ -149,7 +149,7 @@ class Session:
         asked = [listener.norms_every for listener in self.listeners if listener.norms_every]
         if asked and probed is not None:
             self.norms_every = math.gcd(*asked)
-            self.calls.runners = probed(self.norms_every)
+            self.calls.runners = probed(self.norms_every, len(self.norm_columns))
 
     # -- advancing -------------------------------------------------------------------------
 
