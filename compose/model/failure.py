@@ -1,5 +1,5 @@
-"""Where a non-finite loss came from: the first node, in graph order, whose value or
-gradient stopped being a finite number, and a word on why."""
+"""Where a non-finite loss came from: the first node, in graph order, among those the loss
+depends on, whose value or gradient stopped being a finite number, and a word on why."""
 
 from __future__ import annotations
 
@@ -38,8 +38,9 @@ def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Fai
             )
     seen = inspect(model, {k: np.asarray(v) for k, v in batch.items()})
     steps = _steps_by_path(model.plan)
+    feeds_loss = _feeding_the_loss(model.plan)
     for path, value in seen.activations.items():
-        if not _finite(value):
+        if feeds_loss(path) and not _finite(value):
             where = steps.get(path)
             block = where.block if where and where.block else "network"
             reason = (
@@ -48,7 +49,7 @@ def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Fai
             message = f"node '{path}' ({block}) gave {non_finite_kind(value)} at step {step}"
             return Failure(step, path, message + (f": {reason}" if reason else ""))
     for path, grad in seen.gradients.items():
-        if not _finite(grad):
+        if feeds_loss(path) and not _finite(grad):
             block = steps[path].block if path in steps and steps[path].block else "network"
             return Failure(
                 step,
@@ -122,6 +123,16 @@ def _weight_hint(model: Composed) -> str:
     if heaviest > 1e4:
         return f"; weights had grown to {heaviest:.3g}: try a lower learning rate, or train.clip"
     return "; try a lower learning rate, or train.clip"
+
+
+def _feeding_the_loss(plan: Plan):
+    """Whether a node's path (a network's inner nodes under its name) is one the loss depends
+    on: a node that feeds nothing the loss needs can stop being finite without ending
+    training, and is no cause of its loss's."""
+    if plan.loss is None:
+        return lambda path: True
+    needed = {step.name for step in plan.needed((plan.loss,))}
+    return lambda path: path.split("/")[0] in needed
 
 
 def _steps_by_path(plan: Plan, prefix: str = "") -> dict[str, Step]:

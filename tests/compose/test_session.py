@@ -204,9 +204,7 @@ def test_arrays_that_do_not_fit_the_inputs_are_located_problems():
     assert "input 'x'" in str(err.value) and "(3,)" in str(err.value)
 
 
-def test_a_non_finite_step_is_refused_named_and_the_last_good_weights_kept():
-    recipe = compose.loads(
-        """
+LOG_OF_ZERO = """
 inputs: {x: [2], y: [1]}
 nodes:
   hidden: {block: linear, in: x, out: 2, weight: {init: zeros}, bias: {init: zeros}}
@@ -218,16 +216,30 @@ outputs: [logit]
 loss: loss
 train: {data: {dataset: xor}, batch: 4, steps: 10, optimizer: {adam: {learning_rate: 0.1}}}
 """
-    )
+LOGGED_SAYS = (
+    "node 'logged' (log) gave -inf at step 1: its input reached 0, and the log of 0 is -inf"
+)
+
+
+def test_a_non_finite_step_is_refused_named_and_the_last_good_weights_kept():
+    recipe = compose.loads(LOG_OF_ZERO)
     result = train(recipe)
-    assert result.stopped == (
-        "node 'logged' (log) gave -inf at step 1: its input reached 0, and the log of 0 is -inf"
-    )
+    assert result.stopped == LOGGED_SAYS
     assert result.failure.node == "logged" and result.steps == 0
     start = compose.build(recipe, jax.random.fold_in(jax.random.key(0), 0))
     for node, slots in start.weights.items():
         for slot, array in slots.items():
             assert jnp.array_equal(result.model.weights[node][slot], array)
+
+
+def test_a_node_the_loss_does_not_need_is_not_blamed_for_its_failure():
+    """`stray` feeds nothing (the log of XOR's zeros, -inf on every step) and comes first in
+    graph order; the loss stopped being finite because of `logged`."""
+    recipe = compose.loads(
+        LOG_OF_ZERO.replace("nodes:\n", "nodes:\n  stray: {block: log, in: x}\n")
+    )
+    assert [s.name for s in compose.check(recipe).plan.steps][0] == "stray"
+    assert train(recipe).stopped == LOGGED_SAYS
 
 
 DIVERGES = ("train.optimizer.adam.learning_rate=1.0e+19", "nodes.prob={block: log, in: logit}")
