@@ -12,6 +12,13 @@ train long enough for its optimised programs to pay for their compiling, are mar
 `as_shipped`: `.ci/run` runs them on their own with `COMPOSE_TEST_XLA=as-shipped`, which
 leaves XLA as it is.
 
+Python's garbage collector looks at the youngest objects after 10,000 more allocations than
+frees instead of 700: a test process builds and drops millions of small objects (JAX's
+traces, Textual's widgets), most gone before a collection would find them, and every
+collection moves the survivors on towards the full ones, which walk the whole heap (a
+tenth of a second each late in a worker's run). Only when collections run changes: every
+cycle is still found.
+
 JAX keeps one call-site frame (not the whole Python stack, pytest's frames included) as
 the source location of each operation it lowers: locations are debugging text, no part of
 what a program computes or of the compiled-program cache's key, and fewer of them make
@@ -19,6 +26,7 @@ each program quicker to trace and lower.
 """
 
 import atexit
+import gc
 import os
 import sys
 import textwrap
@@ -37,6 +45,7 @@ if os.environ.get("COMPOSE_TEST_XLA") != "as-shipped":
     if "xla_backend_optimization_level" not in flags:
         os.environ["XLA_FLAGS"] = f"{flags} {FAST_COMPILE}".strip()
 os.environ.setdefault("JAX_INCLUDE_FULL_TRACEBACKS_IN_LOCATIONS", "false")
+gc.set_threshold(10_000, *gc.get_threshold()[1:])
 
 
 def pytest_xdist_auto_num_workers(config):
