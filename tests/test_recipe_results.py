@@ -72,6 +72,7 @@ def test_multiplicative_unit_learns_the_product():
         np.testing.assert_allclose(w[slot].ravel(), [0.0], atol=1e-3)
 
 
+@pytest.mark.trains_long
 def test_deep_residual_stacks_32_blocks_and_learns():
     result = train(compose.load(RECIPES / "deep_residual.yaml"))
     assert result.metrics["val_accuracy"] >= 0.97  # measured 1.0
@@ -97,6 +98,7 @@ def test_tied_encoders_store_one_weight():
     np.testing.assert_allclose(out["f_b"], jnp.tanh(enc["weight"] @ x[1:] + enc["bias"]), 1e-5)
 
 
+@pytest.mark.trains_long
 def test_digits_cnn_reads_handwritten_digits():
     result = train(compose.load(RECIPES / "digits_cnn.yaml"))
     assert result.metrics["val_accuracy"] >= 0.95  # measured 0.992 (chance: 0.1)

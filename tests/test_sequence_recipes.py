@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 import compose
 from compose.checker.plan import Value
@@ -20,6 +21,7 @@ def sequences(n=4):
     return jnp.asarray(data.DATASETS["sorted"].make(n=n, length=8, values=10, seed=3)["x"])
 
 
+@pytest.mark.trains_long
 def test_transformer_tells_sorted_sequences_apart():
     result = train(compose.load(RECIPES / "sorted_transformer.yaml"))
     assert result.metrics["val_accuracy"] >= 0.93  # measured 0.981
@@ -36,6 +38,7 @@ def test_transformer_tells_sorted_sequences_apart():
     assert seen["up"].shape == (8, 32)
 
 
+@pytest.mark.trains_long
 def test_gru_tells_sorted_sequences_apart():
     result = train(compose.load(RECIPES / "sorted_gru.yaml"))
     assert result.metrics["val_accuracy"] >= 0.97  # measured 1.0
