@@ -4,6 +4,7 @@ compose's stages. The help lists the commands from that table, so it names them 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -356,7 +357,11 @@ COMMANDS = (
 
 
 def main_exit() -> None:
-    """Console entry point."""
+    """Console entry point. Outside the command's own handling (StopOnSignal), Ctrl-C ends
+    the process as the signal's default action does, at once and silently: once the command
+    has returned, a KeyboardInterrupt would land in the interpreter's exit (inside JAX's
+    clean-up) and print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     sys.exit(main())
 
 

@@ -1,6 +1,7 @@
 """The `compose` command as a user types it."""
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -103,6 +104,22 @@ def test_installed_command_runs(tmp_path):
         cwd=tmp_path,
     )
     assert done.returncode == 2 and "unknown block 'nope'" in done.stderr
+
+
+def test_ctrl_c_as_the_command_exits_ends_it_without_a_traceback(tmp_path):
+    """A Ctrl-C that comes while the interpreter exits (here sent by an exit handler, after
+    the command returned) ends the process as the signal's default action does, silently."""
+    script = (
+        "import atexit, os, signal, sys; "
+        "atexit.register(os.kill, os.getpid(), signal.SIGINT); "
+        "sys.argv = ['compose', 'blocks']; "
+        "from compose.cli.main import main_exit; main_exit()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert (done.returncode, done.stderr) == (-signal.SIGINT, "")
+    assert "linear" in done.stdout  # the command ran to its end first
 
 
 def test_recipe_text_is_printed_as_written_not_as_markup(cli):
