@@ -127,8 +127,8 @@ def _weight_hint(model: Composed) -> str:
 
 def _feeding_the_loss(plan: Plan):
     """Whether a node's path (a network's inner nodes under its name) is one the loss depends
-    on: a node that feeds nothing the loss needs can stop being finite without ending
-    training, and is no cause of its loss's."""
+    on: a node that feeds nothing the loss needs may stop being finite without making the
+    loss so, and is never blamed for it."""
     if plan.loss is None:
         return lambda path: True
     needed = {step.name for step in plan.needed((plan.loss,))}
