@@ -7,11 +7,10 @@ inherited by the commands tests start): backend optimisation level 0, and the CP
 elemental emitters instead of its newer fusion emitters, in one piece of code per program.
 The suite compiles a few thousand small programs and runs each briefly, so most of its time
 is XLA's compiler (docs/performance.md has the figures). The values are the same
-computation; tests that need the compiler users get (runs resumed bit for bit), or that
-train long enough for its optimised programs to pay for their compiling, are marked
+computation; tests that need the compiler users get (runs resumed bit for bit) are marked
 `as_shipped`: `.ci/run` runs them on their own with `COMPOSE_TEST_XLA=as-shipped`, which
-leaves XLA as it is. A test marked `trains_long` trains a recipe for thousands of steps in
-this call: its training programs alone are compiled at backend optimisation level 1, which
+leaves XLA as it is. A test (or a module) marked `trains_long` trains for thousands of steps
+in all: its training programs alone are compiled at backend optimisation level 1, which
 takes two to three times as long to compile and runs them about twice as fast.
 
 Python's garbage collector looks at the youngest objects after 10,000 more allocations than
@@ -28,6 +27,7 @@ each program quicker to trace and lower.
 """
 
 import atexit
+import contextlib
 import gc
 import os
 import sys
@@ -112,14 +112,31 @@ def pytest_ignore_collect(collection_path, config):
     return True
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _long_trainings_of_the_module(request):
+    """A module marked trains_long as a whole: its module-scoped fixtures train too."""
+    with _compiled_to_run_if_marked(request.node):
+        yield
+
+
 @pytest.fixture(autouse=True)
-def _long_training_compiled_to_run(request, monkeypatch):
-    """A test marked trains_long compiles its training programs to run fast (see above), in
-    a program store of its own: none of them is handed to another test, whose numbers come
-    from the programs compiled fast."""
-    if FAST and request.node.get_closest_marker("trains_long"):
-        monkeypatch.setattr(programs, "_compile", _compiled_to_run)
-        monkeypatch.setattr(programs, "_programs", OrderedDict())
+def _long_training_of_the_test(request):
+    with _compiled_to_run_if_marked(request.node):
+        yield
+
+
+@contextlib.contextmanager
+def _compiled_to_run_if_marked(node):
+    """Where `node` is marked trains_long, its training programs are compiled to run fast (see
+    above), in a program store of their own: none is handed to a test not marked, whose
+    numbers come from the programs compiled fast."""
+    if not (FAST and node.get_closest_marker("trains_long")):
+        yield
+        return
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(programs, "_compile", _compiled_to_run)
+        patch.setattr(programs, "_programs", OrderedDict())
+        yield
 
 
 def _compiled_to_run(lowered):

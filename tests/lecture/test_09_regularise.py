@@ -6,10 +6,9 @@ import pytest
 
 from tests.lecture.conftest import LECTURE, compose, compose_json
 
-# With the compiler users get: 16 networks trained 800 steps gain more from its optimised
-# programs than they cost to compile, against the suite's fast-compiling settings
+# 16 networks trained 800 steps: their training programs are compiled to run fast
 # (tests/conftest.py; the figures: docs/performance.md, "The test suite").
-pytestmark = pytest.mark.as_shipped
+pytestmark = pytest.mark.trains_long
 
 VARY = [
     *("--vary", "early_stop.patience=null,20"),  # null: no early stopping
