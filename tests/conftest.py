@@ -121,6 +121,7 @@ def _long_trainings_of_the_module(request):
 
 @pytest.fixture(autouse=True)
 def _long_training_of_the_test(request):
+    """A test marked trains_long, or one of a module so marked."""
     with _compiled_to_run_if_marked(request.node):
         yield
 
