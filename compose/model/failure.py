@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import jax
 import numpy as np
 
-from compose.checker.plan import Plan, Step
+from compose.checker.plan import Step
 from compose.model.composed import Composed
+from compose.model.health_places import node_places
 from compose.model.inspection import inspect
 
 
@@ -37,25 +38,23 @@ def diagnose(model: Composed, batch: Mapping[str, np.ndarray], step: int) -> Fai
                 f"step {step} (its example {row})",
             )
     seen = inspect(model, {k: np.asarray(v) for k, v in batch.items()})
-    steps = _steps_by_path(model.plan)
-    feeds_loss = _feeding_the_loss(model.plan)
+    # a node off the loss's path may stop being finite without making the loss so
+    on_path = {path: p.step for path, p in node_places(model.plan).items() if p.on_path}
     for path, value in seen.activations.items():
-        if feeds_loss(path) and not _finite(value):
-            where = steps.get(path)
-            block = where.block if where and where.block else "network"
-            reason = (
-                _why(where, seen.activations, batch, model) if where and "/" not in path else ""
-            )
+        if path in on_path and not _finite(value):
+            where = on_path[path]
+            block = where.block or "network"
+            reason = _why(where, seen.activations, batch, model) if "/" not in path else ""
             message = f"node '{path}' ({block}) gave {non_finite_kind(value)} at step {step}"
             return Failure(step, path, message + (f": {reason}" if reason else ""))
     for path, grad in seen.gradients.items():
-        if feeds_loss(path) and not _finite(grad):
-            block = steps[path].block if path in steps and steps[path].block else "network"
+        if path in on_path and not _finite(grad):
             return Failure(
                 step,
                 path,
-                f"the gradient at node '{path}' ({block}) became {non_finite_kind(grad)} at "
-                f"step {step}, while every value was finite{_weight_hint(model)}",
+                f"the gradient at node '{path}' ({on_path[path].block or 'network'}) became "
+                f"{non_finite_kind(grad)} at step {step}, while every value was finite"
+                f"{_weight_hint(model)}",
             )
     return Failure(
         step,
@@ -123,25 +122,6 @@ def _weight_hint(model: Composed) -> str:
     if heaviest > 1e4:
         return f"; weights had grown to {heaviest:.3g}: try a lower learning rate, or train.clip"
     return "; try a lower learning rate, or train.clip"
-
-
-def _feeding_the_loss(plan: Plan):
-    """Whether a node's path (a network's inner nodes under its name) is one the loss depends
-    on: a node that feeds nothing the loss needs may stop being finite without making the
-    loss so, and is never blamed for it."""
-    if plan.loss is None:
-        return lambda path: True
-    needed = {step.name for step in plan.needed((plan.loss,))}
-    return lambda path: path.split("/")[0] in needed
-
-
-def _steps_by_path(plan: Plan, prefix: str = "") -> dict[str, Step]:
-    out = {}
-    for step in plan.steps:
-        out[prefix + step.name] = step
-        if step.sub is not None:
-            out.update(_steps_by_path(step.sub, f"{prefix}{step.name}/"))
-    return out
 
 
 def _finite(array) -> bool:
